@@ -1,0 +1,3 @@
+import { defineErrors } from '../i18n/errors-define.js';
+
+export const auditErrors = defineErrors({});

@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * Every option maxfiy reads, with the default that is safe in production and the
+ * environment variable that overrides it. `docs/configuration.md` is the operator's
+ * copy of this table; a test keeps the two in step.
+ */
+export const OptionsSchema = Type.Object(
+  {
+    /** TCP port of the HTTP server. */
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    /** Interface to bind. Loopback by default: put a TLS proxy in front for the world. */
+    host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** The public base URL, used in links that leave the server (mail, OIDC, receipts). */
+    publicUrl: Type.String({ pattern: '^https?://', default: 'http://localhost:8080' }),
+    /** Where the embedded database, the key file and backups live. */
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    /** `postgres://…` for server mode; empty means the embedded SQLite file `<dataDir>/maxfiy.db`. */
+    databaseUrl: Type.String({ default: '' }),
+    /** The key-encryption-key file, created with mode 0600 on first start. */
+    keyFile: Type.String({ default: '' }),
+    /** The company, its products and sites, loaded into an empty database on first start. */
+    companyFile: Type.String({ minLength: 1, default: './config/company.json' }),
+    /** pino level. Personal data is never logged at any level. */
+    logLevel: Type.Union(
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
+      { default: 'info' },
+    ),
+    /** Largest request body accepted, in bytes. */
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 1024 * 1024 }),
+    /** Requests per minute per client address before 429. */
+    rateLimitPerMinute: Type.Integer({ minimum: 1, default: 600 }),
+    /** Outgoing mail: `smtp://host:port` of a real relay, or empty for the built-in development inbox. */
+    smtpUrl: Type.String({ default: '' }),
+    /** Sender address of outgoing mail. */
+    mailFrom: Type.String({ minLength: 3, default: 'maxfiy <no-reply@localhost>' }),
+    /** Port of the development inbox's SMTP server on loopback (0 picks a free one). */
+    devInboxPort: Type.Integer({ minimum: 0, maximum: 65535, default: 2525 }),
+    /** Run the outbox worker inside the server process; turn off when `maxfiy worker` runs apart. */
+    inProcessWorker: Type.Boolean({ default: true }),
+    /** How often the worker polls the outbox, in milliseconds. */
+    workerPollMs: Type.Integer({ minimum: 10, default: 500 }),
+    /** Attempts before an outbox message goes to the dead-letter state. */
+    outboxMaxAttempts: Type.Integer({ minimum: 1, default: 10 }),
+    /** A signed tree head is issued after this many new audit entries … */
+    treeHeadEveryEntries: Type.Integer({ minimum: 1, default: 1000 }),
+    /** … or after this many seconds with at least one new entry. */
+    treeHeadEverySeconds: Type.Integer({ minimum: 1, default: 60 }),
+    /** Milliseconds the server waits for requests in flight on SIGTERM before it closes them. */
+    shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type Options = Static<typeof OptionsSchema>;
+
+/** Environment variable for each option. */
+export const ENV_NAMES: Record<keyof Options, string> = {
+  port: 'MAXFIY_PORT',
+  host: 'MAXFIY_HOST',
+  publicUrl: 'MAXFIY_PUBLIC_URL',
+  dataDir: 'MAXFIY_DATA_DIR',
+  databaseUrl: 'MAXFIY_DATABASE_URL',
+  keyFile: 'MAXFIY_KEY_FILE',
+  companyFile: 'MAXFIY_COMPANY_FILE',
+  logLevel: 'MAXFIY_LOG_LEVEL',
+  bodyLimit: 'MAXFIY_BODY_LIMIT',
+  rateLimitPerMinute: 'MAXFIY_RATE_LIMIT_PER_MINUTE',
+  smtpUrl: 'MAXFIY_SMTP_URL',
+  mailFrom: 'MAXFIY_MAIL_FROM',
+  devInboxPort: 'MAXFIY_DEV_INBOX_PORT',
+  inProcessWorker: 'MAXFIY_IN_PROCESS_WORKER',
+  workerPollMs: 'MAXFIY_WORKER_POLL_MS',
+  outboxMaxAttempts: 'MAXFIY_OUTBOX_MAX_ATTEMPTS',
+  treeHeadEveryEntries: 'MAXFIY_TREE_HEAD_EVERY_ENTRIES',
+  treeHeadEverySeconds: 'MAXFIY_TREE_HEAD_EVERY_SECONDS',
+  shutdownGraceMs: 'MAXFIY_SHUTDOWN_GRACE_MS',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const props = OptionsSchema.properties as Record<string, { type?: string }>;
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const type = props[key]?.type;
+    if (type === 'integer') {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name}: expected a whole number`);
+      out[key] = Number(raw);
+    } else if (type === 'boolean') {
+      if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${name}: expected true or false`);
+      out[key] = raw === 'true' || raw === '1';
+    } else {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+/**
+ * Options come from, in rising precedence: defaults, the JSON file named by
+ * MAXFIY_CONFIG (or `./maxfiy.config.json` when present), the environment, and
+ * `overrides` (tests, CLI flags). An invalid field stops the start, naming the field.
+ */
+export function loadOptions(
+  overrides: Partial<Options> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Options {
+  const file = env.MAXFIY_CONFIG ?? (existsSync('maxfiy.config.json') ? 'maxfiy.config.json' : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`configuration file ${file} cannot be read`);
+    }
+    try {
+      fromFile = JSON.parse(text);
+    } catch {
+      throw new ConfigError(`configuration file ${file} is not valid JSON`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ConfigError(`configuration file ${file} must hold a JSON object`);
+    }
+  }
+  const merged = Value.Default(OptionsSchema, { ...fromFile, ...fromEnv(env), ...overrides }) as Record<
+    string,
+    unknown
+  >;
+  const first = Value.Errors(OptionsSchema, merged)[0];
+  if (first) {
+    const field = first.instancePath.replace(/^\//, '') || (first.params as { additionalProperties?: string[] })?.additionalProperties?.[0] || 'configuration';
+    throw new ConfigError(`invalid configuration field "${field}": ${first.message}`);
+  }
+  const options = merged as Options;
+  if (!options.keyFile) options.keyFile = path.join(options.dataDir, 'keys', 'kek.json');
+  return options;
+}

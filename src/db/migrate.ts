@@ -1,0 +1,60 @@
+import { type Kysely, Migrator, sql } from 'kysely';
+import type { Database } from './database.js';
+import { ListMigrationProvider, migrations } from './migrations/index.js';
+
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+}
+
+export interface MigrationStatus {
+  name: string;
+  appliedAt: Date | null;
+}
+
+function migrator(database: Database): Migrator {
+  // Migrations run on the writer: on SQLite the reader connection is read-only.
+  return new Migrator({
+    db: writerOf(database),
+    provider: new ListMigrationProvider(migrations(database.kind)),
+  });
+}
+
+/** The connection that may change the schema: the group-commit writer on SQLite. */
+function writerOf(database: Database): Kysely<unknown> {
+  return database.schemaDb;
+}
+
+export async function migrationStatus(database: Database): Promise<MigrationStatus[]> {
+  const known = Object.keys(migrations(database.kind));
+  const applied = await appliedMigrations(database);
+  const unknown = [...applied.keys()].filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new SchemaTooNewError(
+      `the database schema is newer than this version of maxfiy: it has migration ${unknown.at(-1)}, ` +
+        `the newest this code knows is ${known.at(-1)}. Run a newer maxfiy, or restore a matching backup.`,
+    );
+  }
+  return known.map((name) => ({ name, appliedAt: applied.get(name) ?? null }));
+}
+
+async function appliedMigrations(database: Database): Promise<Map<string, Date>> {
+  const db = database.db as unknown as Kysely<unknown>;
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return new Map();
+  const rows = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration`.execute(db);
+  return new Map(rows.rows.map((r) => [r.name, new Date(r.timestamp)]));
+}
+
+/** True when every known migration is applied (readiness). */
+export async function migrationsCurrent(database: Database): Promise<boolean> {
+  const status = await migrationStatus(database);
+  return status.every((m) => m.appliedAt !== null);
+}
+
+/** Applies what is pending; refuses a database whose schema is newer than the code. */
+export async function migrateUp(database: Database): Promise<string[]> {
+  await migrationStatus(database);
+  const { error, results } = await migrator(database).migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,104 @@
+import { defineErrors } from '../i18n/errors-define.js';
+
+export const coreErrors = defineErrors({
+  MXF_REQUEST_INVALID: {
+    status: 400,
+    doc: 'The request does not match the route schema (a wrong type, a missing or unknown field). `field` names the first offending field.',
+    messages: {
+      'uz-Cyrl': 'Сўров нотўғри: «{field}» майдони талабга жавоб бермайди.',
+      'uz-Latn': 'Soʻrov notoʻgʻri: «{field}» maydoni talabga javob bermaydi.',
+      ru: 'Неверный запрос: поле «{field}» не соответствует требованиям.',
+      en: 'Invalid request: the field "{field}" is not acceptable.',
+    },
+  },
+  MXF_REQUEST_MALFORMED: {
+    status: 400,
+    doc: 'The body is not well-formed JSON (or not the declared content type).',
+    messages: {
+      'uz-Cyrl': 'Сўров танаси ўқиб бўлмайдиган JSON.',
+      'uz-Latn': 'Soʻrov tanasi oʻqib boʻlmaydigan JSON.',
+      ru: 'Тело запроса — некорректный JSON.',
+      en: 'The request body is not well-formed JSON.',
+    },
+  },
+  MXF_REQUEST_TOO_LARGE: {
+    status: 413,
+    doc: 'The body is larger than the configured limit (`MAXFIY_BODY_LIMIT`).',
+    messages: {
+      'uz-Cyrl': 'Сўров ҳажми рухсат этилганидан катта.',
+      'uz-Latn': 'Soʻrov hajmi ruxsat etilganidan katta.',
+      ru: 'Запрос превышает допустимый размер.',
+      en: 'The request is larger than allowed.',
+    },
+  },
+  MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    doc: 'The body has a content type the route does not accept; send `application/json`.',
+    messages: {
+      'uz-Cyrl': 'Бу турдаги маълумот қабул қилинмайди; application/json юборинг.',
+      'uz-Latn': 'Bu turdagi maʼlumot qabul qilinmaydi; application/json yuboring.',
+      ru: 'Этот тип содержимого не поддерживается; отправьте application/json.',
+      en: 'This content type is not supported; send application/json.',
+    },
+  },
+  MXF_REQUEST_RATE_LIMITED: {
+    status: 429,
+    doc: 'Too many requests from this client; wait the number of seconds in `Retry-After`.',
+    messages: {
+      'uz-Cyrl': 'Сўровлар жуда кўп. Бироз кутиб, қайта уриниб кўринг.',
+      'uz-Latn': 'Soʻrovlar juda koʻp. Biroz kutib, qayta urinib koʻring.',
+      ru: 'Слишком много запросов. Подождите и повторите попытку.',
+      en: 'Too many requests. Wait a moment and try again.',
+    },
+  },
+  MXF_ROUTE_NOT_FOUND: {
+    status: 404,
+    doc: 'No route answers this method and path.',
+    messages: {
+      'uz-Cyrl': 'Бундай манзил йўқ.',
+      'uz-Latn': 'Bunday manzil yoʻq.',
+      ru: 'Такого адреса нет.',
+      en: 'There is no such address.',
+    },
+  },
+  MXF_AUTH_REQUIRED: {
+    status: 401,
+    doc: 'The route needs a signed-in session (or app credentials) and the request has none that is valid.',
+    messages: {
+      'uz-Cyrl': 'Тизимга киринг.',
+      'uz-Latn': 'Tizimga kiring.',
+      ru: 'Войдите в систему.',
+      en: 'Please sign in.',
+    },
+  },
+  MXF_AUTH_FORBIDDEN: {
+    status: 403,
+    doc: 'The signed-in principal lacks the role or grant this route needs.',
+    messages: {
+      'uz-Cyrl': 'Бу амал учун ҳуқуқингиз йўқ.',
+      'uz-Latn': 'Bu amal uchun huquqingiz yoʻq.',
+      ru: 'У вас нет прав на это действие.',
+      en: 'You are not allowed to do this.',
+    },
+  },
+  MXF_SERVICE_UNAVAILABLE: {
+    status: 503,
+    doc: 'The server is starting or shutting down, or its database is unreachable. Retry later.',
+    messages: {
+      'uz-Cyrl': 'Хизмат вақтинча ишламаяпти. Кейинроқ уриниб кўринг.',
+      'uz-Latn': 'Xizmat vaqtincha ishlamayapti. Keyinroq urinib koʻring.',
+      ru: 'Сервис временно недоступен. Повторите позже.',
+      en: 'The service is temporarily unavailable. Try again later.',
+    },
+  },
+  MXF_INTERNAL: {
+    status: 500,
+    doc: 'An unexpected fault. The response carries a `requestId` that operators find in the log.',
+    messages: {
+      'uz-Cyrl': 'Кутилмаган хато юз берди. Сўров рақами: {requestId}.',
+      'uz-Latn': 'Kutilmagan xato yuz berdi. Soʻrov raqami: {requestId}.',
+      ru: 'Непредвиденная ошибка. Номер запроса: {requestId}.',
+      en: 'An unexpected error occurred. Request id: {requestId}.',
+    },
+  },
+});

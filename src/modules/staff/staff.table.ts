@@ -1,0 +1,51 @@
+export type StaffRole = 'admin' | 'dpo' | 'legal' | 'support' | 'marketing' | 'security' | 'auditor';
+
+export interface StaffTable {
+  id: string;
+  /** HMAC blind index of the normalised e-mail: lookups without a plaintext column. */
+  email_index: Buffer;
+  /** The e-mail, encrypted under the staff member's own data key. */
+  email_enc: Buffer;
+  display_name: string;
+  /** JSON array of StaffRole. */
+  roles: string;
+  /** OPAQUE registration record (base64url); the password itself never reaches the server. */
+  opaque_record: string | null;
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StaffSessionTable {
+  /** SHA-256 of the session token; the token itself is only in the cookie. */
+  token_hash: Buffer;
+  staff_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** One-time links (the first administrator's set-up link, …), stored hashed. */
+export interface SetupTokenTable {
+  token_hash: Buffer;
+  purpose: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Server-side OPAQUE login state between the two login round trips, encrypted, short-lived. */
+export interface LoginStateTable {
+  id: string;
+  kind: string;
+  state: Buffer;
+  expires_at: number;
+}
+
+export interface StaffTables {
+  login_states: LoginStateTable;
+  staff: StaffTable;
+  staff_sessions: StaffSessionTable;
+  setup_tokens: SetupTokenTable;
+}

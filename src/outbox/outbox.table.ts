@@ -1,0 +1,32 @@
+export type OutboxStatus = 'pending' | 'done' | 'dead';
+
+export interface OutboxTable {
+  id: string;
+  topic: string;
+  /** JSON payload; personal data in it is encrypted by the producer. */
+  payload: string;
+  /** A producer-chosen key; a second message with the same key is not enqueued. */
+  idempotency_key: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  available_at: number;
+  /** A worker's claim: until this time no other worker takes the message. */
+  locked_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+/** Receivers record what they processed, so a redelivery has no second effect. */
+export interface OutboxProcessedTable {
+  handler: string;
+  idempotency_key: string;
+  processed_at: number;
+}
+
+export interface OutboxTables {
+  outbox: OutboxTable;
+  outbox_processed: OutboxProcessedTable;
+}

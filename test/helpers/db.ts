@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Database, type DatabaseKind, openDatabase } from '../../src/db/database.js';
+import { migrateUp } from '../../src/db/migrate.js';
+
+/** The PostgreSQL server the contract suites also run on; unset means SQLite only. */
+export const PG_URL = process.env.MAXFIY_TEST_DATABASE_URL ?? '';
+
+/** The kinds every store contract suite runs on: `describe.each(databaseKinds())`. */
+export function databaseKinds(): DatabaseKind[] {
+  return PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface TestDatabase {
+  database: Database;
+  /** SQLite file or PostgreSQL schema, for tests that tamper with rows directly. */
+  where: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database: a SQLite file in a temporary folder, or a private
+ * PostgreSQL schema (selected through `search_path`) that is dropped afterwards.
+ */
+export async function openTestDatabase(kind: DatabaseKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = opts.migrate ?? true;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-test-'));
+    const file = path.join(dir, 'maxfiy.db');
+    const database = await openDatabase({ databaseUrl: '', file });
+    if (migrate) await migrateUp(database);
+    return {
+      database,
+      where: file,
+      async cleanup() {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (!PG_URL) throw new Error('MAXFIY_TEST_DATABASE_URL is not set');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = withSearchPath(PG_URL, schema);
+  const database = await openDatabase({ databaseUrl: url, file: '', poolSize: 4 });
+  if (migrate) await migrateUp(database);
+  return {
+    database,
+    where: schema,
+    async cleanup() {
+      await database.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+/** A connection string whose sessions use `schema` first. */
+export function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
