@@ -49,16 +49,27 @@ export async function openTestDatabase(kind: DatabaseKind, opts: { migrate?: boo
   await admin.end();
   const url = withSearchPath(PG_URL, schema);
   const database = await openDatabase({ databaseUrl: url, file: '', poolSize: 4 });
-  if (migrate) await migrateUp(database);
+  const dropSchema = async () => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  };
+  if (migrate) {
+    try {
+      await migrateUp(database);
+    } catch (err) {
+      await database.close();
+      await dropSchema();
+      throw err;
+    }
+  }
   return {
     database,
     where: schema,
     async cleanup() {
       await database.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
+      await dropSchema();
     },
   };
 }

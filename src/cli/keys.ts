@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import type { Options } from '../config/options.js';
+import { loadKekProvider } from '../crypto/kek.js';
+import { type RotationResult, retireKeks, rotateKeys } from '../crypto/keys.rotate.js';
+import { type Database, openDatabase, sqliteFileFor } from '../db/database.js';
+import { migrationsCurrent } from '../db/migrate.js';
+import { createProgress } from './progress.js';
+
+export interface KeysCommandInput {
+  options: Options;
+  /** A progress bar when it is a terminal, plain lines every 10% otherwise. */
+  stdout: NodeJS.WriteStream;
+  /** Where `MAXFIY_KEK` is read; the process environment by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `maxfiy keys rotate`: a new KEK becomes current and every stored key is re-wrapped
+ * under it while servers keep running. Safe to run again after an interruption.
+ */
+export async function runKeysRotate(input: KeysCommandInput): Promise<RotationResult> {
+  const { options, stdout } = input;
+  return withDatabase(options, async (database) => {
+    const kek = await loadKekProvider(options, input.env ?? process.env);
+    const progress = createProgress('re-wrapping keys', stdout);
+    let result: RotationResult;
+    try {
+      result = await rotateKeys({ database, kek, onProgress: (done, total) => progress.update(done, total) });
+    } finally {
+      progress.stop();
+    }
+    stdout.write(`${result.rewrapped} keys re-wrapped under key-encryption key ${result.kekId}\n`);
+    reportRetirement(stdout, kek.managed, result);
+    return result;
+  });
+}
+
+/**
+ * `maxfiy keys retire`: removes from the key file the old KEKs no stored row uses
+ * any more (superseded at least `graceMs` ago).
+ */
+export async function runKeysRetire(
+  input: KeysCommandInput & { graceMs?: number },
+): Promise<{ retired: string[]; unusedKept: string[] }> {
+  const { options, stdout } = input;
+  return withDatabase(options, async (database) => {
+    const kek = await loadKekProvider(options, input.env ?? process.env);
+    const result = await retireKeks({
+      database,
+      kek,
+      ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
+    });
+    if (result.retired.length === 0 && result.unusedKept.length === 0)
+      stdout.write('no key-encryption key to retire\n');
+    reportRetirement(stdout, kek.managed, result);
+    return result;
+  });
+}
+
+async function withDatabase<T>(options: Options, fn: (database: Database) => Promise<T>): Promise<T> {
+  const file = sqliteFileFor(options.dataDir);
+  if (!options.databaseUrl && !existsSync(file)) {
+    throw new Error(`no database at ${file}: start maxfiy once, or run \`maxfiy migrate\`, first`);
+  }
+  const database = await openDatabase({ databaseUrl: options.databaseUrl, file });
+  try {
+    if (!(await migrationsCurrent(database))) {
+      throw new Error('the database schema is not current: run `maxfiy migrate` first');
+    }
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function reportRetirement(
+  stdout: NodeJS.WriteStream,
+  managed: boolean,
+  r: { retired: string[]; unusedKept: string[] },
+): void {
+  if (r.retired.length > 0) stdout.write(`retired from the key file: ${r.retired.join(', ')}\n`);
+  if (r.unusedKept.length === 0) return;
+  stdout.write(
+    managed
+      ? `kept, no longer used: ${r.unusedKept.join(', ')} (run \`maxfiy keys retire\` later to remove them)\n`
+      : `no longer used, may leave MAXFIY_KEK_PREVIOUS: ${r.unusedKept.join(', ')}\n`,
+  );
+}
