@@ -3,11 +3,12 @@ export type OutboxStatus = 'pending' | 'done' | 'dead';
 export interface OutboxTable {
   id: string;
   topic: string;
-  /** JSON payload; personal data in it is encrypted by the producer. */
+  /** JSON payload sealed with AES-256-GCM under the `outbox-payload-key` secret (outbox.seal.ts); `cleared` once delivered. */
   payload: string;
   /** A producer-chosen key; a second message with the same key is not enqueued. */
   idempotency_key: string | null;
   status: OutboxStatus;
+  /** Delivery attempts begun: counted at claim, so a worker that dies mid-delivery uses one up. */
   attempts: number;
   available_at: number;
   /** A worker's claim: until this time no other worker takes the message. */

@@ -1,0 +1,58 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/** What a delivered message's payload becomes: nothing of the original is kept. */
+export const CLEARED_PAYLOAD = 'cleared';
+
+const SEALED = 'v1.';
+const PLAIN = 'plain.';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * Encryption of outbox payloads at rest (AES-256-GCM). The message id is bound as
+ * associated data, so a payload copied into another row does not open.
+ */
+export interface PayloadSeal {
+  readonly encrypted: boolean;
+  seal(messageId: string, json: string): string;
+  open(messageId: string, stored: string): string;
+}
+
+export class PayloadSealError extends Error {
+  override name = 'PayloadSealError';
+  readonly code = 'OUTBOX_PAYLOAD_UNREADABLE';
+}
+
+/** `key` undefined stores payloads as plain JSON (only when no keyring is wired; the outbox warns). */
+export function createPayloadSeal(key: Buffer | undefined): PayloadSeal {
+  if (key && key.length !== 32) throw new Error('the outbox payload key must be 32 bytes');
+  return {
+    encrypted: key !== undefined,
+    seal(messageId, json) {
+      if (!key) return PLAIN + json;
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(Buffer.from(`outbox:${messageId}`));
+      const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+      return SEALED + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    },
+    open(messageId, stored) {
+      if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
+      if (!key || !stored.startsWith(SEALED))
+        throw new PayloadSealError('the outbox payload cannot be opened');
+      const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
+      if (raw.length < IV_BYTES + TAG_BYTES) throw new PayloadSealError('the outbox payload is truncated');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+        decipher.setAAD(Buffer.from(`outbox:${messageId}`));
+        decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+        return Buffer.concat([
+          decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)),
+          decipher.final(),
+        ]).toString('utf8');
+      } catch (err) {
+        throw new PayloadSealError('the outbox payload failed authentication', { cause: err });
+      }
+    },
+  };
+}
