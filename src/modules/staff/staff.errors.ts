@@ -1,3 +1,67 @@
 import { defineErrors } from '../../i18n/errors-define.js';
 
-export const staffErrors = defineErrors({});
+export const staffErrors = defineErrors({
+  MXF_STAFF_SIGNIN_FAILED: {
+    status: 401,
+    doc: 'Staff sign-in failed: the e-mail or the password is wrong, or the sign-in was not finished within two minutes. Deliberately one answer for all three, so it does not tell whether an account exists.',
+    messages: {
+      'uz-Cyrl': 'Электрон почта ёки пароль нотўғри, ёки кириш муддати ўтиб кетди. Қайтадан уриниб кўринг.',
+      'uz-Latn':
+        'Elektron pochta yoki parol notoʻgʻri, yoki kirish muddati oʻtib ketdi. Qaytadan urinib koʻring.',
+      ru: 'Неверная электронная почта или пароль, либо время входа истекло. Попробуйте ещё раз.',
+      en: 'The e-mail or password is wrong, or the sign-in took too long. Try again.',
+    },
+  },
+  MXF_STAFF_SIGNIN_THROTTLED: {
+    status: 429,
+    doc: 'Too many unfinished sign-ins for this e-mail or from this address; wait `retryAfter` seconds. The wait doubles with each further attempt.',
+    messages: {
+      'uz-Cyrl': 'Кириш уринишлари жуда кўп. {retryAfter} сониядан кейин қайта уриниб кўринг.',
+      'uz-Latn': 'Kirish urinishlari juda koʻp. {retryAfter} soniyadan keyin qayta urinib koʻring.',
+      ru: 'Слишком много попыток входа. Повторите через {retryAfter} с.',
+      en: 'Too many sign-in attempts. Try again in {retryAfter} seconds.',
+    },
+  },
+  MXF_STAFF_SETUP_LINK_INVALID: {
+    status: 400,
+    doc: 'The first administrator’s set-up link is unknown, expired (24 h), already used, or no longer needed because an administrator exists. The server prints a fresh link at start while no administrator exists.',
+    messages: {
+      'uz-Cyrl':
+        'Созлаш ҳаволаси яроқсиз, муддати ўтган ёки аллақачон ишлатилган. Янги ҳаволани сервер ишга тушганда чиқаради.',
+      'uz-Latn':
+        'Sozlash havolasi yaroqsiz, muddati oʻtgan yoki allaqachon ishlatilgan. Yangi havolani server ishga tushganda chiqaradi.',
+      ru: 'Ссылка для настройки недействительна, просрочена или уже использована. Новую ссылку сервер выводит при запуске.',
+      en: 'This set-up link is invalid, expired or already used. The server prints a new one when it starts.',
+    },
+  },
+  MXF_STAFF_EMAIL_TAKEN: {
+    status: 409,
+    doc: 'A staff account with this e-mail already exists.',
+    messages: {
+      'uz-Cyrl': 'Бу электрон почтали ходим аллақачон мавжуд.',
+      'uz-Latn': 'Bu elektron pochtali xodim allaqachon mavjud.',
+      ru: 'Сотрудник с такой электронной почтой уже есть.',
+      en: 'A staff account with this e-mail already exists.',
+    },
+  },
+  MXF_STAFF_NOT_FOUND: {
+    status: 404,
+    doc: 'No staff member has this id.',
+    messages: {
+      'uz-Cyrl': 'Бундай ходим топилмади.',
+      'uz-Latn': 'Bunday xodim topilmadi.',
+      ru: 'Такой сотрудник не найден.',
+      en: 'No such staff member.',
+    },
+  },
+  MXF_STAFF_LAST_ADMIN: {
+    status: 409,
+    doc: 'The change would leave no active administrator; give another staff member the admin role first.',
+    messages: {
+      'uz-Cyrl': 'Охирги администратордан администратор ролини олиб бўлмайди: аввал бошқасини тайинланг.',
+      'uz-Latn': 'Oxirgi administratordan administrator rolini olib boʻlmaydi: avval boshqasini tayinlang.',
+      ru: 'Нельзя снять роль администратора с последнего администратора: сначала назначьте другого.',
+      en: 'The last administrator cannot lose the administrator role; make someone else an administrator first.',
+    },
+  },
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../clock.js';
+import { createSigninThrottle, EMAIL_POLICY } from './signin-throttle.js';
+
+describe('staff sign-in throttle', () => {
+  it('lets the free attempts through, then doubles the wait with each further attempt', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock });
+    const keys = { email: 'e1' };
+    for (let i = 0; i < EMAIL_POLICY.freeAttempts; i++) {
+      expect(throttle.retryAfter(keys)).toBe(0);
+      throttle.attempted(keys);
+    }
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const wait = throttle.retryAfter(keys);
+      waits.push(wait);
+      clock.advance(wait * 1000);
+      expect(throttle.retryAfter(keys)).toBe(0);
+      throttle.attempted(keys);
+    }
+    expect(waits).toEqual([1, 2, 4, 8]);
+  });
+
+  it('never makes anyone wait longer than the cap', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock });
+    for (let i = 0; i < 200; i++) throttle.attempted({ email: 'e' });
+    expect(throttle.retryAfter({ email: 'e' })).toBe(EMAIL_POLICY.maxDelayMs / 1000);
+  });
+
+  it('forgets a key that stayed quiet long enough', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock });
+    for (let i = 0; i < 10; i++) throttle.attempted({ email: 'e' });
+    clock.advance(EMAIL_POLICY.forgetAfterMs + 1);
+    expect(throttle.retryAfter({ email: 'e' })).toBe(0);
+  });
+
+  it('throttles an address that tries many e-mails, and success only removes its own attempt there', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({
+      clock,
+      address: { freeAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: 3_600_000 },
+    });
+    for (let i = 0; i < 3; i++) throttle.attempted({ email: `e${i}`, address: '10.0.0.1' });
+    expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.1' })).toBe(1);
+    expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.2' })).toBe(0);
+    throttle.succeeded({ email: 'e2', address: '10.0.0.1' });
+    expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.1' })).toBe(0);
+    throttle.attempted({ email: 'e9', address: '10.0.0.1' });
+    expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.1' })).toBe(1);
+  });
+
+  it('clears an e-mail’s count on success', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock });
+    for (let i = 0; i < 8; i++) throttle.attempted({ email: 'e' });
+    throttle.succeeded({ email: 'e' });
+    expect(throttle.retryAfter({ email: 'e' })).toBe(0);
+  });
+
+  it('stays within its memory bound, dropping the least recently used key', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock, maxEntries: 2 });
+    for (let i = 0; i < 6; i++) throttle.attempted({ email: 'old' });
+    for (let i = 0; i < 6; i++) throttle.attempted({ email: 'newer' });
+    throttle.attempted({ email: 'newest' });
+    expect(throttle.retryAfter({ email: 'old' })).toBe(0);
+    expect(throttle.retryAfter({ email: 'newer' })).toBeGreaterThan(0);
+  });
+});

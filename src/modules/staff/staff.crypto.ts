@@ -1,0 +1,70 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+
+/** The form an e-mail is indexed and stored in: what the person typed, trimmed, in lower case. */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+export function sha256(value: string | Buffer): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export function hmacHex(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value).digest('hex');
+}
+
+/**
+ * The staff id the first administrator will get, derived from the set-up token
+ * so that the id the OPAQUE registration was bound to at `start` is the id the
+ * row gets at `finish`, however often `start` is repeated. UUIDv7 layout, with
+ * the token's creation time in front like every other id.
+ */
+export function staffIdForSetupToken(token: string, createdAt: number): string {
+  const b = sha256(`maxfiy first-admin staff id\0${token}`).subarray(0, 16);
+  b.writeUIntBE(createdAt, 0, 6);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const NONCE = 12;
+const TAG = 16;
+
+/**
+ * AES-256-GCM for the short-lived state kept between two round trips (OPAQUE
+ * login state, a pending set-up). The row's id and kind are associated data,
+ * so a sealed state copied to another row does not open.
+ */
+export function sealState(key: Buffer, id: string, kind: string, value: unknown): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(`${kind}\0${id}`));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, cipher.getAuthTag(), body]);
+}
+
+/** The sealed value, or undefined when it was altered or sealed for another row. */
+export function openState<T>(key: Buffer, id: string, kind: string, sealed: Buffer): T | undefined {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE));
+    decipher.setAAD(Buffer.from(`${kind}\0${id}`));
+    decipher.setAuthTag(sealed.subarray(NONCE, NONCE + TAG));
+    const plain = Buffer.concat([decipher.update(sealed.subarray(NONCE + TAG)), decipher.final()]);
+    return JSON.parse(plain.toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lazily computed value (a server secret): made once, made again only if making it failed. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= make().catch((err) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}

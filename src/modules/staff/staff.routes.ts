@@ -1,0 +1,164 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { requireStaff, STAFF_COOKIE, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
+import { errors, NoContent } from '../../http/schemas.js';
+import {
+  LoginFinishBody,
+  LoginStartBody,
+  RolesBody,
+  SetupFinishBody,
+  SetupStartBody,
+  StaffId,
+  StaffMemberSchema,
+  StaffPrincipalSchema,
+} from './staff.schemas.js';
+import type { StaffService } from './staff.service.js';
+
+/**
+ * Staff sign-in and management. Passwords never travel: the browser runs the
+ * OPAQUE client and sends only protocol messages, each validated by shape and
+ * exact length here.
+ */
+export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTypebox {
+  const { staff } = deps;
+  const cookie = staffCookieOptions(staff.publicUrl);
+  const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
+  const signedIn = requireStaff(staff);
+  const admin = requireStaff(staff, 'admin');
+  const StaffBody = Type.Object({ staff: StaffPrincipalSchema });
+
+  return async (app) => {
+    const tags = ['staff'];
+
+    app.get(
+      '/v1/setup/status',
+      {
+        schema: {
+          tags,
+          summary: 'Whether the first administrator still has to be set up',
+          response: { 200: Type.Object({ needed: Type.Boolean() }), ...errors() },
+        },
+      },
+      async () => staff.setupStatus(),
+    );
+
+    app.post(
+      '/v1/setup/admin/start',
+      {
+        schema: {
+          tags,
+          summary:
+            'First administrator, step 1: check the one-time link and answer the OPAQUE registration request',
+          body: SetupStartBody,
+          response: { 200: Type.Object({ registrationResponse: Type.String() }), ...errors(409) },
+        },
+      },
+      async (request) => staff.startAdminSetup(request.body),
+    );
+
+    app.post(
+      '/v1/setup/admin/finish',
+      {
+        schema: {
+          tags,
+          summary: 'First administrator, step 2: store the OPAQUE record, use up the link, sign in',
+          body: SetupFinishBody,
+          response: { 201: StaffBody, ...errors(409) },
+        },
+      },
+      async (request, reply) => {
+        const done = await staff.finishAdminSetup(request.body);
+        setSession(reply, done.sessionToken);
+        return reply.code(201).send({ staff: done.staff });
+      },
+    );
+
+    app.post(
+      '/v1/staff/login/start',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-in, step 1: the OPAQUE login response (the same shape whether or not the account exists)',
+          body: LoginStartBody,
+          response: {
+            200: Type.Object({ loginId: Type.String(), loginResponse: Type.String() }),
+            ...errors(),
+          },
+        },
+      },
+      async (request) => staff.startLogin({ ...request.body, ip: request.ip }),
+    );
+
+    app.post(
+      '/v1/staff/login/finish',
+      {
+        schema: {
+          tags,
+          summary: 'Sign-in, step 2: verify the OPAQUE proof and open a session (cookie `mxf_staff`)',
+          body: LoginFinishBody,
+          response: { 200: StaffBody, ...errors(401) },
+        },
+      },
+      async (request, reply) => {
+        const done = await staff.finishLogin({
+          ...request.body,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        });
+        setSession(reply, done.sessionToken);
+        return { staff: done.staff };
+      },
+    );
+
+    app.post(
+      '/v1/staff/logout',
+      { schema: { tags, summary: 'End the session', response: { 204: NoContent, ...errors() } } },
+      async (request, reply) => {
+        await staff.logout(staffToken(request));
+        reply.clearCookie(STAFF_COOKIE, cookie);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/staff/me',
+      {
+        preHandler: signedIn,
+        schema: { tags, summary: 'The signed-in staff member', response: { 200: StaffBody, ...errors(401) } },
+      },
+      async (request) => ({ staff: staffOf(request) }),
+    );
+
+    app.get(
+      '/v1/staff',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary: 'All staff members (administrators)',
+          response: { 200: Type.Object({ staff: Type.Array(StaffMemberSchema) }), ...errors(401, 403) },
+        },
+      },
+      async () => ({ staff: await staff.listStaff() }),
+    );
+
+    app.put(
+      '/v1/staff/:id/roles',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary: 'Replace a staff member’s roles (administrators; the last administrator keeps the role)',
+          params: Type.Object({ id: StaffId }),
+          body: RolesBody,
+          response: { 200: Type.Object({ staff: StaffMemberSchema }), ...errors(401, 403, 404, 409) },
+        },
+      },
+      async (request) => ({
+        staff: await staff.setRoles(staffOf(request).id, request.params.id, request.body.roles),
+      }),
+    );
+  };
+}

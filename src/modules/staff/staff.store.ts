@@ -1,0 +1,185 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Schema } from '../../db/schema.js';
+import type {
+  LoginStateTable,
+  SetupTokenTable,
+  StaffRole,
+  StaffSessionTable,
+  StaffTable,
+} from './staff.table.js';
+
+/** Any handle: the read connection or a write transaction. */
+type Handle = Kysely<Schema>;
+
+export type StaffRow = Selectable<StaffTable>;
+export type StaffSessionRow = Selectable<StaffSessionTable>;
+export type LoginStateRow = Selectable<LoginStateTable>;
+
+export function parseRoles(json: string): StaffRole[] {
+  return JSON.parse(json) as StaffRole[];
+}
+
+// ── staff ────────────────────────────────────────────────────────────────────
+
+export async function insertStaff(db: Handle, row: StaffRow): Promise<void> {
+  await db.insertInto('staff').values(row).execute();
+}
+
+export async function findStaffById(db: Handle, id: string): Promise<StaffRow | undefined> {
+  return db.selectFrom('staff').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findStaffByEmailIndex(db: Handle, emailIndex: Buffer): Promise<StaffRow | undefined> {
+  return db.selectFrom('staff').selectAll().where('email_index', '=', emailIndex).executeTakeFirst();
+}
+
+export async function listStaff(db: Handle): Promise<StaffRow[]> {
+  return db.selectFrom('staff').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+/** Ids of active staff members who hold the admin role. */
+export async function listActiveAdminIds(db: Handle): Promise<string[]> {
+  // Roles are a short JSON array; filtering here keeps the query portable.
+  const rows = await db.selectFrom('staff').select(['id', 'roles']).where('status', '=', 'active').execute();
+  return rows.filter((r) => parseRoles(r.roles).includes('admin')).map((r) => r.id);
+}
+
+/**
+ * Row-locks every active administrator on PostgreSQL (a no-op update), so two
+ * concurrent role changes cannot each see the other admin and both demote. On
+ * SQLite writes are serialised anyway. Call first in the transaction.
+ */
+export async function lockActiveAdmins(trx: Handle): Promise<void> {
+  await trx
+    .updateTable('staff')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('status', '=', 'active')
+    .where('roles', 'like', '%"admin"%')
+    .execute();
+}
+
+export async function updateStaffRoles(
+  db: Handle,
+  id: string,
+  roles: StaffRole[],
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('staff')
+    .set({ roles: JSON.stringify(roles), updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+// ── one-time set-up tokens ───────────────────────────────────────────────────
+
+export async function insertSetupToken(db: Handle, row: Selectable<SetupTokenTable>): Promise<void> {
+  await db.insertInto('setup_tokens').values(row).execute();
+}
+
+export async function findSetupToken(
+  db: Handle,
+  tokenHash: Buffer,
+): Promise<Selectable<SetupTokenTable> | undefined> {
+  return db.selectFrom('setup_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Removes the unused tokens of a purpose: a new link replaces the old ones. */
+export async function deleteUnusedSetupTokens(db: Handle, purpose: string): Promise<void> {
+  await db.deleteFrom('setup_tokens').where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+}
+
+/**
+ * Marks the token used if it is still unused and unexpired; true when this call
+ * consumed it. A conditional update, so of two concurrent callers only one wins.
+ */
+export async function consumeSetupToken(
+  db: Handle,
+  tokenHash: Buffer,
+  purpose: string,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('setup_tokens')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// ── sessions ─────────────────────────────────────────────────────────────────
+
+export async function insertSession(db: Handle, row: StaffSessionRow): Promise<void> {
+  await db.insertInto('staff_sessions').values(row).execute();
+}
+
+export async function findSession(db: Handle, tokenHash: Buffer): Promise<StaffSessionRow | undefined> {
+  return db.selectFrom('staff_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** The session with what authorising a request needs of its staff member. */
+export async function findSessionWithStaff(db: Handle, tokenHash: Buffer) {
+  return db
+    .selectFrom('staff_sessions')
+    .innerJoin('staff', 'staff.id', 'staff_sessions.staff_id')
+    .select([
+      'staff_sessions.staff_id',
+      'staff_sessions.last_seen_at',
+      'staff_sessions.expires_at',
+      'staff_sessions.revoked_at',
+      'staff.display_name',
+      'staff.roles',
+      'staff.status',
+    ])
+    .where('staff_sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Handle, tokenHash: Buffer, now: number): Promise<void> {
+  await db
+    .updateTable('staff_sessions')
+    .set({ last_seen_at: now })
+    .where('token_hash', '=', tokenHash)
+    .execute();
+}
+
+/** Revokes the session; false when it did not exist or was already revoked. */
+export async function revokeSession(db: Handle, tokenHash: Buffer, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_sessions')
+    .set({ revoked_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// ── pending login / set-up state ─────────────────────────────────────────────
+
+export async function insertLoginState(db: Handle, row: LoginStateRow): Promise<void> {
+  await db.insertInto('login_states').values(row).execute();
+}
+
+/**
+ * Deletes and returns the state of that kind in one statement: whoever gets
+ * the row owns it, so a state is used at most once even under concurrent finishes.
+ */
+export async function takeLoginState(
+  db: Handle,
+  id: string,
+  kind: string,
+): Promise<LoginStateRow | undefined> {
+  return db
+    .deleteFrom('login_states')
+    .where('id', '=', id)
+    .where('kind', '=', kind)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteExpiredLoginStates(db: Handle, now: number): Promise<void> {
+  await db.deleteFrom('login_states').where('expires_at', '<=', now).execute();
+}
