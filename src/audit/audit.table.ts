@@ -20,7 +20,10 @@ export interface AuditTreeHeadTable {
   issued_at: number;
   /** Ed25519 signature over the tree head's canonical bytes. */
   signature: Buffer;
+  /** First 16 hex digits of SHA-256 of the raw public key. */
   key_id: string;
+  /** Raw 32-byte Ed25519 public key, so verification needs no access to the KEK. */
+  public_key: Buffer;
 }
 
 export interface AuditTables {

@@ -70,6 +70,8 @@ export function foundation(t: ColumnTypes) {
         .addColumn('issued_at', t.time, (c) => c.notNull())
         .addColumn('signature', t.binary, (c) => c.notNull())
         .addColumn('key_id', 'text', (c) => c.notNull())
+        // The raw Ed25519 public key, so `audit verify` checks signatures without the KEK.
+        .addColumn('public_key', t.binary, (c) => c.notNull())
         .execute();
 
       await db.schema
