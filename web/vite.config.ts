@@ -44,6 +44,16 @@ export default defineConfig({
         index: fileURLToPath(new URL('index.html', import.meta.url)),
         admin: fileURLToPath(new URL('admin.html', import.meta.url)),
       },
+      output: {
+        // Stable, readable chunk names; OPAQUE's WASM is loaded only by the console's sign-in pages.
+        codeSplitting: {
+          groups: [
+            { name: 'opaque', test: /node_modules[\\/]@serenity-kit/, priority: 2 },
+            { name: 'vendor', test: /node_modules/, priority: 1 },
+            { name: 'shell', test: /web[\\/]src[\\/](ui|i18n)[\\/]/ },
+          ],
+        },
+      },
     },
   },
   server: {

@@ -1,0 +1,74 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+
+export const LANGS = ['uz-Cyrl', 'uz-Latn', 'ru', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+
+type Tree = { [key: string]: string | Tree };
+
+const I18N_DIR = fileURLToPath(new URL('../../web/src/i18n/', import.meta.url));
+
+export function translations(lang: Lang): Tree {
+  return JSON.parse(readFileSync(path.join(I18N_DIR, `${lang}.json`), 'utf8')) as Tree;
+}
+
+/** The UI string at `key` in `lang`, with `{{vars}}` filled in. */
+export function text(lang: Lang, key: string, vars: Record<string, string | number> = {}): string {
+  let node: string | Tree | undefined = translations(lang);
+  for (const part of key.split('.')) node = typeof node === 'object' ? node[part] : undefined;
+  if (typeof node !== 'string') throw new Error(`no string ${key} in ${lang}`);
+  return node.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(vars[name] ?? `{{${name}}}`));
+}
+
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Before any page script runs, stores a language choice as the switcher would. */
+export async function preferLanguage(page: Page, lang: Lang): Promise<void> {
+  await page.addInitScript((value) => {
+    // Init scripts run in every frame; a sandboxed one (the mail view) has no storage.
+    if (window !== window.top) return;
+    if (!localStorage.getItem('maxfiy.lang')) localStorage.setItem('maxfiy.lang', value);
+  }, lang);
+}
+
+/** The page's one h1, once it is there. */
+export async function heading(page: Page): Promise<string> {
+  const h1 = page.locator('h1');
+  await h1.first().waitFor();
+  return ((await h1.first().textContent()) ?? '').trim();
+}
+
+/** `GET /v1/staff/me` answers 401 to anyone not signed in: that is the contract, not an error. */
+export const signedOutIsFine = (pathname: string, status: number) =>
+  status === 401 && pathname === '/v1/staff/me';
+
+export const ADMIN = {
+  displayName: 'Dilnoza Karimova',
+  email: 'dilnoza@cdti.uz',
+  password: 'quiet-harbour-lantern-47',
+};
+
+/** Fills the first-administrator form (in English) and waits for the console. */
+export async function createFirstAdmin(page: Page, baseUrl: string, setupToken: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin/setup?token=${setupToken}&lang=en`);
+  await page.getByLabel('Display name').fill(ADMIN.displayName);
+  await page.getByLabel('E-mail').fill(ADMIN.email);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByLabel('Repeat the password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.waitForURL('**/admin/org');
+}
+
+/** Signs in through the form (English UI) and waits to leave the sign-in page. */
+export async function signIn(page: Page, password = ADMIN.password): Promise<void> {
+  await page.getByLabel('E-mail').fill(ADMIN.email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+}

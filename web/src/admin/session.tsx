@@ -1,0 +1,107 @@
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { ApiError, api } from '../ui/api';
+import { ErrorNotice, Loading } from '../ui/Notice';
+import { useRouter } from '../ui/router';
+
+export interface Staff {
+  id: string;
+  displayName: string;
+  roles: string[];
+}
+
+type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out' }
+  | { status: 'signed-in'; staff: Staff }
+  | { status: 'failed'; error: unknown };
+
+interface SessionApi {
+  session: SessionState;
+  signedIn(staff: Staff): void;
+  signOut(): Promise<void>;
+  recheck(): void;
+}
+
+const SessionContext = createContext<SessionApi | null>(null);
+
+/** Where a signed-out visitor wanted to go; kept in this tab only, never in the URL. */
+const NEXT_KEY = 'maxfiy.admin.next';
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const [round, setRound] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is there only to ask again.
+  useEffect(() => {
+    const controller = new AbortController();
+    // The session cookie is HttpOnly, so asking the server is the only way to know.
+    api<{ staff: Staff }>('/v1/staff/me', { signal: controller.signal }).then(
+      ({ staff }) => setSession({ status: 'signed-in', staff }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) setSession({ status: 'signed-out' });
+        else setSession({ status: 'failed', error });
+      },
+    );
+    return () => controller.abort();
+  }, [round]);
+
+  const signedIn = useCallback((staff: Staff) => setSession({ status: 'signed-in', staff }), []);
+  const signOut = useCallback(async () => {
+    await api('/v1/staff/logout', { method: 'POST', body: {} });
+    setSession({ status: 'signed-out' });
+  }, []);
+  const recheck = useCallback(() => setRound((n) => n + 1), []);
+
+  const value = useMemo(
+    () => ({ session, signedIn, signOut, recheck }),
+    [session, signedIn, signOut, recheck],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionApi {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside <SessionProvider>');
+  return value;
+}
+
+/** After signing in: back to the page the person first asked for, or the default one. */
+export function takeNextPath(fallback: string): string {
+  try {
+    const next = sessionStorage.getItem(NEXT_KEY);
+    sessionStorage.removeItem(NEXT_KEY);
+    return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Renders its children only for signed-in staff; sends everyone else to the sign-in page. */
+export function RequireStaff({ children }: { children: (staff: Staff) => ReactNode }) {
+  const { session, recheck } = useSession();
+  const { path } = useRouter();
+  if (session.status === 'loading') return <Loading />;
+  if (session.status === 'failed') {
+    return (
+      <div className="container narrow page">
+        <ErrorNotice error={session.error} onRetry={recheck} />
+      </div>
+    );
+  }
+  if (session.status === 'signed-out') return <ToSignIn from={path} />;
+  return <>{children(session.staff)}</>;
+}
+
+function ToSignIn({ from }: { from: string }) {
+  const { navigate } = useRouter();
+  useEffect(() => {
+    try {
+      if (from !== '/') sessionStorage.setItem(NEXT_KEY, from);
+    } catch {
+      // Without storage the person lands on the default page after signing in.
+    }
+    navigate('/signin', { replace: true });
+  }, [from, navigate]);
+  return null;
+}
