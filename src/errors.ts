@@ -8,13 +8,13 @@
  * Messages never carry personal data: parameters are codes, field names and numbers.
  */
 import { auditErrors } from './audit/audit.errors.js';
-import { coreErrors } from './http/core.errors.js';
 import { keyErrors } from './crypto/keys.errors.js';
+import { coreErrors } from './http/core.errors.js';
+import type { ErrorDefinition } from './i18n/errors-define.js';
 import { mailErrors } from './mail/mail.errors.js';
 import { orgErrors } from './modules/org/org.errors.js';
 import { staffErrors } from './modules/staff/staff.errors.js';
 import { outboxErrors } from './outbox/outbox.errors.js';
-import type { ErrorDefinition } from './i18n/errors-define.js';
 
 export const catalogue = {
   ...coreErrors,

@@ -14,6 +14,12 @@ export const OptionsSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     /** Interface to bind. Loopback by default: put a TLS proxy in front for the world. */
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /**
+     * Trust `X-Forwarded-For` from a proxy in front: `true`, or a comma-separated list of
+     * proxy addresses/CIDRs. Off by default, so a client cannot pick its own address for
+     * throttling and the audit log.
+     */
+    trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], { default: false }),
     /** The public base URL, used in links that leave the server (mail, OIDC, receipts). */
     publicUrl: Type.String({ pattern: '^https?://', default: 'http://localhost:8080' }),
     /** Where the embedded database, the key file and backups live. */
@@ -69,6 +75,7 @@ export type Options = Static<typeof OptionsSchema>;
 export const ENV_NAMES: Record<keyof Options, string> = {
   port: 'MAXFIY_PORT',
   host: 'MAXFIY_HOST',
+  trustProxy: 'MAXFIY_TRUST_PROXY',
   publicUrl: 'MAXFIY_PUBLIC_URL',
   dataDir: 'MAXFIY_DATA_DIR',
   databaseUrl: 'MAXFIY_DATABASE_URL',
@@ -102,6 +109,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (type === 'integer') {
       if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name}: expected a whole number`);
       out[key] = Number(raw);
+    } else if (key === 'trustProxy') {
+      out[key] = raw === 'true' ? true : raw === 'false' ? false : raw;
     } else if (type === 'boolean') {
       if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${name}: expected true or false`);
       out[key] = raw === 'true' || raw === '1';
@@ -117,10 +126,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
  * MAXFIY_CONFIG (or `./maxfiy.config.json` when present), the environment, and
  * `overrides` (tests, CLI flags). An invalid field stops the start, naming the field.
  */
-export function loadOptions(
-  overrides: Partial<Options> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): Options {
+export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.ProcessEnv = process.env): Options {
   const file = env.MAXFIY_CONFIG ?? (existsSync('maxfiy.config.json') ? 'maxfiy.config.json' : undefined);
   let fromFile: Record<string, unknown> = {};
   if (file) {
@@ -145,7 +151,10 @@ export function loadOptions(
   >;
   const first = Value.Errors(OptionsSchema, merged)[0];
   if (first) {
-    const field = first.instancePath.replace(/^\//, '') || (first.params as { additionalProperties?: string[] })?.additionalProperties?.[0] || 'configuration';
+    const field =
+      first.instancePath.replace(/^\//, '') ||
+      (first.params as { additionalProperties?: string[] })?.additionalProperties?.[0] ||
+      'configuration';
     throw new ConfigError(`invalid configuration field "${field}": ${first.message}`);
   }
   const options = merged as Options;

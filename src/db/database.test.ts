@@ -23,7 +23,14 @@ describe.each(databaseKinds())('database on %s', (kind) => {
         if (i === 7) throw new Error('boom');
         await trx
           .insertInto('sites')
-          .values({ id: `s${i}.uz`, name: 'n', origin: 'https://x', agreement_url: 'https://x/a', created_at: now, updated_at: now })
+          .values({
+            id: `s${i}.uz`,
+            name: 'n',
+            origin: 'https://x',
+            agreement_url: 'https://x/a',
+            created_at: now,
+            updated_at: now,
+          })
           .execute();
         return i;
       }),

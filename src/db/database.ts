@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Schema } from './schema.js';
 
@@ -120,7 +120,10 @@ export function onCommit(trx: Trx, hook: () => void): void {
   hooks.push(hook);
 }
 
-async function withHooks<T>(trx: Trx, fn: (trx: Trx) => Promise<T>): Promise<{ value: T; hooks: (() => void)[] }> {
+async function withHooks<T>(
+  trx: Trx,
+  fn: (trx: Trx) => Promise<T>,
+): Promise<{ value: T; hooks: (() => void)[] }> {
   const hooks: (() => void)[] = [];
   commitHooks.set(trx, hooks);
   try {
@@ -206,7 +209,10 @@ export class GroupCommitter {
     }
     batch.forEach((job, i) => {
       const o = outcomes[i];
-      if (!o?.ok) return job.reject(o?.value);
+      if (!o?.ok) {
+        job.reject(o?.value);
+        return;
+      }
       try {
         runHooks(o.hooks ?? []);
         job.resolve(o.value);

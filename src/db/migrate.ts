@@ -52,10 +52,17 @@ async function appliedMigrations(database: Database): Promise<Map<string, Date>>
   const db = database.db as unknown as Kysely<unknown>;
   const exists =
     database.kind === 'postgres'
-      ? sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`
-      : sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`;
+      ? sql<{
+          n: number;
+        }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`
+      : sql<{
+          n: number;
+        }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`;
   if (Number((await exists.execute(db)).rows[0]?.n ?? 0) === 0) return new Map();
-  const rows = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration`.execute(db);
+  const rows = await sql<{
+    name: string;
+    timestamp: string;
+  }>`select name, timestamp from kysely_migration`.execute(db);
   return new Map(rows.rows.map((r) => [r.name, new Date(r.timestamp)]));
 }
 

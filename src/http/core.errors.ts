@@ -31,6 +31,16 @@ export const coreErrors = defineErrors({
       en: 'The request is larger than allowed.',
     },
   },
+  MXF_REQUEST_URI_TOO_LONG: {
+    status: 414,
+    doc: 'A path segment or the address as a whole is longer than any route accepts.',
+    messages: {
+      'uz-Cyrl': 'Манзил жуда узун.',
+      'uz-Latn': 'Manzil juda uzun.',
+      ru: 'Слишком длинный адрес.',
+      en: 'The address is too long.',
+    },
+  },
   MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     doc: 'The body has a content type the route does not accept; send `application/json`.',
@@ -81,7 +91,7 @@ export const coreErrors = defineErrors({
       en: 'You are not allowed to do this.',
     },
   },
-  MXF_SERVICE_UNAVAILABLE: {
+  MXF_SERVER_UNAVAILABLE: {
     status: 503,
     doc: 'The server is starting or shutting down, or its database is unreachable. Retry later.',
     messages: {
@@ -91,7 +101,7 @@ export const coreErrors = defineErrors({
       en: 'The service is temporarily unavailable. Try again later.',
     },
   },
-  MXF_INTERNAL: {
+  MXF_SERVER_INTERNAL: {
     status: 500,
     doc: 'An unexpected fault. The response carries a `requestId` that operators find in the log.',
     messages: {

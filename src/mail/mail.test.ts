@@ -27,7 +27,7 @@ function testApp(t: TestDatabase): FastifyInstance {
   const app = Fastify().setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler((err: Error & { validation?: unknown }, req, reply) => {
     const known = err instanceof MaxfiyError;
-    const code = known ? err.code : err.validation ? 'MXF_REQUEST_INVALID' : 'MXF_INTERNAL';
+    const code = known ? err.code : err.validation ? 'MXF_REQUEST_INVALID' : 'MXF_SERVER_INTERNAL';
     reply
       .code(known ? err.status : err.validation ? 400 : 500)
       .send({ error: { code, message: code, requestId: req.id } });

@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type Database, type DatabaseKind, openDatabase } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrate.js';
@@ -25,7 +25,10 @@ export interface TestDatabase {
  * A fresh, migrated database: a SQLite file in a temporary folder, or a private
  * PostgreSQL schema (selected through `search_path`) that is dropped afterwards.
  */
-export async function openTestDatabase(kind: DatabaseKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  kind: DatabaseKind,
+  opts: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const migrate = opts.migrate ?? true;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-test-'));

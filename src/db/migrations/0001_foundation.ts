@@ -62,7 +62,11 @@ export function foundation(t: ColumnTypes) {
         .addColumn('details', 'text', (c) => c.notNull())
         .addColumn('leaf_hash', t.binary, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_entries_subject').on('audit_entries').columns(['subject_id', 'seq']).execute();
+      await db.schema
+        .createIndex('audit_entries_subject')
+        .on('audit_entries')
+        .columns(['subject_id', 'seq'])
+        .execute();
       await db.schema
         .createTable('audit_tree_heads')
         .addColumn('tree_size', t.time, (c) => c.primaryKey())

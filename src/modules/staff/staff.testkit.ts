@@ -80,8 +80,8 @@ export async function staffTestApp(staff: StaffService): Promise<FastifyInstance
           ? new MaxfiyError('MXF_REQUEST_INVALID', { field: e.validation[0]?.instancePath ?? 'body' })
           : e.statusCode === 400 || e.statusCode === 415
             ? new MaxfiyError('MXF_REQUEST_MALFORMED')
-            : new MaxfiyError('MXF_INTERNAL', { requestId: request.id });
-    if (mapped.code === 'MXF_INTERNAL') reply.header('x-test-fault', String(err));
+            : new MaxfiyError('MXF_SERVER_INTERNAL', { requestId: request.id });
+    if (mapped.code === 'MXF_SERVER_INTERNAL') reply.header('x-test-fault', String(err));
     const body: Record<string, unknown> = {
       code: mapped.code,
       message: formatMessage(catalogue[mapped.code].messages.en, mapped.params),

@@ -1,0 +1,257 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../test/helpers/app.js';
+import { databaseKinds } from '../test/helpers/db.js';
+import { catalogue } from './errors.js';
+import { browser, sessionCookie, tokenOf } from './modules/staff/staff.testkit.js';
+
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { requestBody?: unknown; parameters?: { in: string; name: string }[] }>
+  >;
+};
+
+/** Counts rows of every table, so a test can show a refused request wrote nothing. */
+async function snapshot(t: TestApp): Promise<Record<string, number>> {
+  const tables = await t.services.database.db.introspection.getTables();
+  const out: Record<string, number> = {};
+  for (const table of tables) {
+    if (table.name.startsWith('kysely_')) continue;
+    const row = await t.services.database.db
+      .selectFrom(table.name as 'company')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    out[table.name] = Number(row.n);
+  }
+  return out;
+}
+
+function expectCatalogued(res: { statusCode: number; json(): unknown }, label: string) {
+  const body = res.json() as { error?: { code?: string; message?: string; requestId?: string } };
+  expect(body.error?.code, label).toBeDefined();
+  expect(Object.keys(catalogue), label).toContain(body.error?.code);
+  expect(res.statusCode, label).toBe(catalogue[body.error?.code as keyof typeof catalogue].status);
+  expect(body.error?.message, label).toBeTruthy();
+}
+
+/** Fills path parameters with a harmless value. */
+const concrete = (path: string) => path.replace(/\{[^}]+\}|:[a-zA-Z]+/g, 'x-file.uz');
+
+describe.each(databaseKinds())('the HTTP application on %s', (kind) => {
+  let t: TestApp;
+  let operations: { method: string; path: string; hasBody: boolean }[];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    const spec = (await t.app.inject({ url: '/openapi.json' })).json() as OpenApi;
+    operations = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        hasBody: Boolean(op.requestBody),
+      })),
+    );
+  });
+  afterAll(async () => t?.close());
+
+  it('answers liveness, readiness and metrics', async () => {
+    expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.migrations.status).toBe('ok');
+    const metrics = await t.app.inject({ url: '/metrics' });
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('maxfiy_http_requests_total{method="GET",route="/readyz",status="200"}');
+    expect(metrics.body).toContain('maxfiy_outbox_messages');
+  });
+
+  it('is not ready while shutting down', async () => {
+    t.services.lifecycle.shuttingDown = true;
+    try {
+      const res = await t.app.inject({ url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks.shutdown.status).toBe('fail');
+    } finally {
+      t.services.lifecycle.shuttingDown = false;
+    }
+  });
+
+  it('publishes an OpenAPI 3.1 document generated from the route schemas, and its reference', async () => {
+    const spec = (await t.app.inject({ url: '/openapi.json' })).json() as OpenApi & { openapi: string };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/org', '/v1/audit/tree-head', '/readyz']),
+    );
+    const docs = await t.app.inject({ url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('declares every error status it can answer on every operation', async () => {
+    const spec = (await t.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (['/healthz', '/readyz', '/metrics'].includes(path)) continue;
+        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['400', '429', '500']),
+        );
+      }
+    }
+  });
+
+  it('answers errors from the catalogue in the language asked for, with a request id', async () => {
+    const uz = await t.app.inject({ url: '/v1/no-such-thing' });
+    expectCatalogued(uz, 'default language');
+    expect(uz.json().error.code).toBe('MXF_ROUTE_NOT_FOUND');
+    expect(uz.json().error.message).toBe(catalogue.MXF_ROUTE_NOT_FOUND.messages['uz-Cyrl']);
+    expect(uz.headers['x-request-id']).toBe(uz.json().error.requestId);
+    const ru = await t.app.inject({
+      url: '/v1/no-such-thing',
+      headers: { 'accept-language': 'ru-RU,ru;q=0.9' },
+    });
+    expect(ru.json().error.message).toBe(catalogue.MXF_ROUTE_NOT_FOUND.messages.ru);
+    const en = await t.app.inject({ url: '/v1/no-such-thing?lang=en', headers: { 'accept-language': 'ru' } });
+    expect(en.json().error.message).toBe(catalogue.MXF_ROUTE_NOT_FOUND.messages.en);
+  });
+
+  it('sends security headers', async () => {
+    const res = await t.app.inject({ url: '/healthz' });
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('refuses malformed, mistyped, oversized and unknown-field bodies on every route with a catalogued 4xx, writing nothing', async () => {
+    const before = await snapshot(t);
+    const bodies: { label: string; payload: string; type?: string }[] = [
+      { label: 'malformed JSON', payload: '{"a": ' },
+      { label: 'empty JSON', payload: '' },
+      { label: 'wrong type', payload: '[1,2,3]' },
+      { label: 'a string', payload: '"hello"' },
+      { label: 'unknown field', payload: JSON.stringify({ unexpected: true, __proto__x: 1 }) },
+      {
+        label: 'prototype pollution',
+        payload: '{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}',
+      },
+      { label: 'oversized', payload: JSON.stringify({ name: 'x'.repeat(t.options.bodyLimit + 10) }) },
+      { label: 'wrong media type', payload: '<xml/>', type: 'application/xml' },
+    ];
+    for (const op of operations.filter((o) => o.hasBody)) {
+      for (const body of bodies) {
+        const res = await t.app.inject({
+          method: op.method as 'POST',
+          url: concrete(op.path),
+          payload: body.payload,
+          headers: { 'content-type': body.type ?? 'application/json' },
+        });
+        const label = `${op.method} ${op.path} with ${body.label}`;
+        expect(res.statusCode, label).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode, label).toBeLessThan(500);
+        expectCatalogued(res, label);
+      }
+    }
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('never answers 500 to random JSON on any route (fuzz)', async () => {
+    const targets = operations.filter((o) => !['/metrics'].includes(o.path));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...targets),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.string({ maxLength: 40 }),
+        async (op, value, query) => {
+          const res = await t.app.inject({
+            method: op.method as 'POST',
+            url: `${concrete(op.path)}?q=${encodeURIComponent(query)}`,
+            ...(op.hasBody
+              ? { payload: JSON.stringify(value), headers: { 'content-type': 'application/json' } }
+              : {}),
+          });
+          expect(res.statusCode, `${op.method} ${op.path}`).toBeLessThan(500);
+          if (res.statusCode >= 400) expectCatalogued(res, `${op.method} ${op.path}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lets an administrator change the organisation, and audits every change', async () => {
+    const link = await t.services.staff.ensureSetupLink();
+    const b = browser(t.app);
+    const setup = await b.setUpAdmin(tokenOf(link), 'admin@cdti.uz', 'correct horse battery staple');
+    expect(setup.statusCode).toBe(201);
+    const cookie = sessionCookie(setup);
+
+    const anonymous = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/org/sites/x-file.uz',
+      payload: { name: 'X' },
+    });
+    expect(anonymous.statusCode).toBe(401);
+
+    const org = await t.app.inject({ url: '/v1/org', headers: { cookie } });
+    expect(org.statusCode).toBe(200);
+    expect(org.json().company.name).toBe('CENTER FOR DIGITAL TECHNOLOGY AND INNOVATION JSC');
+    expect(
+      org
+        .json()
+        .products.map((p: { name: string }) => p.name)
+        .sort(),
+    ).toEqual(['A-pay', 'Silen', 'Smartpos Supply', 'Smartpos Trade', 'X-file'].sort());
+    expect(org.json().sites.map((s: { id: string }) => s.id)).toEqual([
+      'a-pay.uz',
+      'cdti.uz',
+      'silen.uz',
+      'smartpos.uz',
+      'x-file.uz',
+    ]);
+
+    const size = (await t.services.audit.entries({ limit: 1000 })).length;
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/org/sites/x-file.uz',
+      headers: { cookie },
+      payload: { agreementUrl: 'https://x-file.uz/privacy' },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json().site.agreementUrl).toBe('https://x-file.uz/privacy');
+    const entries = await t.services.audit.entries({ limit: 1000 });
+    expect(entries).toHaveLength(size + 1);
+    expect(entries.at(-1)).toMatchObject({ action: 'org.site.updated', target: 'site:x-file.uz' });
+    expect(entries.at(-1)?.actor).toMatch(/^staff:/);
+
+    const missing = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/org/products/no-such',
+      headers: { cookie },
+      payload: { name: 'Z' },
+    });
+    expect(missing.json().error.code).toBe('MXF_ORG_PRODUCT_NOT_FOUND');
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with a catalogued error and Retry-After past the limit', async () => {
+    const t = await createTestApp('sqlite', { options: { rateLimitPerMinute: 3 } });
+    try {
+      const codes: number[] = [];
+      let last: Awaited<ReturnType<typeof t.app.inject>> | undefined;
+      for (let i = 0; i < 5; i++) {
+        last = await t.app.inject({ url: '/v1/org/sites' });
+        codes.push(last.statusCode);
+      }
+      expect(codes).toEqual([200, 200, 200, 429, 429]);
+      expect(last?.json().error.code).toBe('MXF_REQUEST_RATE_LIMITED');
+      expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+      // Operators' probes are never throttled.
+      expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

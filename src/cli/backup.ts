@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import type { Options } from '../config/options.js';
+import { openDatabase, sqliteFileFor } from '../db/database.js';
+import { migrationStatus } from '../db/migrate.js';
+
+/**
+ * A backup is two files: the snapshot and `<snapshot>.manifest.json`, which names
+ * its kind, schema version and SHA-256. The key file is NOT in a backup: keep it
+ * apart (and as safely); without it the personal data in a backup is unreadable.
+ */
+export interface BackupManifest {
+  format: 'maxfiy-backup/1';
+  kind: 'sqlite' | 'postgres';
+  createdAt: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** The newest migration the snapshot holds. */
+  schema: string | null;
+}
+
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new BackupError(`${cmd} exited with ${code}: ${err.trim().slice(0, 500)}`)),
+    );
+  });
+}
+
+/** A consistent snapshot taken while the server runs: SQLite's online backup API, or pg_dump. */
+export async function backup(
+  options: Options,
+  out: string | undefined,
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<BackupManifest> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const kind = options.databaseUrl ? 'postgres' : 'sqlite';
+  const file = path.resolve(
+    out ?? path.join(options.dataDir, 'backups', `maxfiy-${stamp}.${kind === 'sqlite' ? 'db' : 'dump'}`),
+  );
+  if (existsSync(file)) throw new BackupError(`${file} exists already; choose another name`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial`;
+
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    file: sqliteFileFor(options.dataDir),
+  });
+  let schema: string | null;
+  try {
+    schema = (await migrationStatus(database)).filter((m) => m.appliedAt).at(-1)?.name ?? null;
+  } finally {
+    await database.close();
+  }
+
+  if (kind === 'sqlite') {
+    const source = new SQLite(sqliteFileFor(options.dataDir), { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(partial, {
+        progress: ({ totalPages, remainingPages }) => {
+          onProgress(totalPages - remainingPages, totalPages);
+          return 256;
+        },
+      });
+    } finally {
+      source.close();
+    }
+  } else {
+    await exec('pg_dump', [
+      '--format=custom',
+      '--no-owner',
+      '--file',
+      partial,
+      '--dbname',
+      options.databaseUrl,
+    ]);
+    onProgress(1, 1);
+  }
+  renameSync(partial, file);
+  const manifest: BackupManifest = {
+    format: 'maxfiy-backup/1',
+    kind,
+    createdAt: new Date().toISOString(),
+    file: path.basename(file),
+    bytes: statSync(file).size,
+    sha256: await sha256File(file),
+    schema,
+  };
+  writeFileSync(`${file}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return manifest;
+}
+
+export function readManifest(file: string): BackupManifest {
+  const manifestFile = `${file}.manifest.json`;
+  if (!existsSync(manifestFile)) throw new BackupError(`no manifest beside the backup: ${manifestFile}`);
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  } catch {
+    throw new BackupError(`the manifest ${manifestFile} is not valid JSON`);
+  }
+  if (manifest.format !== 'maxfiy-backup/1')
+    throw new BackupError(`unknown backup format in ${manifestFile}`);
+  return manifest;
+}
+
+/**
+ * Restores a backup over the configured database after checking its checksum.
+ * The caller runs the audit verification on the result.
+ */
+export async function restore(options: Options, file: string, force: boolean): Promise<BackupManifest> {
+  const source = path.resolve(file);
+  if (!existsSync(source)) throw new BackupError(`no such backup: ${source}`);
+  const manifest = readManifest(source);
+  const actual = await sha256File(source);
+  if (actual !== manifest.sha256) {
+    throw new BackupError(
+      `checksum mismatch: the backup is damaged or was changed (expected ${manifest.sha256}, found ${actual})`,
+    );
+  }
+  const kind = options.databaseUrl ? 'postgres' : 'sqlite';
+  if (manifest.kind !== kind)
+    throw new BackupError(`this is a ${manifest.kind} backup; the configured database is ${kind}`);
+
+  if (kind === 'sqlite') {
+    const target = sqliteFileFor(options.dataDir);
+    if (existsSync(target) && !force) {
+      throw new BackupError(`${target} exists; stop the server and pass --force to replace it`);
+    }
+    mkdirSync(path.dirname(target), { recursive: true });
+    const staging = `${target}.restoring`;
+    const copy = new SQLite(source, { readonly: true });
+    try {
+      await copy.backup(staging);
+    } finally {
+      copy.close();
+    }
+    for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+    renameSync(staging, target);
+  } else {
+    if (!force) throw new BackupError('restoring replaces the PostgreSQL database contents; pass --force');
+    await exec('pg_restore', [
+      '--clean',
+      '--if-exists',
+      '--no-owner',
+      '--single-transaction',
+      '--dbname',
+      options.databaseUrl,
+      source,
+    ]);
+  }
+  return manifest;
+}

@@ -1,0 +1,49 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_NAMES, loadOptions, OptionsSchema } from './options.js';
+
+describe('options', () => {
+  it('has a safe default for everything', () => {
+    const o = loadOptions({}, {});
+    expect(o.port).toBe(8080);
+    expect(o.host).toBe('127.0.0.1');
+    expect(o.databaseUrl).toBe('');
+    expect(o.keyFile).toBe(path.join('data', 'keys', 'kek.json'));
+  });
+
+  it('takes the environment over the defaults', () => {
+    const o = loadOptions({}, { MAXFIY_PORT: '9090', MAXFIY_IN_PROCESS_WORKER: 'false' });
+    expect(o.port).toBe(9090);
+    expect(o.inProcessWorker).toBe(false);
+  });
+
+  it('refuses an invalid field, naming it', () => {
+    expect(() => loadOptions({}, { MAXFIY_PORT: 'eighty' })).toThrow(/MAXFIY_PORT/);
+    expect(() => loadOptions({}, { MAXFIY_PORT: '70000' })).toThrow(/"port"/);
+    expect(() => loadOptions({}, { MAXFIY_PUBLIC_URL: 'ftp://x' })).toThrow(/"publicUrl"/);
+  });
+
+  it('refuses a configuration file with an unknown or invalid field, naming it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-cfg-'));
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ port: 1, colour: 'red' }));
+    expect(() => loadOptions({}, { MAXFIY_CONFIG: file })).toThrow(/"colour"/);
+    writeFileSync(file, JSON.stringify({ logLevel: 'loud' }));
+    expect(() => loadOptions({}, { MAXFIY_CONFIG: file })).toThrow(/"logLevel"/);
+    writeFileSync(file, '{ not json');
+    expect(() => loadOptions({}, { MAXFIY_CONFIG: file })).toThrow(ConfigError);
+    chmodSync(file, 0o000);
+    if (process.getuid?.() !== 0)
+      expect(() => loadOptions({}, { MAXFIY_CONFIG: file })).toThrow(/cannot be read/);
+  });
+
+  it('documents every option and its environment variable in docs/configuration.md', () => {
+    const doc = readFileSync('docs/configuration.md', 'utf8');
+    for (const key of Object.keys(OptionsSchema.properties)) {
+      expect(doc, key).toContain(`| \`${key}\` |`);
+      expect(doc, key).toContain(ENV_NAMES[key as keyof typeof ENV_NAMES]);
+    }
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The composition root: stores → services → routes are wired here and nowhere
+ * else, so a test can swap any part. No module keeps a singleton.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type AuditLog, createAuditLog } from './audit/audit.service.js';
+import type { Clock } from './clock.js';
+import type { Options } from './config/options.js';
+import type { KekProvider } from './crypto/kek.js';
+import { createKeyring, type KeyringService } from './crypto/keys.service.js';
+import type { Database } from './db/database.js';
+import { Metrics } from './http/metrics.js';
+import { createMailSendHandler, type MailTransport, startMailTransport } from './mail/mail.service.js';
+import { createOrgService, type OrgService } from './modules/org/org.service.js';
+import { createStaffService, type StaffService } from './modules/staff/staff.service.js';
+import { createOutbox, type Outbox } from './outbox/outbox.service.js';
+import { createWorker, type OutboxWorker } from './outbox/outbox.worker.js';
+
+export interface Services {
+  options: Options;
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Flipped on SIGTERM: readiness answers 503 while requests drain. */
+  lifecycle: { shuttingDown: boolean };
+  keyring: KeyringService;
+  audit: AuditLog;
+  outbox: Outbox;
+  mail: MailTransport;
+  worker: OutboxWorker;
+  staff: StaffService;
+  org: OrgService;
+}
+
+export interface ServiceDeps {
+  options: Options;
+  database: Database;
+  kek: KekProvider;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Registers every outbox handler. The server's in-process worker and
+ * `maxfiy worker` both call this, so they deliver the same topics.
+ */
+export function registerOutboxHandlers(outbox: Outbox, deps: { mail: MailTransport }): void {
+  outbox.register(createMailSendHandler(deps.mail.mailer));
+}
+
+export async function createServices(deps: ServiceDeps): Promise<Services> {
+  const { options, database, clock, logger } = deps;
+  const metrics = new Metrics();
+  const keyring = await createKeyring({ database, kek: deps.kek, clock });
+  const audit = createAuditLog({
+    database,
+    keyring,
+    clock,
+    options: {
+      treeHeadEveryEntries: options.treeHeadEveryEntries,
+      treeHeadEverySeconds: options.treeHeadEverySeconds,
+    },
+    logger: logger.child({ module: 'audit' }),
+  });
+  const outbox = await createOutbox({
+    database,
+    clock,
+    keyring,
+    options: { maxAttempts: options.outboxMaxAttempts, pollMs: options.workerPollMs },
+    logger: logger.child({ module: 'outbox' }),
+  });
+  const mail = await startMailTransport({
+    options,
+    database,
+    clock,
+    logger: logger.child({ module: 'mail' }),
+  });
+  registerOutboxHandlers(outbox, { mail });
+  const worker = createWorker({
+    database,
+    outbox,
+    clock,
+    logger: logger.child({ module: 'worker' }),
+    workerId: `server-${randomUUID()}`,
+    options: { pollMs: options.workerPollMs },
+  });
+  const staff = createStaffService({
+    database,
+    keyring,
+    audit,
+    clock,
+    options: { publicUrl: options.publicUrl },
+    logger: logger.child({ module: 'staff' }),
+  });
+  const org = createOrgService({ database, audit, clock });
+
+  metrics.gauge('maxfiy_outbox_messages', 'Outbox messages by status.', async () => {
+    const stats = await outbox.stats();
+    return Object.entries(stats).map(([status, value]) => ({ labels: { status }, value }));
+  });
+  metrics.gauge('maxfiy_audit_tree_size', 'Entries in the latest signed audit tree head.', async () => {
+    const head = await audit.latestTreeHead();
+    return [{ labels: {}, value: head?.treeSize ?? 0 }];
+  });
+
+  return {
+    options,
+    database,
+    clock,
+    logger,
+    metrics,
+    lifecycle: { shuttingDown: false },
+    keyring,
+    audit,
+    outbox,
+    mail,
+    worker,
+    staff,
+    org,
+  };
+}
+
+/** Starts what runs beside the HTTP server: the outbox worker and signed tree heads. */
+export async function startBackground(services: Services): Promise<void> {
+  if (services.options.inProcessWorker) services.worker.start();
+  // A head at once, so the log is verifiable from the first minute (a no-op when nothing is new).
+  await services.audit.issueTreeHead();
+  services.audit.startTreeHeads();
+}
+
+export async function stopBackground(services: Services): Promise<void> {
+  await services.worker.stop();
+  await services.audit.stop();
+  await services.mail.stop();
+}

@@ -1,0 +1,131 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
+import { formatMessage, pickLanguage } from '../i18n/errors-define.js';
+import type { Metrics } from './metrics.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  params?: { additionalProperties?: string[]; requiredProperties?: string[]; missingProperty?: string };
+}
+
+/** Names the first offending field of a schema failure, as a dotted path. */
+function firstField(issues: ValidationIssue[], context: string | undefined): string {
+  const withPath = issues.find((i) => i.instancePath) ?? issues[0];
+  const base = (withPath?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const extra =
+    withPath?.params?.additionalProperties?.[0] ??
+    withPath?.params?.requiredProperties?.[0] ??
+    withPath?.params?.missingProperty;
+  const field = [base, base ? undefined : extra].filter(Boolean).join('.');
+  return field || context || 'body';
+}
+
+/** Maps anything thrown to a catalogued error. */
+export function toMaxfiyError(err: unknown, requestId: string): MaxfiyError {
+  if (err instanceof MaxfiyError) return err;
+  const e = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  if (e.validation) {
+    return new MaxfiyError('MXF_REQUEST_INVALID', { field: firstField(e.validation, e.validationContext) });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new MaxfiyError('MXF_REQUEST_MALFORMED');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new MaxfiyError('MXF_REQUEST_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new MaxfiyError('MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+  }
+  if (e instanceof SyntaxError || e.statusCode === 400) return new MaxfiyError('MXF_REQUEST_MALFORMED');
+  if (e.statusCode === 414) return new MaxfiyError('MXF_REQUEST_URI_TOO_LONG');
+  if (e.statusCode === 413) return new MaxfiyError('MXF_REQUEST_TOO_LARGE');
+  if (e.statusCode === 415) return new MaxfiyError('MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+  if (e.statusCode === 429) return new MaxfiyError('MXF_REQUEST_RATE_LIMITED');
+  if (e.statusCode === 404) return new MaxfiyError('MXF_ROUTE_NOT_FOUND');
+  return new MaxfiyError('MXF_SERVER_INTERNAL', { requestId });
+}
+
+export function renderError(err: MaxfiyError, request: FastifyRequest) {
+  const query = (request.query ?? {}) as { lang?: unknown };
+  const lang = pickLanguage(
+    typeof query.lang === 'string' ? query.lang : undefined,
+    request.headers['accept-language'],
+  );
+  const def = catalogue[err.code as ErrorCode];
+  const body: { code: string; message: string; requestId: string; field?: string; retryAfter?: number } = {
+    code: err.code,
+    message: formatMessage(def.messages[lang], { ...err.params, requestId: request.id }),
+    requestId: request.id,
+  };
+  if (typeof err.params.field === 'string') body.field = err.params.field;
+  if (typeof err.params.retryAfter === 'number') body.retryAfter = err.params.retryAfter;
+  return { error: body };
+}
+
+/**
+ * Answers the framework gives before a route's own code runs (body too large,
+ * wrong media type, address too long): documented once in the API description
+ * rather than on every operation.
+ */
+const FRAMEWORK_STATUSES = new Set([413, 414, 415]);
+
+export function registerErrorHandling(
+  app: FastifyInstance,
+  opts: { strictResponses: boolean; metrics: Metrics },
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((err, request, reply: FastifyReply) => {
+    const mapped = toMaxfiyError(err, request.id);
+    if (mapped.status >= 500) {
+      // The error's own fields only: its message is ours or the driver's, and the
+      // redaction paths drop driver details that can echo values.
+      request.log.error({ err, code: mapped.code }, 'request failed');
+    } else {
+      request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
+    }
+    if (mapped.code === 'MXF_REQUEST_RATE_LIMITED') {
+      const retry = Number(reply.getHeader('retry-after'));
+      if (Number.isFinite(retry)) mapped.params.retryAfter = retry;
+    }
+    if (typeof mapped.params.retryAfter === 'number')
+      reply.header('retry-after', String(mapped.params.retryAfter));
+    return reply.status(mapped.status).send(renderError(mapped, request));
+  });
+
+  // The rate limiter's own error is a plain object; turn it into ours.
+  app.addHook('onRoute', (route) => {
+    const declared = route.schema?.response ? Object.keys(route.schema.response as object) : undefined;
+    if (!opts.strictResponses || !declared) return;
+    const hooks = Array.isArray(route.onSend) ? route.onSend : route.onSend ? [route.onSend] : [];
+    route.onSend = [
+      ...hooks,
+      async (_req, reply, payload) => {
+        const status = String(reply.statusCode);
+        const ok =
+          FRAMEWORK_STATUSES.has(reply.statusCode) ||
+          declared.includes(status) ||
+          declared.includes(`${status[0]}xx`) ||
+          declared.includes('default');
+        if (!ok) throw new Error(`route ${route.method} ${route.url} sent undeclared status ${status}`);
+        return payload;
+      },
+    ];
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    opts.metrics.inc('maxfiy_http_requests_total', 'HTTP requests answered.', labels);
+    opts.metrics.observe(
+      'maxfiy_http_request_duration_seconds',
+      'Time to answer an HTTP request.',
+      { method: request.method, route },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * A small Prometheus text-format registry: counters, gauges read at scrape time,
+ * and one latency histogram. Labels are route patterns and status codes, never
+ * raw URLs, so no identifier can leak into metrics.
+ */
+type Labels = Record<string, string>;
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+export class Metrics {
+  private counters = new Map<string, { help: string; values: Map<string, number> }>();
+  private histograms = new Map<
+    string,
+    { help: string; series: Map<string, { counts: number[]; sum: number; n: number }> }
+  >();
+  private gauges: { name: string; help: string; read: () => Promise<{ labels: Labels; value: number }[]> }[] =
+    [];
+
+  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+    let c = this.counters.get(name);
+    if (!c) {
+      c = { help, values: new Map() };
+      this.counters.set(name, c);
+    }
+    const key = labelText(labels);
+    c.values.set(key, (c.values.get(key) ?? 0) + by);
+  }
+
+  observe(name: string, help: string, labels: Labels, seconds: number): void {
+    let h = this.histograms.get(name);
+    if (!h) {
+      h = { help, series: new Map() };
+      this.histograms.set(name, h);
+    }
+    const key = JSON.stringify(labels);
+    let s = h.series.get(key);
+    if (!s) {
+      s = { counts: BUCKETS.map(() => 0), sum: 0, n: 0 };
+      h.series.set(key, s);
+    }
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    });
+    s.sum += seconds;
+    s.n += 1;
+  }
+
+  /** A gauge computed when scraped (outbox depth, audit size, …). */
+  gauge(name: string, help: string, read: () => Promise<{ labels: Labels; value: number }[]>): void {
+    this.gauges.push({ name, help, read });
+  }
+
+  async render(): Promise<string> {
+    const lines: string[] = [];
+    for (const [name, c] of this.counters) {
+      lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
+      for (const [labels, v] of c.values) lines.push(`${name}${labels} ${v}`);
+    }
+    for (const [name, h] of this.histograms) {
+      lines.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
+      for (const [key, s] of h.series) {
+        const labels = JSON.parse(key) as Labels;
+        BUCKETS.forEach((b, i) => {
+          lines.push(`${name}_bucket${labelText({ ...labels, le: String(b) })} ${s.counts[i]}`);
+        });
+        lines.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${s.n}`);
+        lines.push(`${name}_sum${labelText(labels)} ${s.sum}`, `${name}_count${labelText(labels)} ${s.n}`);
+      }
+    }
+    for (const g of this.gauges) {
+      lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
+      try {
+        for (const { labels, value } of await g.read()) lines.push(`${g.name}${labelText(labels)} ${value}`);
+      } catch {
+        // A gauge whose source is down is left out of this scrape rather than failing it.
+      }
+    }
+    const mem = process.memoryUsage();
+    lines.push(
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${mem.rss}`,
+      '# HELP nodejs_heap_used_bytes V8 heap in use.',
+      '# TYPE nodejs_heap_used_bytes gauge',
+      `nodejs_heap_used_bytes ${mem.heapUsed}`,
+      '# HELP process_uptime_seconds Seconds since the process started.',
+      '# TYPE process_uptime_seconds gauge',
+      `process_uptime_seconds ${process.uptime()}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+}
