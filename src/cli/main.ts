@@ -4,10 +4,12 @@ import { ConfigError, loadOptions, type Options } from '../config/options.js';
 import { KeyFileError } from '../crypto/kek.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrateUp, migrationStatus, SchemaTooNewError } from '../db/migrate.js';
+import { catalogue, MaxfiyError } from '../errors.js';
+import { formatMessage } from '../i18n/errors-define.js';
 import { createLogger, serveForever } from '../server.js';
 import { runAuditVerify } from './audit.js';
 import { BackupError, backup, restore } from './backup.js';
-import { runKeysRotate } from './keys.js';
+import { runKeysRetire, runKeysRotate } from './keys.js';
 import { createProgress } from './progress.js';
 import { runWorker } from './worker.js';
 
@@ -15,6 +17,13 @@ import { runWorker } from './worker.js';
 const EXPECTED = [ConfigError, KeyFileError, SchemaTooNewError, BackupError];
 
 function fail(err: unknown): never {
+  if (err instanceof MaxfiyError) {
+    // A catalogued refusal at start, e.g. a KEK that does not match the stored keys.
+    process.stderr.write(
+      `maxfiy: ${err.code}: ${formatMessage(catalogue[err.code].messages.en, err.params)} (${catalogue[err.code].doc})\n`,
+    );
+    process.exit(2);
+  }
   if (EXPECTED.some((E) => err instanceof E)) {
     process.stderr.write(`maxfiy: ${(err as Error).message}\n`);
     process.exit(2);
@@ -91,21 +100,31 @@ program
   .description('the tamper-evident audit log')
   .command('verify')
   .description('recompute every entry and tree head; exits non-zero naming the first bad entry')
-  .action(async (_o, cmd: Command) => {
+  .option(
+    '--key-id <id>',
+    'the signing key id you trust (as printed by an earlier verify); heads signed by any other key fail',
+  )
+  .action(async (o: { keyId?: string }, cmd: Command) => {
     process.exitCode = await runAuditVerify({
       options: options(cmd),
       stdout: process.stdout,
       stderr: process.stderr,
+      ...(o.keyId ? { keyId: o.keyId } : {}),
     });
   });
 
-program
-  .command('keys')
-  .description('key management')
+const keys = program.command('keys').description('key management');
+keys
   .command('rotate')
   .description('make a new key-encryption key and re-wrap every data key under it, while the server runs')
   .action(async (_o, cmd: Command) => {
     await runKeysRotate({ options: options(cmd), stdout: process.stdout });
+  });
+keys
+  .command('retire')
+  .description('remove key-encryption keys that no stored key uses any more (after a rotation has settled)')
+  .action(async (_o, cmd: Command) => {
+    await runKeysRetire({ options: options(cmd), stdout: process.stdout });
   });
 
 program

@@ -1,0 +1,244 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../src/server.js';
+
+const CLI = path.resolve('dist/src/cli/main.js');
+
+function maxfiy(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, MAXFIY_LOG_LEVEL: 'warn', MAXFIY_DEV_INBOX_PORT: '0', MAXFIY_PORT: '0', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'maxfiy-cli-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+/** Starts `maxfiy serve` and waits until it prints the set-up link, i.e. it is up; then stops it. */
+async function serveOnce(env: Record<string, string>): Promise<{ stdout: string; code: number | null }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, MAXFIY_LOG_LEVEL: 'warn', MAXFIY_DEV_INBOX_PORT: '0', MAXFIY_PORT: '0', ...env },
+  });
+  let stdout = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start: ${stdout}`)), 30_000);
+    child.stdout.on('data', () => {
+      if (/token=/.test(stdout) || /listening/.test(stdout)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => {
+    if (child.exitCode !== null) r(child.exitCode);
+    else child.once('exit', (c) => r(c));
+  });
+  return { stdout, code };
+}
+
+describe('maxfiy serve refuses to start on a misconfiguration, naming the problem', () => {
+  it('a configuration file with an invalid field', () => {
+    const dir = tempDir();
+    const config = path.join(dir, 'maxfiy.config.json');
+    writeFileSync(config, JSON.stringify({ bodyLimit: 'big' }));
+    let r = maxfiy(['serve'], { MAXFIY_CONFIG: config, MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid configuration field "bodyLimit"');
+    writeFileSync(config, JSON.stringify({ colour: 'red' }));
+    r = maxfiy(['serve'], { MAXFIY_CONFIG: config, MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('"colour"');
+  });
+
+  it('a company file with an invalid field', () => {
+    const dir = tempDir();
+    const company = JSON.parse(readFileSync('config/company.json', 'utf8'));
+    company.sites[1].origin = 'not a url';
+    writeFileSync(path.join(dir, 'company.json'), JSON.stringify(company));
+    const r = maxfiy(['serve'], {
+      MAXFIY_COMPANY_FILE: path.join(dir, 'company.json'),
+      MAXFIY_DATA_DIR: dir,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid field "sites.1.origin"');
+  });
+
+  it('a key file that is unreadable, corrupt or readable by others, and the wrong key', async () => {
+    const dir = tempDir();
+    const first = await serveOnce({ MAXFIY_DATA_DIR: dir });
+    expect(first.code).toBe(0);
+    const keyFile = path.join(dir, 'keys', 'kek.json');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+    chmodSync(keyFile, 0o644);
+    let r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(keyFile);
+    chmodSync(keyFile, 0o600);
+
+    const good = readFileSync(keyFile, 'utf8');
+    writeFileSync(keyFile, '{ corrupt', { mode: 0o600 });
+    r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/kek\.json/);
+
+    // A different, valid key: the stored secrets cannot be unwrapped, and the server says so.
+    writeFileSync(keyFile, good, { mode: 0o600 });
+    r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir, MAXFIY_KEK: Buffer.alloc(32, 7).toString('base64') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('MXF_KEYS_KEK_UNKNOWN');
+    expect(r.stderr).not.toContain(Buffer.alloc(32, 7).toString('base64'));
+  });
+
+  it('a database whose schema is newer than the code', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const db = new SQLite(path.join(dir, 'maxfiy.db'));
+    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run(
+      '9999_future',
+      new Date().toISOString(),
+    );
+    db.close();
+    const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('newer than this version of maxfiy');
+    expect(r.stderr).toContain('9999_future');
+  });
+});
+
+describe('maxfiy operator verbs', () => {
+  it('verifies the audit log of a fresh install, and names the entry after a hand edit', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    let r = maxfiy(['audit', 'verify'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/audit log verified: \d+ entries/);
+
+    const db = new SQLite(path.join(dir, 'maxfiy.db'));
+    db.prepare("update audit_entries set actor = 'staff:someone-else' where seq = 0").run();
+    db.close();
+    r = maxfiy(['audit', 'verify'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stdout + r.stderr).toContain('FAILED at entry 0');
+  });
+
+  it('backs up with a checksum, refuses a changed backup, and restores a good one with verification', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const file = path.join(dir, 'snap.db');
+    let r = maxfiy(['backup', '--out', file], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
+    expect(manifest).toMatchObject({ format: 'maxfiy-backup/1', kind: 'sqlite', schema: '0001_foundation' });
+    expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    r = maxfiy(['restore', file], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--force');
+
+    const restored = tempDir();
+    r = maxfiy(['restore', file], {
+      MAXFIY_DATA_DIR: restored,
+      MAXFIY_KEY_FILE: path.join(dir, 'keys', 'kek.json'),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('checksum ok');
+    expect(r.stdout).toMatch(/audit log verified/);
+
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    r = maxfiy(['restore', file, '--force'], { MAXFIY_DATA_DIR: tempDir() });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('checksum mismatch');
+  });
+
+  it('shows help on every verb', () => {
+    for (const verb of [
+      [],
+      ['serve'],
+      ['migrate'],
+      ['migrate', 'up'],
+      ['worker'],
+      ['audit', 'verify'],
+      ['keys', 'rotate'],
+      ['backup'],
+      ['restore'],
+    ]) {
+      const r = maxfiy([...verb, '--help'], {});
+      expect(r.status, verb.join(' ')).toBe(0);
+      expect(r.stdout, verb.join(' ')).toContain('Usage: maxfiy');
+    }
+  });
+
+  it('migrate status lists the migrations and migrate up applies them', () => {
+    const dir = tempDir();
+    let r = maxfiy(['migrate', 'status'], { MAXFIY_DATA_DIR: dir });
+    expect(r.stdout).toContain('pending  0001_foundation');
+    r = maxfiy(['migrate', 'up'], { MAXFIY_DATA_DIR: dir });
+    expect(r.stdout).toContain('applied: 0001_foundation');
+    r = maxfiy(['migrate', 'status'], { MAXFIY_DATA_DIR: dir });
+    expect(r.stdout).toContain('applied  0001_foundation');
+    expect(existsSync(path.join(dir, 'maxfiy.db'))).toBe(true);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets a request in flight finish, then stops the worker and closes the database', async () => {
+    const dir = tempDir();
+    const server = await startServer({ dataDir: dir, port: 0, devInboxPort: 0, logLevel: 'silent' });
+    const { port } = server.app.server.address() as { port: number };
+    const body = JSON.stringify({ email: 'someone@example.uz', startLoginRequest: 'AAAA' });
+    // A request whose body is still arriving when the shutdown begins.
+    const answered = new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/v1/staff/login/start',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => req.end(body.slice(10)), 300);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = server.close();
+    expect(server.services.lifecycle.shuttingDown).toBe(true);
+    const status = await answered;
+    expect(status).toBeGreaterThanOrEqual(200);
+    expect(status).toBeLessThan(500);
+    await closing;
+    // The database is closed: a further query fails.
+    await expect(server.services.database.db.selectFrom('company').selectAll().execute()).rejects.toThrow();
+  });
+});
