@@ -83,9 +83,12 @@ describe.each(databaseKinds())('the HTTP application on %s', (kind) => {
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/org', '/v1/audit/tree-head', '/readyz']),
     );
-    const docs = await t.app.inject({ url: '/docs/' });
+    const docs = await t.app.inject({ url: '/docs' });
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/^text\/html/);
+    const bundle = await t.app.inject({ url: '/docs/scalar.js' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.body.length).toBeGreaterThan(100_000);
   });
 
   it('declares every error status it can answer on every operation', async () => {

@@ -7,7 +7,6 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import scalar from '@scalar/fastify-api-reference';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -17,6 +16,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Services } from './container.js';
 import { MaxfiyError } from './errors.js';
+import { registerDocs } from './http/docs.routes.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -138,19 +138,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   await registerRoutes(app, services);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(scalar, {
-    routePrefix: '/docs',
-    configuration: { url: '/openapi.json', hideClientButton: true, telemetry: false },
-    // The reference page needs inline scripts and styles of its own.
-    hooks: {
-      onRequest: async (_req, reply) => {
-        reply.header(
-          'content-security-policy',
-          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'",
-        );
-      },
-    },
-  });
+  registerDocs(app);
 
   await registerWeb(app, opts.webRoot ?? defaultWebRoot());
   return app;

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
 import type { Schema } from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -83,7 +82,9 @@ function openSqlite(file: string, maxBatch: number): Database {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  // Loaded only in server mode: the embedded default does not pay for it at start.
+  const { default: pg } = await import('pg');
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       // int8 and numeric carry times in ms and counters; all fit in 2^53.
