@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -18,6 +17,7 @@ import type { Services } from './container.js';
 import { MaxfiyError } from './errors.js';
 import { registerDocs } from './http/docs.routes.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
 import { registerRoutes } from './routes.js';
@@ -90,25 +90,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
 
   registerErrorHandling(app, { strictResponses: opts.strictResponses ?? false, metrics: services.metrics });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        upgradeInsecureRequests: options.publicUrl.startsWith('https:') ? [] : null,
-      },
-    },
-    strictTransportSecurity: options.publicUrl.startsWith('https:'),
-    crossOriginEmbedderPolicy: false,
-  });
+  registerSecurityHeaders(app, options.publicUrl);
   await app.register(fastifyRateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -75,10 +75,6 @@ export function registerErrorHandling(
   app: FastifyInstance,
   opts: { strictResponses: boolean; metrics: Metrics },
 ): void {
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
   app.setErrorHandler((err, request, reply: FastifyReply) => {
     const mapped = toMaxfiyError(err, request.id);
     if (mapped.status >= 500) {
@@ -117,7 +113,7 @@ export function registerErrorHandling(
     ];
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     opts.metrics.inc('maxfiy_http_requests_total', 'HTTP requests answered.', labels);
@@ -127,5 +123,6 @@ export function registerErrorHandling(
       { method: request.method, route },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

@@ -7,7 +7,20 @@ type Labels = Record<string, string>;
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const labelCache = new Map<string, string>();
+
+/** `{k="v",…}`; cached, since the same few label sets recur on every request. */
 function labelText(labels: Labels): string {
+  let key = '';
+  for (const k in labels) key += `${k}\u0000${labels[k]}\u0000`;
+  const cached = labelCache.get(key);
+  if (cached !== undefined) return cached;
+  const text = renderLabels(labels);
+  if (labelCache.size < 10_000) labelCache.set(key, text);
+  return text;
+}
+
+function renderLabels(labels: Labels): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
 }
