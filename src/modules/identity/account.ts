@@ -1,0 +1,232 @@
+import { MaxfiyError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { contactKeySubject } from './codes.js';
+import type { IdentityContext } from './context.js';
+import { parseContact } from './identity.crypto.js';
+import * as store from './identity.store.js';
+import type { VerificationPurpose } from './identity.table.js';
+import { messages } from './messages.js';
+import type { CustomerPrincipal } from './sessions.js';
+import * as sessionStore from './sessions.store.js';
+import type { Signin, SigninContext, SigninDone } from './signin.js';
+
+/** Changing the password or a contact needs a sign-in this recent (step-up). */
+export const STEP_UP_MS = 10 * 60_000;
+
+/** The subject id a reset code for an address without an account is filed under: it can never be used. */
+const NOBODY = 'nobody';
+
+/**
+ * Sign-up, reset, password change and contact change: each a code sent to a
+ * channel, then an OPAQUE registration. Sign-up and reset answer alike whether
+ * or not an account has the contact; the difference is only in what the
+ * mailbox or phone receives.
+ */
+export function createAccounts(ctx: IdentityContext, signin: Signin) {
+  const { database, clock, audit, keyring, codes, opaque } = ctx;
+
+  function requireRecent(principal: CustomerPrincipal): void {
+    if (clock.now() - principal.authenticatedAt > STEP_UP_MS)
+      throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
+  }
+
+  /** Checks the code; a wrong one is counted and answered after its count is committed. */
+  async function verifyCode(id: string, purpose: VerificationPurpose, code: string, ip: string | undefined) {
+    ctx.guessAllowed(ip);
+    const result = await database.write((trx) => codes.check(trx, id, purpose, code));
+    if (!result.ok) {
+      ctx.guessMissed(ip);
+      throw new MaxfiyError('MXF_IDENTITY_CODE_INVALID');
+    }
+    return result.row;
+  }
+
+  async function startCode(
+    purpose: 'signup' | 'reset',
+    input: { contact: string; ip?: string | undefined },
+  ): Promise<{ verificationId: string }> {
+    const contact = parseContact(input.contact);
+    const index = ctx.contactIndex(contact);
+    ctx.throttle('send', { email: index.toString('hex'), address: input.ip });
+    await codes.ready();
+    const verificationId = await database.write(async (trx) => {
+      const existing = await store.findCustomerByContact(trx, contact.channel, index);
+      const live = existing && existing.status !== 'closed' ? existing : undefined;
+      if (purpose === 'signup') {
+        if (live) {
+          const dead = { dead: messages.alreadyRegistered(ctx.options.publicUrl) };
+          return codes.issue(trx, { purpose, subjectId: live.subject_id, contact, message: dead });
+        }
+        const subjectId = newId(clock.now());
+        return codes.issue(trx, { purpose, subjectId, contact, message: (c) => messages.code(c, purpose) });
+      }
+      if (!live) return codes.issue(trx, { purpose, subjectId: NOBODY, contact, message: { dead: null } });
+      return codes.issue(trx, {
+        purpose,
+        subjectId: live.subject_id,
+        contact,
+        message: (c) => messages.code(c, purpose),
+      });
+    });
+    return { verificationId };
+  }
+
+  async function registrationFor(
+    purpose: 'signup' | 'reset',
+    input: { verificationId: string; code: string; registrationRequest: string; ip?: string | undefined },
+  ) {
+    const row = await verifyCode(input.verificationId, purpose, input.code, input.ip);
+    return {
+      registrationResponse: await opaque.registrationResponse(row.subject_id, input.registrationRequest),
+    };
+  }
+
+  return {
+    startSignup: (input: { contact: string; ip?: string | undefined }) => startCode('signup', input),
+    verifySignup: (input: {
+      verificationId: string;
+      code: string;
+      registrationRequest: string;
+      ip?: string;
+    }) => registrationFor('signup', input),
+
+    async finishSignup(
+      input: { verificationId: string; registrationRecord: string } & SigninContext,
+    ): Promise<SigninDone> {
+      ctx.guessAllowed(input.ip);
+      await opaque.checkRegistrationRecord(input.registrationRecord);
+      const done = await database.write(async (trx) => {
+        const row = await codes.verified(trx, input.verificationId, 'signup');
+        if (!row || !(await store.useVerification(trx, row.id, clock.now()))) return null;
+        if (await store.findCustomerByContact(trx, row.channel, row.contact_index))
+          throw new MaxfiyError('MXF_IDENTITY_CONTACT_TAKEN');
+        const subjectId = row.subject_id;
+        const value = await keyring.decryptString(
+          trx,
+          contactKeySubject(row),
+          'verification.contact',
+          row.contact_enc,
+        );
+        const now = clock.now();
+        const email = row.channel === 'email';
+        await store.insertCustomer(trx, {
+          subject_id: subjectId,
+          email_index: email ? row.contact_index : null,
+          email_enc: email ? await keyring.encrypt(trx, subjectId, 'customer.email', value) : null,
+          email_verified: email ? 1 : 0,
+          phone_index: email ? null : row.contact_index,
+          phone_enc: email ? null : await keyring.encrypt(trx, subjectId, 'customer.phone', value),
+          phone_verified: email ? 0 : 1,
+          name_enc: null,
+          locale: null,
+          opaque_record: input.registrationRecord,
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+        });
+        await audit.append(trx, {
+          actor: `subject:${subjectId}`,
+          action: 'customer.signup',
+          subjectId,
+          target: `subject:${subjectId}`,
+          details: { channel: row.channel },
+        });
+        const admitted = await signin.admit(trx, subjectId, input);
+        await signin.record(trx, subjectId, 'success', input);
+        return {
+          principal: { subjectId, sessionId: admitted.sessionId, authenticatedAt: now },
+          sessionToken: admitted.sessionToken,
+          deviceToken: admitted.deviceToken,
+          newDevice: false,
+        };
+      });
+      if (!done) {
+        ctx.guessMissed(input.ip);
+        throw new MaxfiyError('MXF_IDENTITY_CODE_INVALID');
+      }
+      return done;
+    },
+
+    startReset: (input: { contact: string; ip?: string | undefined }) => startCode('reset', input),
+    verifyReset: (input: {
+      verificationId: string;
+      code: string;
+      registrationRequest: string;
+      ip?: string;
+    }) => registrationFor('reset', input),
+
+    /** Stores the new record, ends every session and lifts a compromise block: the customer proved the channel. */
+    async finishReset(input: {
+      verificationId: string;
+      registrationRecord: string;
+      ip?: string | undefined;
+    }): Promise<void> {
+      ctx.guessAllowed(input.ip);
+      await opaque.checkRegistrationRecord(input.registrationRecord);
+      const ok = await database.write(async (trx) => {
+        const row = await codes.verified(trx, input.verificationId, 'reset');
+        if (!row || !(await store.useVerification(trx, row.id, clock.now()))) return false;
+        const customer = await store.findCustomer(trx, row.subject_id);
+        if (!customer || customer.status === 'closed') return false;
+        const now = clock.now();
+        await store.updateCustomer(trx, customer.subject_id, {
+          opaque_record: input.registrationRecord,
+          status: 'active',
+          updated_at: now,
+        });
+        const ended = await sessionStore.revokeSessions(trx, customer.subject_id, now);
+        await audit.append(trx, {
+          actor: `subject:${customer.subject_id}`,
+          action: 'customer.password.reset',
+          subjectId: customer.subject_id,
+          target: `subject:${customer.subject_id}`,
+          details: { channel: row.channel, sessionsEnded: ended, unblocked: customer.status !== 'active' },
+        });
+        const to = await ctx.reachOf(trx, customer);
+        if (to) await ctx.send(trx, to, messages.passwordChanged());
+        return true;
+      });
+      if (!ok) {
+        ctx.guessMissed(input.ip);
+        throw new MaxfiyError('MXF_IDENTITY_CODE_INVALID');
+      }
+    },
+
+    async startPasswordChange(principal: CustomerPrincipal, registrationRequest: string) {
+      requireRecent(principal);
+      return {
+        registrationResponse: await opaque.registrationResponse(principal.subjectId, registrationRequest),
+      };
+    },
+
+    /** Replaces the record and ends every other session. */
+    async finishPasswordChange(principal: CustomerPrincipal, registrationRecord: string): Promise<void> {
+      requireRecent(principal);
+      await opaque.checkRegistrationRecord(registrationRecord);
+      await database.write(async (trx) => {
+        const customer = await store.findCustomer(trx, principal.subjectId);
+        if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
+        const now = clock.now();
+        await store.updateCustomer(trx, principal.subjectId, {
+          opaque_record: registrationRecord,
+          updated_at: now,
+        });
+        const ended = await sessionStore.revokeSessions(trx, principal.subjectId, now, principal.sessionId);
+        await audit.append(trx, {
+          actor: `subject:${principal.subjectId}`,
+          action: 'customer.password.changed',
+          subjectId: principal.subjectId,
+          target: `subject:${principal.subjectId}`,
+          details: { sessionsEnded: ended },
+        });
+        const to = await ctx.reachOf(trx, customer);
+        if (to) await ctx.send(trx, to, messages.passwordChanged());
+      });
+    },
+
+    requireRecent,
+    verifyCode,
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,138 @@
+import type { Clock } from '../../clock.js';
+import type { Database, Trx } from '../../db/database.js';
+import { newId } from '../../ids.js';
+import { insertDevInboxMessage } from '../../mail/dev-inbox.store.js';
+import { queueMail } from '../../mail/mail.service.js';
+import type { Outbox, OutboxHandler } from '../../outbox/outbox.service.js';
+import { maskPhone } from './identity.crypto.js';
+import type { ChannelId } from './identity.table.js';
+
+/** A message to a customer: the subject is used by e-mail only; SMS sends the text. */
+export interface CustomerMessage {
+  subject: string;
+  text: string;
+}
+
+/**
+ * A way to reach a customer (e-mail, SMS): one small interface, a registry
+ * keyed by id. Every delivery goes through the outbox in the caller's
+ * transaction, so it is sent only if the change that caused it commits.
+ */
+export interface DeliveryChannel {
+  readonly id: ChannelId;
+  queue(trx: Trx, to: string, message: CustomerMessage): Promise<void>;
+}
+
+export function emailChannel(outbox: Outbox): DeliveryChannel {
+  return {
+    id: 'email',
+    async queue(trx, to, message) {
+      await queueMail(trx, outbox, { to, subject: message.subject, text: message.text });
+    },
+  } satisfies DeliveryChannel;
+}
+
+export const SMS_TOPIC = 'sms.send';
+
+interface SmsPayload {
+  to: string;
+  text: string;
+}
+
+export function smsChannel(outbox: Outbox): DeliveryChannel {
+  return {
+    id: 'sms',
+    async queue(trx, to, message) {
+      const payload: SmsPayload = { to, text: message.text };
+      await outbox.enqueue(trx, { topic: SMS_TOPIC, payload });
+    },
+  } satisfies DeliveryChannel;
+}
+
+export type ChannelRegistry = Record<ChannelId, DeliveryChannel>;
+
+export function createChannels(outbox: Outbox): ChannelRegistry {
+  return { email: emailChannel(outbox), sms: smsChannel(outbox) };
+}
+
+/** What actually sends an SMS: an operator's gateway, or the development transport. */
+export interface SmsChannel {
+  send(to: string, text: string): Promise<void>;
+}
+
+/**
+ * The development SMS transport: no message leaves the machine. The log says an
+ * SMS went to a masked number (never the number or the text, which holds a
+ * code); the message itself is kept in the development inbox as a pseudo-mail,
+ * so the console's inbox page shows it to the developer.
+ */
+export function devSmsTransport(deps: {
+  database: Database;
+  clock: Clock;
+  logger: { info(obj: object, msg: string): void };
+}): SmsChannel {
+  return {
+    async send(to, text) {
+      const receivedAt = deps.clock.now();
+      const raw = [
+        'From: SMS <sms@localhost>',
+        `To: <sms:${to}>`,
+        'Subject: SMS',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        text,
+      ].join('\r\n');
+      await deps.database.write((trx) =>
+        insertDevInboxMessage(trx, {
+          id: newId(receivedAt),
+          receivedAt,
+          from: 'sms@localhost',
+          to: [`sms:${to}`],
+          subject: 'SMS',
+          raw,
+        }),
+      );
+      deps.logger.info({ to: maskPhone(to) }, 'development SMS kept in the inbox');
+    },
+  };
+}
+
+export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
+  return {
+    topic: SMS_TOPIC,
+    name: 'sms.send',
+    async handle(payload) {
+      const p = payload as Partial<SmsPayload> | null;
+      if (typeof p?.to !== 'string' || typeof p.text !== 'string') throw new Error('malformed sms payload');
+      await sms.send(p.to, p.text);
+    },
+  };
+}
+
+/**
+ * `identity.compromised`: the hook where the OIDC round ends grants and refresh
+ * tokens and sends back-channel logout. Until then its receiver only records it.
+ */
+export const COMPROMISED_TOPIC = 'identity.compromised';
+
+export function createCompromisedHandler(logger: { info(obj: object, msg: string): void }): OutboxHandler {
+  return {
+    topic: COMPROMISED_TOPIC,
+    name: 'identity.compromised.log',
+    async handle(payload) {
+      const p = payload as { incidentId?: unknown } | null;
+      logger.info({ incidentId: p?.incidentId }, 'compromise reported: no OIDC grants to end yet');
+    },
+  };
+}
+
+/** The outbox receivers identity needs: SMS delivery (development transport until a gateway is configured) and the compromise hook. */
+export function identityOutboxHandlers(deps: {
+  database: Database;
+  clock: Clock;
+  logger: { info(obj: object, msg: string): void };
+  sms?: SmsChannel;
+}): OutboxHandler[] {
+  return [createSmsSendHandler(deps.sms ?? devSmsTransport(deps)), createCompromisedHandler(deps.logger)];
+}

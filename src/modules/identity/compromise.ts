@@ -1,0 +1,118 @@
+import type { Trx } from '../../db/database.js';
+import { MaxfiyError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { queueMail } from '../../mail/mail.service.js';
+import { COMPROMISED_TOPIC } from './channels.js';
+import type { IdentityContext } from './context.js';
+import { sha256 } from './identity.crypto.js';
+import * as store from './identity.store.js';
+import { messages } from './messages.js';
+import { plausibleToken } from './sessions.js';
+import * as sessionStore from './sessions.store.js';
+import { REPORT_LINK_PURPOSE } from './signin.js';
+
+export const INCIDENT_KIND = 'compromise-report';
+
+export interface CompromiseOutcome {
+  incidentId: string;
+  sessionsEnded: number;
+  /** False when an open incident already covered this account: the report changed nothing more. */
+  opened: boolean;
+}
+
+export interface Incident {
+  id: string;
+  subjectId: string;
+  kind: string;
+  source: string;
+  createdAt: number;
+  status: 'open' | 'closed';
+}
+
+/**
+ * The compromise report (§6): ends every session, blocks password sign-in until
+ * a reset through a verified channel, opens an incident for the security team,
+ * and tells the customer what was done. Repeating it does no harm: a second
+ * report while the incident is open ends any new session and changes nothing else.
+ */
+export function createCompromise(ctx: IdentityContext) {
+  const { database, clock, audit, outbox } = ctx;
+  const securityAddress = ctx.options.securityEmail || 'security@localhost';
+
+  async function report(trx: Trx, subjectId: string, source: 'cabinet' | 'link'): Promise<CompromiseOutcome> {
+    const now = clock.now();
+    const customer = await store.findCustomer(trx, subjectId);
+    if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
+    const sessionsEnded = await sessionStore.revokeSessions(trx, subjectId, now);
+    if (customer.status === 'active')
+      await store.setCustomerStatus(trx, subjectId, 'blocked-compromise', now);
+    const open = await store.findOpenIncident(trx, subjectId, INCIDENT_KIND);
+    const incidentId = open?.id ?? newId(now);
+    if (!open) {
+      await store.insertIncident(trx, {
+        id: incidentId,
+        subject_id: subjectId,
+        kind: INCIDENT_KIND,
+        source,
+        created_at: now,
+        status: 'open',
+      });
+      await queueMail(trx, outbox, {
+        to: securityAddress,
+        ...messages.securityIncident(incidentId, source),
+        idempotencyKey: `incident-security:${incidentId}`,
+      });
+      const to = await ctx.reachOf(trx, customer);
+      if (to) await ctx.send(trx, to, messages.compromiseDone(ctx.options.publicUrl));
+      // The hook the OIDC round hangs grant and refresh-token revocation and back-channel logout on.
+      await outbox.enqueue(trx, {
+        topic: COMPROMISED_TOPIC,
+        payload: { subjectId, incidentId },
+        idempotencyKey: `identity.compromised:${incidentId}`,
+      });
+    }
+    await audit.append(trx, {
+      actor: source === 'cabinet' ? `subject:${subjectId}` : 'system',
+      action: 'customer.compromise.reported',
+      subjectId,
+      target: `incident:${incidentId}`,
+      details: { source, sessionsEnded, opened: !open },
+    });
+    return { incidentId, sessionsEnded, opened: !open };
+  }
+
+  return {
+    /** From the cabinet, signed in. */
+    fromCabinet: (subjectId: string) => database.write((trx) => report(trx, subjectId, 'cabinet')),
+
+    /** From the "this wasn't me" link, without a session; the link is used up. */
+    async fromLink(token: string, ip: string | undefined): Promise<CompromiseOutcome> {
+      ctx.guessAllowed(ip);
+      const outcome = await database.write(async (trx) => {
+        if (!plausibleToken(token)) return null;
+        const hash = sha256(token);
+        const link = await store.findActionLink(trx, hash, REPORT_LINK_PURPOSE);
+        if (!link || link.expires_at <= clock.now()) return null;
+        if (!(await store.useActionLink(trx, hash, clock.now()))) return null;
+        return report(trx, link.subject_id, 'link');
+      });
+      if (!outcome) {
+        ctx.guessMissed(ip);
+        throw new MaxfiyError('MXF_IDENTITY_LINK_INVALID');
+      }
+      return outcome;
+    },
+
+    async listIncidents(limit = 100): Promise<Incident[]> {
+      const rows = await store.listIncidents(database.db, limit);
+      return rows.map((r) => ({
+        id: r.id,
+        subjectId: r.subject_id,
+        kind: r.kind,
+        source: r.source,
+        createdAt: r.created_at,
+        status: r.status,
+      }));
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import {
+  customerCookieOptions,
+  customerToken,
+  DEVICE_COOKIE,
+  deviceCookieOptions,
+  deviceToken,
+  SESSION_COOKIE,
+} from '../../http/customer-auth.js';
+import { errors, NoContent } from '../../http/schemas.js';
+import {
+  CompromiseSchema,
+  ContactBody,
+  CustomerSchema,
+  LinkBody,
+  RegisterBody,
+  SigninFinishBody,
+  SigninStartBody,
+  VerificationId,
+  VerifyBody,
+} from './identity.schemas.js';
+import type { IdentityService } from './identity.service.js';
+import type { SigninDone } from './signin.js';
+
+/**
+ * Customer sign-up, sign-in and reset. Passwords never travel: the browser runs
+ * the OPAQUE client and sends only protocol messages, each checked by shape and
+ * exact length. Every step that names a contact answers alike whether or not an
+ * account has it.
+ */
+export function identityRoutes(deps: { identity: IdentityService }): FastifyPluginAsyncTypebox {
+  const { identity } = deps;
+  const cookie = customerCookieOptions(identity.publicUrl, identity.lifetimes.absoluteMs);
+  const device = deviceCookieOptions(identity.publicUrl);
+  const admitted = (reply: FastifyReply, done: SigninDone) => {
+    reply.setCookie(SESSION_COOKIE, done.sessionToken, cookie);
+    if (done.deviceToken) reply.setCookie(DEVICE_COOKIE, done.deviceToken, device);
+    return { customer: { subjectId: done.principal.subjectId } };
+  };
+  const Signed = Type.Object({ customer: CustomerSchema });
+  const Registration = Type.Object({ registrationResponse: Type.String() });
+
+  return async (app) => {
+    const tags = ['identity'];
+
+    app.post(
+      '/v1/signup/start',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-up, step 1: send a code to the e-mail or phone (the same answer whether or not it has an account)',
+          body: ContactBody,
+          response: { 202: VerificationId, ...errors() },
+        },
+      },
+      async (request, reply) =>
+        reply.code(202).send(await identity.startSignup({ ...request.body, ip: request.ip })),
+    );
+
+    app.post(
+      '/v1/signup/verify',
+      {
+        schema: {
+          tags,
+          summary: 'Sign-up, step 2: check the code and answer the OPAQUE registration request',
+          body: VerifyBody,
+          response: { 200: Registration, ...errors() },
+        },
+      },
+      async (request) => identity.verifySignup({ ...request.body, ip: request.ip }),
+    );
+
+    app.post(
+      '/v1/signup/finish',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-up, step 3: store the OPAQUE record, create the account, sign in (cookie `mxf_session`)',
+          body: RegisterBody,
+          response: { 201: Signed, ...errors(409) },
+        },
+      },
+      async (request, reply) => {
+        const done = await identity.finishSignup({
+          ...request.body,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+          deviceToken: deviceToken(request),
+        });
+        return reply.code(201).send(admitted(reply, done));
+      },
+    );
+
+    app.post(
+      '/v1/signin/start',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-in, step 1: the OPAQUE login response (the same shape whether or not the account exists)',
+          body: SigninStartBody,
+          response: {
+            200: Type.Object({ loginId: Type.String(), loginResponse: Type.String() }),
+            ...errors(),
+          },
+        },
+      },
+      async (request) => identity.startSignin({ ...request.body, ip: request.ip }),
+    );
+
+    app.post(
+      '/v1/signin/finish',
+      {
+        schema: {
+          tags,
+          summary: 'Sign-in, step 2: verify the OPAQUE proof and open a session (cookie `mxf_session`)',
+          body: SigninFinishBody,
+          response: { 200: Signed, ...errors(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const done = await identity.finishSignin({
+          ...request.body,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+          deviceToken: deviceToken(request),
+        });
+        return admitted(reply, done);
+      },
+    );
+
+    app.post(
+      '/v1/signout',
+      { schema: { tags, summary: 'End this session', response: { 204: NoContent, ...errors() } } },
+      async (request, reply) => {
+        await identity.signOut(customerToken(request));
+        reply.clearCookie(SESSION_COOKIE, cookie);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/reset/start',
+      {
+        schema: {
+          tags,
+          summary:
+            'Password reset, step 1: send a code to a verified e-mail or phone (the same answer whether or not it has an account)',
+          body: ContactBody,
+          response: { 202: VerificationId, ...errors() },
+        },
+      },
+      async (request, reply) =>
+        reply.code(202).send(await identity.startReset({ ...request.body, ip: request.ip })),
+    );
+
+    app.post(
+      '/v1/reset/verify',
+      {
+        schema: {
+          tags,
+          summary: 'Password reset, step 2: check the code and answer the OPAQUE registration request',
+          body: VerifyBody,
+          response: { 200: Registration, ...errors() },
+        },
+      },
+      async (request) => identity.verifyReset({ ...request.body, ip: request.ip }),
+    );
+
+    app.post(
+      '/v1/reset/finish',
+      {
+        schema: {
+          tags,
+          summary:
+            'Password reset, step 3: store the new OPAQUE record, end every session, lift a compromise block',
+          body: RegisterBody,
+          response: { 204: NoContent, ...errors() },
+        },
+      },
+      async (request, reply) => {
+        await identity.finishReset({ ...request.body, ip: request.ip });
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/compromise',
+      {
+        schema: {
+          tags,
+          summary:
+            '"This wasn\'t me": report a compromise from the link in a new-device notice, without signing in',
+          body: LinkBody,
+          response: { 200: CompromiseSchema, ...errors() },
+        },
+      },
+      async (request) => identity.reportCompromiseByLink(request.body.token, request.ip),
+    );
+  };
+}
