@@ -1,0 +1,40 @@
+/**
+ * `maxfiy sites check`: fetches each site's configured agreement URL and checks
+ * that it shows the version in force (§22). Each result is stored, so the
+ * console lists the findings; the exit code is 1 when any site is not "ok".
+ */
+import { systemClock } from '../clock.js';
+import type { Options } from '../config/options.js';
+import { openDatabase, sqliteFileFor } from '../db/database.js';
+import { migrationsCurrent } from '../db/migrate.js';
+import { checkSites } from '../modules/agreements/site-checks.js';
+
+export async function runSitesCheck(opts: {
+  options: Options;
+  stdout: { write(text: string): unknown };
+  timeoutMs?: number;
+}): Promise<number> {
+  const database = await openDatabase({
+    databaseUrl: opts.options.databaseUrl,
+    file: sqliteFileFor(opts.options.dataDir),
+  });
+  try {
+    if (!(await migrationsCurrent(database))) {
+      throw new Error('the database schema is not current: start a server or run `maxfiy migrate` first');
+    }
+    const results = await checkSites({
+      database,
+      clock: systemClock,
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    for (const r of results) {
+      const expected = r.expectedVersion === null ? 'no version in force' : `version ${r.expectedVersion}`;
+      opts.stdout.write(
+        `${r.outcome.padEnd(11)} ${r.siteId}  ${r.url}  (expected ${expected}${r.found ? `, found ${r.found}` : ''})\n`,
+      );
+    }
+    return results.every((r) => r.outcome === 'ok') ? 0 : 1;
+  } finally {
+    await database.close();
+  }
+}

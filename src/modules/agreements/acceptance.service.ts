@@ -1,0 +1,324 @@
+/**
+ * Acceptances (§8, §9): each is a consent record with the ISO/IEC TS 27560
+ * fields and an audit entry in the same transaction; its receipt carries the
+ * log's inclusion proof. Publishing a new version asks everyone who accepted an
+ * earlier one to accept again (§20), in batches through the outbox.
+ */
+import type { AuditAppender } from '../../audit/appender.js';
+import type { AuditLog } from '../../audit/audit.service.js';
+import type { Clock } from '../../clock.js';
+import type { Database, Trx } from '../../db/database.js';
+import { assertThat, MaxfiyError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import type { Outbox } from '../../outbox/outbox.service.js';
+import type { Org } from '../org/org.service.js';
+import type { AcceptanceResult, AcceptanceState, AgreementLanguage } from './agreements.schemas.js';
+import * as store from './agreements.store.js';
+import { createReacceptanceHandler } from './reacceptance.js';
+import { type Receipt, type ReceiptBody, receiptBodyHash } from './receipt.js';
+import type { VersionsService } from './versions.service.js';
+
+export type AcceptanceMethod = 'api' | 'notice' | 'cabinet' | 'continued-use';
+
+export interface AcceptanceDeps {
+  database: Database;
+  audit: AuditAppender & Pick<AuditLog, 'receipt' | 'publicKey'>;
+  outbox: Pick<Outbox, 'enqueue'>;
+  clock: Clock;
+  versions: VersionsService;
+  org: { get(): Promise<Org>; findSite(id: string): Promise<unknown> };
+  options: { publicUrl: string; continuedUseCountsAsAcceptance: boolean; notifyBatchSize?: number };
+}
+
+export interface AcceptInput {
+  subjectId: string;
+  version: number;
+  language: AgreementLanguage;
+  siteId?: string | undefined;
+  method: AcceptanceMethod;
+  /** Who recorded it: `staff:<id>` (apps, until app credentials exist), `site:<id>`, `system`. */
+  actor: string;
+}
+
+const COMPANY_TTL_MS = 5_000;
+
+export function createAcceptanceService(deps: AcceptanceDeps) {
+  const { database, audit, outbox, clock, versions, org, options } = deps;
+  const base = options.publicUrl.replace(/\/$/, '');
+  let company: { at: number; org: Org } | undefined;
+  // The company changes rarely; re-reading it for every acceptance would be most of the work.
+  const companyNow = async () => {
+    if (!company || clock.now() - company.at > COMPANY_TTL_MS)
+      company = { at: clock.now(), org: await org.get() };
+    return company.org;
+  };
+
+  /** The receipt body: Kantara CR v1.1 fields, with the ISO/IEC TS 27560 record inside. */
+  function receiptBody(
+    id: string,
+    input: AcceptInput,
+    c: Org['company'],
+    v: { number: number; effectiveAt: number; contentHash: string },
+    now: number,
+  ): ReceiptBody {
+    const site = input.siteId ?? 'cdti.uz';
+    const policyUrl = `${base}/sites/${site}/agreement/versions/${v.number}?lang=${input.language}`;
+    const withdraw = `${base}/sites/${site}/agreement?lang=${input.language}`;
+    return {
+      version: 'KI-CR-v1.1.0',
+      jurisdiction: c.country,
+      consentTimestamp: Math.floor(now / 1000),
+      collectionMethod: input.method,
+      consentReceiptID: id,
+      language: input.language,
+      piiPrincipalId: input.subjectId,
+      piiControllers: [
+        {
+          piiController: c.legalNames[input.language] ?? c.name,
+          onBehalf: false,
+          contact: c.name,
+          address: { locality: c.city, country: c.country },
+          piiControllerUrl: base,
+        },
+      ],
+      policyUrl,
+      services: [
+        {
+          service: 'agreement',
+          purposes: [
+            {
+              purpose: `Agreement on confidentiality and personal data, version ${v.number}`,
+              purposeCategory: ['core-function'],
+              consentType: input.method === 'continued-use' ? 'IMPLICIT' : 'EXPLICIT',
+              piiCategory: ['identifiers', 'contact', 'usage'],
+              primaryPurpose: true,
+              termination: withdraw,
+              thirdPartyDisclosure: false,
+            },
+          ],
+        },
+      ],
+      sensitive: false,
+      spiCat: [],
+      agreement: {
+        version: v.number,
+        language: input.language,
+        contentHash: v.contentHash,
+        effectiveAt: v.effectiveAt,
+        siteId: input.siteId ?? null,
+      },
+      consentRecord: {
+        schemaVersion: 'ISO/IEC TS 27560:2023',
+        recordId: id,
+        subjectId: input.subjectId,
+        notice: { version: v.number, language: input.language, contentHash: v.contentHash, url: policyUrl },
+        purposes: ['provision of the company’s services under the agreement'],
+        dataCategories: ['identifiers', 'contact', 'usage'],
+        controllers: [{ id: c.id, name: c.name }],
+        storageLocations: [c.country],
+        retention: 'as set out in the agreement',
+        jurisdiction: c.country,
+        thirdPartyRecipients: [],
+        withdrawal: withdraw,
+        events: [{ time: new Date(now).toISOString(), type: input.method, state: 'given' }],
+      },
+    };
+  }
+
+  /** Checks an acceptance before any write: the site, the version it may name, the language shown. */
+  async function prepare(input: AcceptInput) {
+    if (input.siteId) assertThat(await org.findSite(input.siteId), 'MXF_ORG_SITE_NOT_FOUND');
+    const current = await versions.inForce(input.siteId);
+    assertThat(current, 'MXF_AGREEMENT_NOT_IN_FORCE');
+    const inForceNumber = Number(current.version.number);
+    let target = current;
+    if (input.version !== inForceNumber) {
+      // A version published to take effect later may be accepted ahead of its date; an older one never.
+      const later = input.version > inForceNumber ? await versions.published(input.version) : null;
+      if (!later) {
+        if (input.version > inForceNumber && !(await versions.exists(input.version)))
+          throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_FOUND');
+        throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_CURRENT');
+      }
+      if (input.siteId && !(JSON.parse(later.version.site_ids) as string[]).includes(input.siteId))
+        throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_CURRENT');
+      target = later;
+    }
+    const text = target.texts.get(input.language);
+    assertThat(text, 'MXF_AGREEMENT_LANGUAGE_MISSING');
+    return { input, target, text, company: (await companyNow()).company, id: newId(clock.now()) };
+  }
+
+  /** Writes one prepared acceptance in `trx`: the record, the subject's state and the audit entry. */
+  async function write(trx: Trx, p: Prepared): Promise<AcceptanceResult> {
+    const { input, target, text, company: c, id } = p;
+    const now = clock.now();
+    const v = {
+      number: Number(target.version.number),
+      effectiveAt: Number(target.version.effective_at),
+      contentHash: text.content_hash,
+    };
+    const body = receiptBody(id, input, c, v, now);
+    const { seq } = await audit.append(trx, {
+      actor: input.actor,
+      action: 'agreement.accepted',
+      subjectId: input.subjectId,
+      target: `agreement-version:${v.number}`,
+      details: {
+        receipt: receiptBodyHash(body),
+        lang: input.language,
+        method: input.method,
+        site: input.siteId ?? null,
+      },
+    });
+    await store.insertAcceptance(trx, {
+      id,
+      subject_id: input.subjectId,
+      version: v.number,
+      lang: input.language,
+      content_hash: v.contentHash,
+      site_id: input.siteId ?? null,
+      method: input.method,
+      accepted_at: now,
+      audit_seq: seq,
+      record: JSON.stringify(body),
+    });
+    await store.recordAcceptedState(trx, {
+      subject_id: input.subjectId,
+      accepted_version: v.number,
+      accepted_at: now,
+      last_acceptance_id: id,
+      notified_version: v.number,
+      needs_reacceptance: 0,
+    });
+    return {
+      receiptId: id,
+      subjectId: input.subjectId,
+      version: v.number,
+      language: input.language,
+      contentHash: v.contentHash,
+      acceptedAt: now,
+      method: input.method,
+      auditSeq: seq,
+      receiptUrl: `${base}/v1/agreements/receipts/${id}`,
+    };
+  }
+
+  type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+  async function accept(input: AcceptInput): Promise<AcceptanceResult> {
+    const prepared = await prepare(input);
+    return database.write((trx) => write(trx, prepared));
+  }
+
+  /** Several acceptances in one durable transaction: all are recorded, each with its own audit entry, or none. */
+  async function acceptMany(inputs: AcceptInput[]): Promise<AcceptanceResult[]> {
+    const prepared: Prepared[] = [];
+    for (const input of inputs) prepared.push(await prepare(input));
+    return database.write(async (trx) => {
+      const results: AcceptanceResult[] = [];
+      for (const p of prepared) results.push(await write(trx, p));
+      return results;
+    });
+  }
+
+  async function state(subjectId: string, siteId?: string): Promise<AcceptanceState> {
+    const [row, current] = await Promise.all([
+      store.findSubjectState(database.db, subjectId),
+      versions.inForce(siteId),
+    ]);
+    const versionInForce = current ? Number(current.version.number) : null;
+    const acceptedVersion = row ? Number(row.accepted_version) : null;
+    const isCurrent =
+      acceptedVersion !== null && versionInForce !== null && acceptedVersion >= versionInForce;
+    return {
+      subjectId,
+      current: isCurrent,
+      versionInForce,
+      acceptedVersion,
+      acceptedAt: row ? Number(row.accepted_at) : null,
+      needsReacceptance: row ? row.needs_reacceptance === 1 || !isCurrent : false,
+    };
+  }
+
+  /**
+   * An app reports that the customer uses it. Where the deployment counts
+   * continued use as acceptance, the first use after a new version took effect
+   * records a "continued use" acceptance of it; otherwise nothing is recorded.
+   */
+  async function used(
+    subjectId: string,
+    actor: string,
+  ): Promise<{ state: AcceptanceState; recorded: boolean }> {
+    const before = await state(subjectId);
+    const eligible =
+      options.continuedUseCountsAsAcceptance &&
+      !before.current &&
+      before.acceptedVersion !== null &&
+      before.versionInForce !== null;
+    if (!eligible) return { state: before, recorded: false };
+    const current = await versions.inForce();
+    const last = await store.findSubjectState(database.db, subjectId);
+    const lastAcceptance = last
+      ? await store.findAcceptance(database.db, last.last_acceptance_id)
+      : undefined;
+    const shown = lastAcceptance?.lang as AgreementLanguage | undefined;
+    const language =
+      shown && current?.texts.has(shown)
+        ? shown
+        : ((current?.version.authoritative_lang ?? 'uz-Cyrl') as AgreementLanguage);
+    await accept({
+      subjectId,
+      version: before.versionInForce as number,
+      language,
+      method: 'continued-use',
+      actor,
+    });
+    return { state: await state(subjectId), recorded: true };
+  }
+
+  async function receipt(id: string): Promise<Receipt> {
+    const row = await store.findAcceptance(database.db, id);
+    assertThat(row, 'MXF_AGREEMENT_RECEIPT_NOT_FOUND');
+    const proof = await audit.receipt(Number(row.audit_seq));
+    assertThat(proof, 'MXF_AGREEMENT_RECEIPT_NOT_FOUND');
+    const key = await audit.publicKey();
+    const body = JSON.parse(row.record) as ReceiptBody;
+    return {
+      ...body,
+      proof: {
+        auditEntry: proof.entry,
+        seq: proof.seq,
+        leafHash: proof.leafHash.toString('hex'),
+        path: proof.path.map((p) => p.toString('hex')),
+        treeHead: {
+          treeSize: proof.treeHead.treeSize,
+          rootHash: proof.treeHead.rootHash.toString('hex'),
+          timestamp: proof.treeHead.timestamp,
+          signature: proof.treeHead.signature.toString('base64'),
+          keyId: proof.treeHead.keyId,
+        },
+        publicKey: { keyId: key.keyId, publicKeyJwk: key.publicKeyJwk },
+      },
+    };
+  }
+
+  return {
+    accept,
+    acceptMany,
+    state,
+    used,
+    receipt,
+    notifyHandler: createReacceptanceHandler({
+      database,
+      audit,
+      outbox,
+      clock,
+      batchSize: options.notifyBatchSize ?? 1000,
+    }),
+    notifications: () => store.listNotifications(database.db),
+    history: (subjectId: string) => store.listAcceptancesOf(database.db, subjectId),
+  };
+}
+
+export type AcceptanceService = ReturnType<typeof createAcceptanceService>;

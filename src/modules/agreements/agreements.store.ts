@@ -1,0 +1,217 @@
+import { sql } from 'kysely';
+import type { Db, Trx } from '../../db/database.js';
+import type {
+  AgreementAcceptanceTable,
+  AgreementNotificationTable,
+  AgreementSiteCheckTable,
+  AgreementSubjectStateTable,
+  AgreementTextTable,
+  AgreementVersionTable,
+} from './agreements.table.js';
+
+type Handle = Db | Trx;
+
+export async function listVersions(db: Handle): Promise<AgreementVersionTable[]> {
+  return db.selectFrom('agreement_versions').selectAll().orderBy('number').execute();
+}
+
+export async function findVersion(db: Handle, n: number): Promise<AgreementVersionTable | undefined> {
+  return db.selectFrom('agreement_versions').selectAll().where('number', '=', n).executeTakeFirst();
+}
+
+export async function latestVersionNumber(db: Handle): Promise<number> {
+  const row = await db
+    .selectFrom('agreement_versions')
+    .select((eb) => eb.fn.max('number').as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function findUnpublished(db: Handle): Promise<AgreementVersionTable | undefined> {
+  return db
+    .selectFrom('agreement_versions')
+    .selectAll()
+    .where('status', '!=', 'published')
+    .executeTakeFirst();
+}
+
+/** Published versions whose effective date has come, newest first. */
+export async function publishedInForce(db: Handle, now: number): Promise<AgreementVersionTable[]> {
+  return db
+    .selectFrom('agreement_versions')
+    .selectAll()
+    .where('status', '=', 'published')
+    .where('effective_at', '<=', now)
+    .orderBy('number', 'desc')
+    .execute();
+}
+
+export async function insertVersion(db: Trx, row: AgreementVersionTable): Promise<void> {
+  await db.insertInto('agreement_versions').values(row).execute();
+}
+
+export async function updateVersion(
+  db: Trx,
+  n: number,
+  patch: Partial<Omit<AgreementVersionTable, 'number'>>,
+): Promise<void> {
+  await db.updateTable('agreement_versions').set(patch).where('number', '=', n).execute();
+}
+
+export async function listTexts(db: Handle, version: number): Promise<AgreementTextTable[]> {
+  return db.selectFrom('agreement_texts').selectAll().where('version', '=', version).execute();
+}
+
+export async function findText(
+  db: Handle,
+  version: number,
+  lang: string,
+): Promise<AgreementTextTable | undefined> {
+  return db
+    .selectFrom('agreement_texts')
+    .selectAll()
+    .where('version', '=', version)
+    .where('lang', '=', lang)
+    .executeTakeFirst();
+}
+
+export async function replaceTexts(db: Trx, version: number, rows: AgreementTextTable[]): Promise<void> {
+  await db.deleteFrom('agreement_texts').where('version', '=', version).execute();
+  if (rows.length > 0) await db.insertInto('agreement_texts').values(rows).execute();
+}
+
+export async function insertAcceptance(db: Trx, row: AgreementAcceptanceTable): Promise<void> {
+  await db.insertInto('agreement_acceptances').values(row).execute();
+}
+
+export async function findAcceptance(db: Handle, id: string): Promise<AgreementAcceptanceTable | undefined> {
+  return db.selectFrom('agreement_acceptances').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listAcceptancesOf(db: Handle, subjectId: string): Promise<AgreementAcceptanceTable[]> {
+  return db
+    .selectFrom('agreement_acceptances')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .orderBy('accepted_at')
+    .execute();
+}
+
+export async function findSubjectState(
+  db: Handle,
+  subjectId: string,
+): Promise<AgreementSubjectStateTable | undefined> {
+  return db
+    .selectFrom('agreement_subject_state')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .executeTakeFirst();
+}
+
+export async function upsertSubjectState(db: Trx, row: AgreementSubjectStateTable): Promise<void> {
+  const { subject_id: _, ...rest } = row;
+  await db
+    .insertInto('agreement_subject_state')
+    .values(row)
+    .onConflict((oc) => oc.column('subject_id').doUpdateSet(rest))
+    .execute();
+}
+
+/**
+ * Records an acceptance of `row.accepted_version` in one statement: a subject's
+ * state never goes back to an older version (an acceptance of an upcoming
+ * version stays when the current one is accepted later), and the version they
+ * were told about only grows.
+ */
+export async function recordAcceptedState(db: Trx, row: AgreementSubjectStateTable): Promise<void> {
+  await db
+    .insertInto('agreement_subject_state')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('subject_id')
+        .doUpdateSet({
+          accepted_version: (eb) => eb.ref('excluded.accepted_version'),
+          accepted_at: (eb) => eb.ref('excluded.accepted_at'),
+          last_acceptance_id: (eb) => eb.ref('excluded.last_acceptance_id'),
+          needs_reacceptance: 0,
+          notified_version: sql<number>`case when agreement_subject_state.notified_version > excluded.notified_version then agreement_subject_state.notified_version else excluded.notified_version end`,
+        })
+        .where('agreement_subject_state.accepted_version', '<=', (eb) => eb.ref('excluded.accepted_version')),
+    )
+    .execute();
+}
+
+/** Subjects who accepted an earlier version and were not yet told about `version`, in id order. */
+export async function subjectsToNotify(
+  db: Handle,
+  version: number,
+  after: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('agreement_subject_state')
+    .select('subject_id')
+    .where('notified_version', '<', version)
+    .where('accepted_version', '<', version)
+    .where('subject_id', '>', after)
+    .orderBy('subject_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.subject_id);
+}
+
+export async function countSubjectsToNotify(db: Handle, version: number): Promise<number> {
+  const row = await db
+    .selectFrom('agreement_subject_state')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('notified_version', '<', version)
+    .where('accepted_version', '<', version)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function markNotified(db: Trx, subjectIds: string[], version: number): Promise<void> {
+  if (subjectIds.length === 0) return;
+  await db
+    .updateTable('agreement_subject_state')
+    .set({ notified_version: version, needs_reacceptance: 1 })
+    .where('subject_id', 'in', subjectIds)
+    .where('accepted_version', '<', version)
+    .execute();
+}
+
+export async function insertNotification(db: Trx, row: AgreementNotificationTable): Promise<void> {
+  await db.insertInto('agreement_notifications').values(row).execute();
+}
+
+export async function addNotified(db: Trx, version: number, count: number, finishedAt: number | null) {
+  const current = await db
+    .selectFrom('agreement_notifications')
+    .select('notified')
+    .where('version', '=', version)
+    .executeTakeFirst();
+  await db
+    .updateTable('agreement_notifications')
+    .set({ notified: Number(current?.notified ?? 0) + count, finished_at: finishedAt })
+    .where('version', '=', version)
+    .execute();
+}
+
+export async function listNotifications(db: Handle): Promise<AgreementNotificationTable[]> {
+  return db.selectFrom('agreement_notifications').selectAll().orderBy('version').execute();
+}
+
+export async function insertSiteCheck(db: Trx, row: AgreementSiteCheckTable): Promise<void> {
+  await db.insertInto('agreement_site_checks').values(row).execute();
+}
+
+export async function listSiteChecks(db: Handle, limit: number): Promise<AgreementSiteCheckTable[]> {
+  return db
+    .selectFrom('agreement_site_checks')
+    .selectAll()
+    .orderBy('checked_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

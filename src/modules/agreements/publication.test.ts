@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { type AgreementTestApp, agreementTestApp } from './agreements.testkit.js';
+
+const SITES = ['cdti.uz', 'smartpos.uz', 'silen.uz', 'a-pay.uz', 'x-file.uz'];
+
+describe.each(databaseKinds())('publication on the sites (§22) on %s', (kind) => {
+  let t: AgreementTestApp;
+  let hashes: Record<string, string>;
+  beforeAll(async () => {
+    t = await agreementTestApp(kind);
+    const v = await t.services.agreements.versions.detail(1);
+    hashes = Object.fromEntries(v.languages.map((l) => [l.lang, l.contentHash ?? '']));
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  it('each of the five sites serves the version in force in uz-Cyrl and uz-Latn, readable without JavaScript', async () => {
+    for (const site of SITES) {
+      for (const lang of ['uz-Cyrl', 'uz-Latn'] as const) {
+        const res = await t.app.inject({ url: `/sites/${site}/agreement?lang=${lang}` });
+        expect(res.statusCode, `${site} ${lang}`).toBe(200);
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        expect(res.body).toContain(`<html lang="${lang}">`);
+        expect(res.body).toContain(`data-maxfiy-agreement="1:${hashes[lang]}"`);
+        expect(res.body).not.toContain('<script');
+        expect(res.body).toMatch(/<main[^>]*>/);
+        expect(res.body).toContain('<h1>');
+        expect(res.body.match(/<section class="clause"/g)).toHaveLength(22);
+        expect(res.body).toContain(lang === 'uz-Cyrl' ? 'Тошкент шаҳри' : 'Toshkent shahri');
+        expect(res.headers.etag).toBeTruthy();
+        expect(res.headers['cache-control']).toContain('max-age');
+      }
+    }
+    const latn = await t.app.inject({ url: '/sites/silen.uz/agreement?lang=uz-Latn' });
+    expect(latn.body).toContain('Lotin yozuviga oʻgirilgan matn, tekshirilishi kerak');
+  });
+
+  it('says so when the language asked for is missing, and shows the authoritative text instead', async () => {
+    const ru = await t.app.inject({ url: '/sites/cdti.uz/agreement?lang=ru' });
+    expect(ru.statusCode).toBe(200);
+    expect(ru.body).toContain('<html lang="uz-Cyrl">');
+    expect(ru.body).toContain(
+      '<p class="notice" role="note" lang="ru">Текст на русском языке пока недоступен',
+    );
+    const en = await t.app.inject({
+      url: '/sites/cdti.uz/agreement',
+      headers: { 'accept-language': 'en-GB' },
+    });
+    expect(en.body).toContain('<html lang="en">');
+    expect(en.body).toContain('Unofficial reference translation');
+    const json = await t.app.inject({ url: '/sites/cdti.uz/agreement.json?lang=ru' });
+    expect(json.json()).toMatchObject({
+      requestedLanguage: 'ru',
+      shownLanguage: 'uz-Cyrl',
+      fallback: true,
+      contentHash: hashes['uz-Cyrl'],
+      versionInForce: 1,
+    });
+  });
+
+  it('answers a repeated request with 304 when nothing changed', async () => {
+    const first = await t.app.inject({ url: '/sites/a-pay.uz/agreement.json?lang=uz-Latn' });
+    const again = await t.app.inject({
+      url: '/sites/a-pay.uz/agreement.json?lang=uz-Latn',
+      headers: { 'if-none-match': String(first.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+
+  it('refuses a site that does not exist with a catalogued 404, as a page for browsers and JSON for programs', async () => {
+    const json = await t.app.inject({ url: '/sites/no-such.uz/agreement' });
+    expect(json.statusCode).toBe(404);
+    expect(json.json().error.code).toBe('MXF_ORG_SITE_NOT_FOUND');
+    const page = await t.app.inject({
+      url: '/sites/no-such.uz/agreement?lang=en',
+      headers: { accept: 'text/html' },
+    });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('MXF_ORG_SITE_NOT_FOUND');
+    expect(page.body).toContain('No such site.');
+    for (const url of [
+      '/sites/no-such.uz/agreement.json',
+      '/sites/no-such.uz/notice.js',
+      '/sites/no-such.uz/agreement/versions/1',
+    ]) {
+      expect((await t.app.inject({ url })).json().error.code, url).toBe('MXF_ORG_SITE_NOT_FOUND');
+    }
+    const noVersion = await t.app.inject({ url: '/sites/cdti.uz/agreement/versions/7' });
+    expect(noVersion.json().error.code).toBe('MXF_AGREEMENT_VERSION_NOT_FOUND');
+  });
+
+  it('serves the embeddable notice, loadable from the company’s other origins', async () => {
+    const res = await t.app.inject({ url: '/sites/smartpos.uz/notice.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/javascript/);
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(res.body).toContain('"siteId":"smartpos.uz"');
+    expect(res.body).toContain('localStorage');
+    // The script is valid JavaScript.
+    expect(() => new Function(res.body)).not.toThrow();
+  });
+
+  it('records a visitor’s acceptance only from the site’s registered origin, with CORS for that origin alone', async () => {
+    const body = { visitorId: 'a'.repeat(32), version: 1, language: 'uz-Latn' };
+    const count = async () =>
+      Number(
+        (
+          await t.services.database.db
+            .selectFrom('agreement_acceptances')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    for (const origin of [undefined, 'https://evil.example', 'https://cdti.uz', 'http://smartpos.uz']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/sites/smartpos.uz/acceptances',
+        payload: body,
+        headers: origin ? { origin } : {},
+      });
+      expect(res.statusCode, String(origin)).toBe(403);
+      expect(res.json().error.code).toBe('MXF_AGREEMENT_ORIGIN_REFUSED');
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+    expect(await count()).toBe(before);
+
+    const preflight = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/sites/smartpos.uz/acceptances',
+      headers: { origin: 'https://smartpos.uz', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://smartpos.uz');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/sites/smartpos.uz/acceptances',
+      payload: body,
+      headers: { origin: 'https://smartpos.uz' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['access-control-allow-origin']).toBe('https://smartpos.uz');
+    expect(res.json()).toMatchObject({
+      subjectId: `visitor:${'a'.repeat(32)}`,
+      version: 1,
+      method: 'notice',
+    });
+    expect(await count()).toBe(before + 1);
+    const [entry] =
+      (await t.services.audit.entries({ subjectId: `visitor:${'a'.repeat(32)}`, limit: 10 })) ?? [];
+    expect(entry).toMatchObject({ action: 'agreement.accepted', actor: 'site:smartpos.uz' });
+  });
+});

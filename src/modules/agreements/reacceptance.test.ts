@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { ManualClock } from '../../clock.js';
+import * as store from './agreements.store.js';
+import { type AgreementTestApp, agreementTestApp, as, signInAll } from './agreements.testkit.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const BULK = 2050;
+
+async function publishVersion2(t: AgreementTestApp, effectiveAt: number) {
+  const created = await as(t, 'dpo')('POST', '/v1/agreements/versions', {
+    reasons: ['change-of-purposes'],
+    effectiveAt,
+  });
+  expect(created.statusCode).toBe(201);
+  await as(t, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
+  const approved = await as(t, 'legal')('POST', '/v1/agreements/versions/2/publication-approval');
+  expect(approved.statusCode).toBe(200);
+}
+
+const state = async (t: AgreementTestApp, subjectId: string) =>
+  (await as(t, 'support')('GET', `/v1/agreements/acceptance-state?subjectId=${subjectId}`)).json();
+
+describe.each(databaseKinds())('a new version of the agreement (§20) on %s', (kind) => {
+  let t: AgreementTestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  for (const continuedUse of [false, true]) {
+    it(`tells every customer who accepted an earlier version and asks them to accept again; continued use ${continuedUse ? 'counts' : 'does not count'} as acceptance`, async () => {
+      const clock = new ManualClock(Date.UTC(2026, 5, 1));
+      t = await agreementTestApp(kind, {
+        clock,
+        options: { agreementContinuedUseCountsAsAcceptance: continuedUse },
+      });
+      const app = t;
+      const accept = (subjectId: string, version: number) =>
+        as(app, 'support')('POST', '/v1/agreements/acceptances', { subjectId, version, language: 'uz-Cyrl' });
+      for (const c of ['c-1', 'c-2', 'c-3']) expect((await accept(c, 1)).statusCode).toBe(201);
+      // Customers who accepted before this test: their state rows as the acceptances left them.
+      await app.services.database.write(async (trx) => {
+        for (let i = 0; i < BULK; i++) {
+          await store.upsertSubjectState(trx, {
+            subject_id: `bulk-${String(i).padStart(5, '0')}`,
+            accepted_version: 1,
+            accepted_at: clock.now(),
+            last_acceptance_id: 'earlier',
+            notified_version: 1,
+            needs_reacceptance: 0,
+          });
+        }
+      });
+      expect(await state(app, 'c-1')).toMatchObject({ current: true, versionInForce: 1, acceptedVersion: 1 });
+
+      await publishVersion2(app, clock.now() + DAY);
+      while ((await app.services.worker.runOnce()) > 0) {}
+
+      const progress = (await as(app, 'dpo')('GET', '/v1/agreements/notifications')).json().notifications;
+      expect(progress).toEqual([
+        expect.objectContaining({
+          version: 2,
+          total: BULK + 3,
+          notified: BULK + 3,
+          finishedAt: expect.any(Number),
+        }),
+      ]);
+      const rows = await app.services.database.db.selectFrom('agreement_subject_state').selectAll().execute();
+      expect(rows).toHaveLength(BULK + 3);
+      expect(rows.every((r) => Number(r.notified_version) === 2 && Number(r.needs_reacceptance) === 1)).toBe(
+        true,
+      );
+      const batches = (await app.services.audit.entries({ limit: 1000 })).filter(
+        (e) => e.action === 'agreement.reacceptance.requested',
+      );
+      expect(batches.map((b) => b.details.count)).toEqual([1000, 1000, BULK + 3 - 2000]);
+
+      // Before its effective date version 1 stays in force; version 2 may already be accepted.
+      expect(await state(app, 'c-1')).toMatchObject({
+        current: true,
+        versionInForce: 1,
+        needsReacceptance: true,
+      });
+      expect((await accept('c-3', 2)).statusCode).toBe(201);
+      expect(await state(app, 'c-3')).toMatchObject({
+        current: true,
+        acceptedVersion: 2,
+        needsReacceptance: false,
+      });
+
+      clock.advance(2 * DAY);
+      await signInAll(app);
+      expect(await state(app, 'c-1')).toMatchObject({
+        current: false,
+        versionInForce: 2,
+        acceptedVersion: 1,
+        needsReacceptance: true,
+      });
+      const old = await accept('c-2', 1);
+      expect(old.json().error.code).toBe('MXF_AGREEMENT_VERSION_NOT_CURRENT');
+
+      const use = await as(app, 'support')('POST', '/v1/agreements/use', { subjectId: 'c-1' });
+      expect(use.statusCode).toBe(200);
+      expect(use.json().recorded).toBe(continuedUse);
+      expect(use.json().state).toMatchObject({
+        current: continuedUse,
+        acceptedVersion: continuedUse ? 2 : 1,
+      });
+      const history = await app.services.agreements.acceptances.history('c-1');
+      expect(history.map((a) => a.method)).toEqual(continuedUse ? ['api', 'continued-use'] : ['api']);
+      const again = await as(app, 'support')('POST', '/v1/agreements/use', { subjectId: 'c-1' });
+      expect(again.json().recorded).toBe(false);
+
+      // Explicit acceptance makes anyone current under either choice.
+      expect((await accept('c-2', 2)).statusCode).toBe(201);
+      expect(await state(app, 'c-2')).toMatchObject({
+        current: true,
+        acceptedVersion: 2,
+        needsReacceptance: false,
+      });
+      expect(await state(app, 'never-accepted')).toMatchObject({ current: false, acceptedVersion: null });
+    }, 180_000);
+  }
+});

@@ -1,0 +1,118 @@
+/**
+ * Publication check (§22): fetch each site's configured agreement URL and see
+ * that it shows the version in force, by the `data-maxfiy-agreement="<n>:<hash>"`
+ * marker or by the content hash of any of the version's texts appearing on the
+ * page. Every check is stored; a mismatch is a finding the console lists.
+ */
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/database.js';
+import { newId } from '../../ids.js';
+import * as orgStore from '../org/org.store.js';
+import * as store from './agreements.store.js';
+
+export type CheckOutcome = 'ok' | 'mismatch' | 'unreachable' | 'no-version';
+
+export interface SiteCheckResult {
+  siteId: string;
+  url: string;
+  checkedAt: number;
+  expectedVersion: number | null;
+  outcome: CheckOutcome;
+  found: string | null;
+}
+
+const MAX_BYTES = 2 * 1024 * 1024;
+const MARKER = /data-maxfiy-agreement="(\d+):(sha256:[0-9a-f]{64})"/;
+
+async function fetchPage(url: string, timeoutMs: number): Promise<string | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    if (!res.ok || !res.body) return null;
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      chunks.push(value);
+      if (size > MAX_BYTES) {
+        await reader.cancel();
+        break;
+      }
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+export async function checkSites(deps: {
+  database: Database;
+  clock: Clock;
+  timeoutMs?: number;
+}): Promise<SiteCheckResult[]> {
+  const { database, clock } = deps;
+  const db = database.db;
+  const sites = await orgStore.listSites(db);
+  const versions = await store.publishedInForce(db, clock.now());
+  const results: SiteCheckResult[] = [];
+  for (const site of sites) {
+    const v = versions.find((x) => (JSON.parse(x.site_ids) as string[]).includes(site.id));
+    const base = { siteId: site.id, url: site.agreementUrl, checkedAt: clock.now() };
+    if (!v) {
+      results.push({ ...base, expectedVersion: null, outcome: 'no-version', found: null });
+      continue;
+    }
+    const n = Number(v.number);
+    const hashes = (await store.listTexts(db, n)).map((t) => t.content_hash);
+    const page = await fetchPage(site.agreementUrl, deps.timeoutMs ?? 10_000);
+    if (page === null) {
+      results.push({ ...base, expectedVersion: n, outcome: 'unreachable', found: null });
+      continue;
+    }
+    const marker = MARKER.exec(page);
+    const found = marker ? `${marker[1]}:${marker[2]}` : null;
+    const ok = marker
+      ? Number(marker[1]) === n && hashes.includes(marker[2] as string)
+      : hashes.some((h) => page.includes(h));
+    results.push({ ...base, expectedVersion: n, outcome: ok ? 'ok' : 'mismatch', found });
+  }
+  await database.write(async (trx) => {
+    for (const r of results) {
+      await store.insertSiteCheck(trx, {
+        id: newId(r.checkedAt),
+        site_id: r.siteId,
+        url: r.url,
+        checked_at: r.checkedAt,
+        expected_version: r.expectedVersion,
+        outcome: r.outcome,
+        found: r.found,
+      });
+    }
+  });
+  return results;
+}
+
+export async function recentSiteChecks(database: Database, limit = 200): Promise<SiteCheckResult[]> {
+  return (await store.listSiteChecks(database.db, limit)).map((r) => ({
+    siteId: r.site_id,
+    url: r.url,
+    checkedAt: Number(r.checked_at),
+    expectedVersion: r.expected_version === null ? null : Number(r.expected_version),
+    outcome: r.outcome as CheckOutcome,
+    found: r.found,
+  }));
+}
+
+/** Runs the check every `everyMs` (the first run after one interval, not at start); returns a stop function. */
+export function scheduleSiteChecks(
+  deps: { database: Database; clock: Clock; onError(err: unknown): void },
+  everyMs: number,
+): () => void {
+  const timer = setInterval(() => {
+    checkSites(deps).catch(deps.onError);
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

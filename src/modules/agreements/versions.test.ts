@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { generateUzLatnText } from './text/generate.js';
+import { contentHash } from './text/hash.js';
+import { parseAgreement, renderPlainText } from './text/paragraphs.js';
+
+const SEED = readFileSync('config/agreement.v1.uz-Cyrl.txt', 'utf8');
+/** The seed with clause 5's first word replaced: a real edit for version 2. */
+const edited = () => renderPlainText(parseAgreement(SEED)).replace('\n5. ', '\n5. Янги ');
+
+async function rowCounts(t: AgreementTestApp) {
+  const db = t.services.database.db;
+  const count = async (table: 'agreement_versions' | 'agreement_texts' | 'audit_entries' | 'outbox') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    versions: await count('agreement_versions'),
+    texts: await count('agreement_texts'),
+    audit: await count('audit_entries'),
+    outbox: await count('outbox'),
+  };
+}
+
+describe.each(databaseKinds())('agreement versions on %s', (kind) => {
+  let t: AgreementTestApp;
+  beforeAll(async () => {
+    t = await agreementTestApp(kind);
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  it('seeds version 1 from the seed text: uz-Cyrl authoritative, uz-Latn to review, English unofficial, Russian missing, on the five sites', async () => {
+    const res = await as(t, 'dpo')('GET', '/v1/agreements/versions/1');
+    expect(res.statusCode).toBe(200);
+    const v = res.json().version;
+    expect(v).toMatchObject({ number: 1, status: 'published', authoritativeLanguage: 'uz-Cyrl' });
+    expect(v.siteIds).toEqual(['a-pay.uz', 'cdti.uz', 'silen.uz', 'smartpos.uz', 'x-file.uz']);
+    const status = Object.fromEntries(
+      v.languages.map((l: { lang: string; status: string }) => [l.lang, l.status]),
+    );
+    expect(status).toEqual({
+      'uz-Cyrl': 'authoritative',
+      'uz-Latn': 'transliteration-to-review',
+      ru: 'missing',
+      en: 'unofficial-translation',
+    });
+    const cyrl = renderPlainText(parseAgreement(SEED));
+    expect(v.texts['uz-Cyrl']).toBe(cyrl);
+    expect(v.texts['uz-Latn']).toBe(generateUzLatnText(SEED));
+    expect(v.texts['uz-Latn']).toBe(readFileSync('config/agreement.v1.uz-Latn.txt', 'utf8'));
+    const hashes = Object.fromEntries(
+      v.languages.map((l: { lang: string; contentHash: string }) => [l.lang, l.contentHash]),
+    );
+    expect(hashes['uz-Cyrl']).toBe(contentHash(cyrl));
+    expect(await t.services.agreements.seed()).toBe(false);
+  });
+
+  it('refuses drafts and publication to staff who are neither DPO nor legal', async () => {
+    const res = await as(t, 'support')('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('MXF_AUTH_FORBIDDEN');
+  });
+
+  it('publishes a version only with two different people, one DPO and one legal, and never changes it afterwards', async () => {
+    const dpo = as(t, 'dpo');
+    const past = await dpo('POST', '/v1/agreements/versions', {
+      reasons: ['change-of-law'],
+      effectiveAt: Date.now() - 60_000,
+    });
+    expect(past.json().error.code).toBe('MXF_AGREEMENT_EFFECTIVE_DATE_PAST');
+
+    const created = await dpo('POST', '/v1/agreements/versions', {
+      reasons: ['change-of-law', 'change-of-processing'],
+      texts: { 'uz-Cyrl': edited() },
+    });
+    expect(created.statusCode).toBe(201);
+    const draft = created.json().version;
+    expect(draft).toMatchObject({ number: 2, status: 'draft' });
+    expect(draft.texts['uz-Latn']).toBe(generateUzLatnText(edited()));
+    expect(draft.texts.en).toBe((await dpo('GET', '/v1/agreements/versions/1')).json().version.texts.en);
+    expect(
+      (await dpo('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] })).json().error.code,
+    ).toBe('MXF_AGREEMENT_DRAFT_EXISTS');
+
+    const patched = await as(t, 'legal')('PATCH', '/v1/agreements/versions/2', {
+      reasons: ['change-of-law'],
+    });
+    expect(patched.json().version.reasons).toEqual(['change-of-law']);
+    const badText = await dpo('PATCH', '/v1/agreements/versions/2', { texts: { en: 'no clauses here' } });
+    expect(badText.json().error.code).toBe('MXF_AGREEMENT_TEXT_INVALID');
+    const badDate = await dpo('PATCH', '/v1/agreements/versions/2', { effectiveAt: 1 });
+    expect(badDate.json().error.code).toBe('MXF_AGREEMENT_EFFECTIVE_DATE_PAST');
+
+    // Nobody approves what was not asked for.
+    const unasked = await as(t, 'legal')('POST', '/v1/agreements/versions/2/publication-approval');
+    expect(unasked.json().error.code).toBe('MXF_AGREEMENT_NOT_PENDING');
+
+    expect((await dpo('POST', '/v1/agreements/versions/2/publication-request')).json().version.status).toBe(
+      'pending',
+    );
+    const before = await rowCounts(t);
+    const alone = await dpo('POST', '/v1/agreements/versions/2/publication-approval');
+    expect(alone.statusCode).toBe(403);
+    expect(alone.json().error.code).toBe('MXF_AGREEMENT_SECOND_PERSON_REQUIRED');
+    const twoDpos = await as(t, 'dpo2')('POST', '/v1/agreements/versions/2/publication-approval');
+    expect(twoDpos.json().error.code).toBe('MXF_AGREEMENT_SECOND_PERSON_REQUIRED');
+    expect(await rowCounts(t)).toEqual(before);
+    expect((await dpo('GET', '/v1/agreements/versions/2')).json().version.status).toBe('pending');
+
+    const approved = await as(t, 'legal')('POST', '/v1/agreements/versions/2/publication-approval');
+    expect(approved.statusCode).toBe(200);
+    expect(approved.json().version).toMatchObject({ number: 2, status: 'published' });
+    expect(approved.json().version.effectiveAt).toBe(approved.json().version.publishedAt);
+    const entries = await t.services.audit.entries({ limit: 1000 });
+    expect(entries.at(-1)).toMatchObject({
+      action: 'agreement.version.published',
+      actor: 'staff:staff-legal',
+      target: 'agreement-version:2',
+    });
+    expect(entries.at(-1)?.details.requestedBy).toBe('staff:staff-dpo');
+
+    const published = await rowCounts(t);
+    for (const [method, url, body] of [
+      ['PATCH', '/v1/agreements/versions/2', { reasons: ['management-decision'] }],
+      ['PATCH', '/v1/agreements/versions/1', { texts: { ru: SEED } }],
+      ['POST', '/v1/agreements/versions/2/publication-request', undefined],
+      ['POST', '/v1/agreements/versions/2/publication-approval', undefined],
+    ] as const) {
+      const res = await dpo(method, url, body);
+      expect(res.statusCode, url).toBe(409);
+      expect(res.json().error.code).toBe('MXF_AGREEMENT_VERSION_PUBLISHED');
+    }
+    expect(await rowCounts(t)).toEqual(published);
+  });
+
+  it('shows what changed between two versions, clause by clause, in each language', async () => {
+    const res = await as(t, 'legal')('GET', '/v1/agreements/versions/1/diff/2?lang=uz-Cyrl');
+    expect(res.statusCode).toBe(200);
+    const changed = res.json().clauses.filter((c: { status: string }) => c.status !== 'unchanged');
+    expect(changed.map((c: { number: number }) => c.number)).toEqual([5]);
+    expect(changed[0].words).toContainEqual({ op: 'insert', text: 'Янги' });
+    const latn = await as(t, 'legal')('GET', '/v1/agreements/versions/1/diff/2?lang=uz-Latn');
+    expect(latn.json().clauses.filter((c: { status: string }) => c.status === 'changed')).toHaveLength(1);
+    const ru = await as(t, 'legal')('GET', '/v1/agreements/versions/1/diff/2?lang=ru');
+    expect(ru.json().error.code).toBe('MXF_AGREEMENT_LANGUAGE_MISSING');
+    const none = await as(t, 'legal')('GET', '/v1/agreements/versions/1/diff/9');
+    expect(none.json().error.code).toBe('MXF_AGREEMENT_VERSION_NOT_FOUND');
+  });
+});

@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import pino from 'pino';
+import { build } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
+import { loadOptions } from '../../src/config/options.js';
+import { createServices, stopBackground } from '../../src/container.js';
+import { envKekProvider } from '../../src/crypto/kek.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateUp } from '../../src/db/migrate.js';
+import * as store from '../../src/modules/agreements/agreements.store.js';
+import { readCompanyFile } from '../../src/modules/org/org.service.js';
+import { browser, sessionCookie, tokenOf } from '../../src/modules/staff/staff.testkit.js';
+import type { BenchResult } from './types.js';
+
+type Result = { requests: { average: number; total: number }; non2xx: number; errors: number };
+type Autocannon = (o: object) => Promise<Result>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const log = (msg: string) => process.stderr.write(`  acceptance: ${msg}\n`);
+const CONNECTIONS = 50;
+const SECONDS = 6;
+const BATCH = 50;
+
+/** Loads a URL with 50 connections on loopback; each request from `next` (unique bodies or paths). */
+async function load(
+  url: string,
+  seconds: number,
+  next: () => { method: 'GET' | 'POST'; path: string; body?: string },
+  headers: Record<string, string>,
+): Promise<number> {
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req: object) => {
+          const n = next();
+          return { ...req, method: n.method, path: n.path, ...(n.body ? { body: n.body } : {}), headers };
+        },
+      },
+    ],
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r.requests.average;
+}
+
+/**
+ * Acceptances recorded per second over HTTP (one per request: durable, with its
+ * consent record, audit entry and receipt hash), against plain durable inserts
+ * of the same rows through the same storage, and against @c15t/backend 2.2.1
+ * (Kysely on better-sqlite3, synchronous=NORMAL, served by @hono/node-server)
+ * recording with POST /api/c15t/subjects; then reading a customer's acceptance
+ * state against c15t's GET /api/c15t/subjects/:id. Same run, same load. Also
+ * batches of 50 acceptances per request (one transaction each, every acceptance
+ * with its own audit entry).
+ */
+export async function benchAcceptance(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-bench-acceptance-'));
+  const logger = pino({ level: 'silent' });
+  const options = loadOptions(
+    {
+      dataDir: dir,
+      devInboxPort: 0,
+      logLevel: 'silent',
+      rateLimitPerMinute: 100_000_000,
+      inProcessWorker: false,
+    },
+    {},
+  );
+  const database = await openDatabase({ databaseUrl: '', file: path.join(dir, 'maxfiy.db') });
+  await migrateUp(database);
+  const services = await createServices({
+    options,
+    database,
+    kek: envKekProvider({ MAXFIY_KEK: randomBytes(32).toString('base64') }),
+    clock: systemClock,
+    logger,
+  });
+  await services.org.seed(readCompanyFile(options.companyFile));
+  await services.agreements.seed();
+  const app = await build({ services, logger });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  const c15tDb = new SQLite(path.join(dir, 'c15t.db'));
+  c15tDb.pragma('journal_mode = WAL');
+  c15tDb.pragma('synchronous = NORMAL');
+  const c15t = await startC15t(c15tDb);
+  try {
+    const cookie = sessionCookie(
+      await browser(app).setUpAdmin(
+        tokenOf(await services.staff.ensureSetupLink()),
+        'bench@cdti.uz',
+        'a long bench password',
+      ),
+    );
+    const json = { 'content-type': 'application/json' };
+    let n = 0;
+    const acceptance = () => ({
+      method: 'POST' as const,
+      path: '/v1/agreements/acceptances',
+      body: JSON.stringify({ subjectId: `cust-${n++}`, version: 1, language: 'uz-Cyrl' }),
+    });
+    await load(base, 1, acceptance, { ...json, cookie });
+    const recorded = await load(base, SECONDS, acceptance, { ...json, cookie });
+    log(`maxfiy records ${recorded.toFixed(0)}/s`);
+
+    const batch = () => ({
+      method: 'POST' as const,
+      path: '/v1/agreements/acceptances/batch',
+      body: JSON.stringify({
+        acceptances: Array.from({ length: BATCH }, () => ({
+          subjectId: `cust-${n++}`,
+          version: 1,
+          language: 'uz-Cyrl',
+        })),
+      }),
+    });
+    const batched = (await load(base, SECONDS, batch, { ...json, cookie })) * BATCH;
+    log(`maxfiy records ${batched.toFixed(0)}/s in batches of ${BATCH}`);
+
+    const plain = await plainInserts(database, SECONDS);
+    log(`plain durable inserts ${plain.toFixed(0)}/s`);
+
+    let m = 0;
+    const c15tRecord = () => ({
+      method: 'POST' as const,
+      path: '/api/c15t/subjects',
+      body: JSON.stringify({
+        type: 'privacy_policy',
+        subjectId: `sub_${base58(m++)}`,
+        domain: 'cdti.uz',
+        givenAt: Date.now(),
+        policyId: 'pol_v1',
+      }),
+    });
+    await load(c15t.url, 1, c15tRecord, json);
+    const c15tRecorded = await load(c15t.url, SECONDS, c15tRecord, json);
+    log(`c15t records ${c15tRecorded.toFixed(0)}/s`);
+
+    const customers = n;
+    let r = 0;
+    const state = () => ({
+      method: 'GET' as const,
+      path: `/v1/agreements/acceptance-state?subjectId=cust-${r++ % customers}`,
+    });
+    await load(base, 1, state, { cookie });
+    const read = await load(base, SECONDS, state, { cookie });
+    log(`maxfiy reads acceptance state ${read.toFixed(0)}/s`);
+    const subjects = m;
+    let q = 0;
+    const c15tRead = () => ({
+      method: 'GET' as const,
+      path: `/api/c15t/subjects/sub_${base58(q++ % subjects)}`,
+    });
+    await load(c15t.url, 1, c15tRead, {});
+    const c15tReads = await load(c15t.url, SECONDS, c15tRead, {});
+    log(`c15t reads ${c15tReads.toFixed(0)}/s`);
+
+    return [
+      {
+        name: 'agreement_acceptances_per_s_http',
+        value: Math.round(recorded),
+        unit: 'acceptances/s',
+        ratio: recorded / c15tRecorded,
+        baseline: `@c15t/backend 2.2.1 POST /api/c15t/subjects ${Math.round(c15tRecorded)}/s (synchronous=NORMAL, no tamper-evident audit)`,
+      },
+      {
+        name: 'agreement_acceptances_per_s_http_batched',
+        value: Math.round(batched),
+        unit: 'acceptances/s',
+        ratio: batched / c15tRecorded,
+        baseline: `@c15t/backend 2.2.1 POST /api/c15t/subjects ${Math.round(c15tRecorded)}/s (one per request; it has no batch call)`,
+      },
+      {
+        name: 'agreement_acceptances_vs_plain_inserts',
+        value: Math.round(recorded),
+        unit: 'acceptances/s',
+        ratio: recorded / plain,
+        baseline: `plain durable inserts of the same rows, 50 concurrent writers, no HTTP or audit: ${Math.round(plain)}/s`,
+      },
+      {
+        name: 'agreement_acceptance_state_reads_per_s_http',
+        value: Math.round(read),
+        unit: 'reads/s',
+        ratio: read / c15tReads,
+        baseline: `@c15t/backend 2.2.1 GET /api/c15t/subjects/:id ${Math.round(c15tReads)}/s`,
+      },
+    ];
+  } finally {
+    await app.close();
+    await stopBackground(services);
+    await database.close();
+    await c15t.close();
+    c15tDb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+/** c15t takes subject ids in base58 only (`sub_` + [1-9A-HJ-NP-Za-km-z]+). */
+function base58(n: number): string {
+  let s = '';
+  do {
+    s = ALPHABET[n % 58] + s;
+    n = Math.floor(n / 58);
+  } while (n > 0);
+  return s;
+}
+
+/** The same rows as an acceptance writes (record and state), through `database.write`, 50 writers at once. */
+async function plainInserts(
+  database: Awaited<ReturnType<typeof openDatabase>>,
+  seconds: number,
+): Promise<number> {
+  const record = JSON.stringify({
+    consentRecord: { schemaVersion: 'ISO/IEC TS 27560:2023' },
+    pad: 'x'.repeat(2000),
+  });
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const writer = async () => {
+    while (Date.now() < end) {
+      const i = n++;
+      await database.write(async (trx) => {
+        await store.insertAcceptance(trx, {
+          id: `plain-${i}`,
+          subject_id: `plain-${i}`,
+          version: 1,
+          lang: 'uz-Cyrl',
+          content_hash: 'sha256:0',
+          site_id: null,
+          method: 'api',
+          accepted_at: Date.now(),
+          audit_seq: i,
+          record,
+        });
+        await store.upsertSubjectState(trx, {
+          subject_id: `plain-${i}`,
+          accepted_version: 1,
+          accepted_at: Date.now(),
+          last_acceptance_id: `plain-${i}`,
+          notified_version: 1,
+          needs_reacceptance: 0,
+        });
+      });
+    }
+  };
+  const start = Date.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, writer));
+  return (n * 1000) / (Date.now() - start);
+}
+
+/** @c15t/backend as its quickstart sets it up, on better-sqlite3 through its Kysely adapter. */
+async function startC15t(sqlite: SQLite.Database): Promise<{ url: string; close(): Promise<void> }> {
+  const { c15tInstance } = await import('@c15t/backend');
+  const { kyselyAdapter } = await import('@c15t/backend/db/adapters/kysely');
+  const { DB } = await import('@c15t/backend/db/schema');
+  const { migrator } = await import('@c15t/backend/db/migrator');
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const adapter = kyselyAdapter({ db, provider: 'sqlite' });
+  const migration = (await migrator({ db: DB.client(adapter), schema: 'latest' })) as {
+    execute?: () => Promise<void>;
+  };
+  await migration.execute?.();
+  // A legal-document consent names its policy: version 1 of the agreement, as c15t stores policies.
+  sqlite
+    .prepare(
+      'insert into "consentPolicy" (id, version, type, hash, "effectiveDate", "isActive", "createdAt") values (?, ?, ?, ?, ?, 1, ?)',
+    )
+    .run('pol_v1', '1', 'privacy_policy', '0'.repeat(64), Date.now() - 1000, Date.now());
+  const instance = c15tInstance({
+    appName: 'bench',
+    basePath: '/api/c15t',
+    trustedOrigins: ['http://127.0.0.1'],
+    adapter,
+    logger: { level: 'error' },
+  } as Parameters<typeof c15tInstance>[0]);
+  return new Promise((resolve) => {
+    const server = serve({ fetch: instance.handler, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    );
+  });
+}
