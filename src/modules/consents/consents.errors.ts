@@ -1,0 +1,64 @@
+import { defineErrors } from '../../i18n/errors-define.js';
+
+export const consentErrors = defineErrors({
+  MXF_CONSENT_NOT_CONSENT_BASIS: {
+    status: 409,
+    doc: 'The purpose rests on the contract, a legal obligation or a legitimate interest, not on consent: a consent for it is refused (object to a legitimate-interest purpose instead).',
+    messages: {
+      'uz-Cyrl': 'Бу мақсад розиликка асосланмаган; унга розилик берилмайди.',
+      'uz-Latn': 'Bu maqsad rozilikka asoslanmagan; unga rozilik berilmaydi.',
+      ru: 'Эта цель основана не на согласии; согласие на неё не принимается.',
+      en: 'This purpose does not rest on consent; a consent for it is refused.',
+    },
+  },
+  MXF_CONSENT_OBJECTION_NOT_APPLICABLE: {
+    status: 409,
+    doc: 'Objections apply to legitimate-interest purposes only; for consent purposes withdraw the consent.',
+    messages: {
+      'uz-Cyrl': 'Эʼтироз фақат қонуний манфаатга асосланган мақсадларга билдирилади.',
+      'uz-Latn': 'Eʼtiroz faqat qonuniy manfaatga asoslangan maqsadlarga bildiriladi.',
+      ru: 'Возражение возможно только против целей, основанных на законном интересе.',
+      en: 'Objections apply to legitimate-interest purposes only.',
+    },
+  },
+  MXF_CONSENT_EVIDENCE_REQUIRED: {
+    status: 400,
+    doc: 'A consent entered by staff from a paper form needs the reference of the scanned form (`evidenceRef`).',
+    messages: {
+      'uz-Cyrl': 'Қоғоз шаклидаги розилик учун скан ҳаволаси керак.',
+      'uz-Latn': 'Qogʻoz shaklidagi rozilik uchun skan havolasi kerak.',
+      ru: 'Для согласия на бумажном бланке нужна ссылка на скан.',
+      en: 'A paper consent needs the reference of its scan.',
+    },
+  },
+  MXF_CONSENT_SUBJECT_NOT_FOUND: {
+    status: 404,
+    doc: 'No consent history exists for this subject id.',
+    messages: {
+      'uz-Cyrl': 'Бу субъект бўйича розиликлар топилмади.',
+      'uz-Latn': 'Bu subyekt boʻyicha roziliklar topilmadi.',
+      ru: 'Согласия этого субъекта не найдены.',
+      en: 'No consents are recorded for this subject.',
+    },
+  },
+  MXF_CONSENT_SCOPE_INVALID: {
+    status: 400,
+    doc: 'A topic was given without a channel; a consent per topic names its channel too.',
+    messages: {
+      'uz-Cyrl': 'Мавзу каналсиз кўрсатилган.',
+      'uz-Latn': 'Mavzu kanalsiz koʻrsatilgan.',
+      ru: 'Тема указана без канала.',
+      en: 'A topic needs a channel.',
+    },
+  },
+  MXF_WEBHOOK_NOT_FOUND: {
+    status: 404,
+    doc: 'No active webhook subscription has this id.',
+    messages: {
+      'uz-Cyrl': 'Бундай webhook обунаси йўқ.',
+      'uz-Latn': 'Bunday webhook obunasi yoʻq.',
+      ru: 'Такой подписки на webhook нет.',
+      en: 'No such webhook subscription.',
+    },
+  },
+});

@@ -1,0 +1,77 @@
+import type { Company } from '../org/org.schemas.js';
+import type { RegisterSnapshot } from '../purposes/purposes.service.js';
+import type { IndexedPurpose } from '../purposes/purposes.store.js';
+
+export const RECORD_SCHEMA = 'ISO/IEC TS 27560:2023 / maxfiy consent record 1';
+
+export interface ConsentRecordInput {
+  recordId: string;
+  subjectId: string;
+  notice: { version: string; language: string };
+  purpose: IndexedPurpose;
+  register: RegisterSnapshot;
+  company: Company | undefined;
+  event: {
+    time: number;
+    type: 'consent' | 'objection';
+    state: 'given' | 'withdrawn' | 'expired';
+    source: string;
+    evidenceRef: string | null;
+    scope: string;
+    rev: number;
+  };
+  expiresAt: number | null;
+  /** Where the customer withdraws (the cabinet). */
+  withdrawUrl: string;
+}
+
+/**
+ * A consent record with the fields ISO/IEC TS 27560 names (LAW.md "Consent
+ * records"), and the operator's TIN that ZRU-547 asks for. Ids and codes only:
+ * the subject is named by id, never by name or address.
+ */
+export function consentRecord(input: ConsentRecordInput) {
+  const { purpose, register, company } = input;
+  const categories = register.categories.filter((c) => purpose.categories.includes(c.id));
+  const storeIds = new Set(categories.map((c) => c.storeId));
+  return {
+    schemaVersion: RECORD_SCHEMA,
+    recordId: input.recordId,
+    subjectId: input.subjectId,
+    notice: { version: input.notice.version, language: input.notice.language },
+    purposes: [
+      {
+        id: purpose.id,
+        version: purpose.version,
+        name: purpose.name,
+        legalBasis: purpose.legalBasis,
+        automated: purpose.automated,
+      },
+    ],
+    dataCategories: categories.map((c) => ({ id: c.id, class: c.class })),
+    controllers: company
+      ? [{ id: company.id, name: company.name, tin: company.tin, country: company.country }]
+      : [],
+    storageLocations: register.stores
+      .filter((s) => storeIds.has(s.id))
+      .map((s) => ({ id: s.id, country: s.country })),
+    retention: purpose.retentionDays === null ? { term: 'contract' } : { days: purpose.retentionDays },
+    expiresAt: input.expiresAt,
+    jurisdiction: 'UZ',
+    // The register lists no third-party recipients; disclosures to state bodies have their own register (§15).
+    recipients: [] as string[],
+    transferAbroad: false,
+    withdrawal: { how: 'cabinet', url: input.withdrawUrl },
+    event: {
+      time: new Date(input.event.time).toISOString(),
+      type: input.event.type,
+      state: input.event.state,
+      source: input.event.source,
+      evidenceRef: input.event.evidenceRef,
+      scope: input.event.scope,
+      revision: input.event.rev,
+    },
+  };
+}
+
+export type ConsentRecord = ReturnType<typeof consentRecord>;

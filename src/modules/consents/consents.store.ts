@@ -1,0 +1,221 @@
+import type { Db, Trx } from '../../db/database.js';
+import type { ConsentStateRow, SubjectState } from '../decisions/engine.js';
+import type { ConsentEventTable } from './consents.table.js';
+
+export type ConsentEventRow = ConsentEventTable;
+
+/** Registers the subject when new and bumps its revision, in one statement; returns the new revision and status. */
+export async function bumpSubject(
+  db: Trx,
+  subjectId: string,
+  now: number,
+  status?: 'active' | 'blocked',
+): Promise<{ rev: number; status: 'active' | 'blocked' }> {
+  // The upsert takes the row lock on PostgreSQL, so concurrent writes for one subject get distinct revisions.
+  const row = await db
+    .insertInto('consent_subjects')
+    .values({ subject_id: subjectId, status: status ?? 'active', rev: 1, updated_at: now })
+    .onConflict((oc) =>
+      oc.column('subject_id').doUpdateSet((eb) => ({
+        rev: eb('consent_subjects.rev', '+', 1),
+        updated_at: now,
+        ...(status ? { status } : {}),
+      })),
+    )
+    .returning(['rev', 'status'])
+    .executeTakeFirstOrThrow();
+  return { rev: Number(row.rev), status: row.status as 'active' | 'blocked' };
+}
+
+export async function insertEvent(db: Trx, row: ConsentEventRow): Promise<void> {
+  await db.insertInto('consent_events').values(row).execute();
+}
+
+export async function upsertCurrent(
+  db: Trx,
+  row: {
+    subjectId: string;
+    purposeId: string;
+    scope: string;
+    kind: string;
+    state: string;
+    eventId: string;
+    expiresAt: number | null;
+    now: number;
+  },
+): Promise<void> {
+  const values = {
+    subject_id: row.subjectId,
+    purpose_id: row.purposeId,
+    scope: row.scope,
+    kind: row.kind,
+    state: row.state,
+    event_id: row.eventId,
+    expires_at: row.expiresAt,
+    updated_at: row.now,
+  };
+  await db
+    .insertInto('consent_current')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['subject_id', 'purpose_id', 'scope', 'kind']).doUpdateSet({
+        state: row.state,
+        event_id: row.eventId,
+        expires_at: row.expiresAt,
+        updated_at: row.now,
+      }),
+    )
+    .execute();
+}
+
+const toStateRow = (r: {
+  purpose_id: string;
+  scope: string;
+  kind: string;
+  state: string;
+  expires_at: number | null;
+}): ConsentStateRow => ({
+  purposeId: r.purpose_id,
+  scope: r.scope,
+  kind: r.kind as ConsentStateRow['kind'],
+  state: r.state as ConsentStateRow['state'],
+  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+});
+
+/** A subject's whole current state, or undefined when the subject is unknown. */
+export async function subjectState(db: Db | Trx, subjectId: string): Promise<SubjectState | undefined> {
+  const subject = await db
+    .selectFrom('consent_subjects')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .executeTakeFirst();
+  if (!subject) return undefined;
+  return {
+    subjectId,
+    status: subject.status as SubjectState['status'],
+    rev: Number(subject.rev),
+    rows: await currentRows(db, subjectId),
+  };
+}
+
+/** The subject's current rows alone: a writer that just bumped the subject knows the rest. */
+export async function currentRows(db: Db | Trx, subjectId: string): Promise<ConsentStateRow[]> {
+  const rows = await db
+    .selectFrom('consent_current')
+    .select(['purpose_id', 'scope', 'kind', 'state', 'expires_at'])
+    .where('subject_id', '=', subjectId)
+    .orderBy('purpose_id')
+    .orderBy('scope')
+    .orderBy('kind')
+    .execute();
+  return rows.map(toStateRow);
+}
+
+export async function countSubjects(db: Db | Trx): Promise<number> {
+  const row = await db
+    .selectFrom('consent_subjects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Subjects in id order after `after`, with their state: the index is rebuilt page by page. */
+export async function subjectStatesPage(db: Db | Trx, after: string, limit: number): Promise<SubjectState[]> {
+  const subjects = await db
+    .selectFrom('consent_subjects')
+    .selectAll()
+    .where('subject_id', '>', after)
+    .orderBy('subject_id')
+    .limit(limit)
+    .execute();
+  const last = subjects.at(-1);
+  if (!last) return [];
+  const rows = await db
+    .selectFrom('consent_current')
+    .select(['subject_id', 'purpose_id', 'scope', 'kind', 'state', 'expires_at'])
+    .where('subject_id', '>', after)
+    .where('subject_id', '<=', last.subject_id)
+    .execute();
+  const bySubject = new Map<string, ConsentStateRow[]>();
+  for (const r of rows) {
+    const list = bySubject.get(r.subject_id);
+    if (list) list.push(toStateRow(r));
+    else bySubject.set(r.subject_id, [toStateRow(r)]);
+  }
+  return subjects.map((s) => ({
+    subjectId: s.subject_id,
+    status: s.status as SubjectState['status'],
+    rev: Number(s.rev),
+    rows: bySubject.get(s.subject_id) ?? [],
+  }));
+}
+
+/** The subject's events, oldest first. */
+export async function listEvents(db: Db | Trx, subjectId: string, limit = 1000): Promise<ConsentEventRow[]> {
+  const rows = await db
+    .selectFrom('consent_events')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .orderBy('rev')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    rev: Number(r.rev),
+    at: Number(r.at),
+    purpose_version: Number(r.purpose_version),
+    audit_seq: Number(r.audit_seq),
+    expires_at: r.expires_at === null ? null : Number(r.expires_at),
+  }));
+}
+
+export async function findEvent(db: Db | Trx, id: string): Promise<ConsentEventRow | undefined> {
+  const r = await db.selectFrom('consent_events').selectAll().where('id', '=', id).executeTakeFirst();
+  return (
+    r && {
+      ...r,
+      rev: Number(r.rev),
+      at: Number(r.at),
+      purpose_version: Number(r.purpose_version),
+      audit_seq: Number(r.audit_seq),
+      expires_at: r.expires_at === null ? null : Number(r.expires_at),
+    }
+  );
+}
+
+export async function listSubscribers(db: Db | Trx, activeOnly: boolean) {
+  let q = db.selectFrom('webhook_subscribers').selectAll().orderBy('id');
+  if (activeOnly) q = q.where('active', '=', 1);
+  return q.execute();
+}
+
+export async function findSubscriber(db: Db | Trx, id: string) {
+  return db.selectFrom('webhook_subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertSubscriber(
+  db: Trx,
+  row: { id: string; url: string; createdBy: string; now: number },
+) {
+  await db
+    .insertInto('webhook_subscribers')
+    .values({
+      id: row.id,
+      url: row.url,
+      active: 1,
+      created_by: row.createdBy,
+      created_at: row.now,
+      updated_at: row.now,
+    })
+    .execute();
+}
+
+export async function deactivateSubscriber(db: Trx, id: string, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('webhook_subscribers')
+    .set({ active: 0, updated_at: now })
+    .where('id', '=', id)
+    .where('active', '=', 1)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

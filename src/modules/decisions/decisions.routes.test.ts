@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { ManualClock } from '../../clock.js';
+import { signature } from '../consents/consents.webhooks.js';
+import { readRegisterFile } from '../purposes/purposes.service.js';
+import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
+
+const notice = { version: '1', language: 'ru' };
+
+/** A subscriber endpoint whose behaviour a test sets: answer a status, or hang until released. */
+function endpoint() {
+  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+  let mode: number | 'hang' = 204;
+  const hanging: ServerResponse[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      if (mode === 'hang') hanging.push(res);
+      else res.writeHead(mode).end();
+    });
+  });
+  return {
+    received,
+    set: (m: number | 'hang') => {
+      mode = m;
+    },
+    release: () => {
+      for (const res of hanging.splice(0)) res.destroy();
+    },
+    start: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () =>
+          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`),
+        ),
+      ),
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe.each(databaseKinds())('decision, consent and register routes on %s', (kind) => {
+  let t: TestApp;
+  let cookie: string;
+  const clock = new ManualClock(Date.UTC(2026, 5, 1));
+  const hook = endpoint();
+  let hookUrl: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { clock });
+    await t.services.purposes.seed(readRegisterFile('config/purposes.json'));
+    const link = await t.services.staff.ensureSetupLink();
+    cookie = sessionCookie(
+      await browser(t.app, { now: () => clock.now() }).setUpAdmin(
+        tokenOf(link),
+        'admin@cdti.uz',
+        'correct horse battery staple',
+      ),
+    );
+    hookUrl = await hook.start();
+  });
+  afterAll(async () => {
+    await hook.stop();
+    await t?.close();
+  });
+
+  const post = (url: string, payload: unknown, withCookie = true) =>
+    t.app.inject({ method: 'POST', url, payload: payload as object, headers: withCookie ? { cookie } : {} });
+
+  it('asks for a staff session on every route (app and customer credentials come with identity)', async () => {
+    for (const [method, url] of [
+      ['POST', '/v1/decisions'],
+      ['GET', '/v1/consents/subjects/alice'],
+      ['GET', '/v1/purposes'],
+      ['GET', '/v1/ropa.csv'],
+      ['GET', '/v1/webhooks'],
+    ] as const) {
+      const res = await t.app.inject({
+        method,
+        url,
+        ...(method === 'POST'
+          ? { payload: { subjectId: 'a', purpose: 'identify', category: 'contact' } }
+          : {}),
+      });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.json().error.code).toBe('MXF_AUTH_REQUIRED');
+    }
+  });
+
+  it('records a consent from the cabinet and answers decisions on it, one or a batch in order', async () => {
+    const given = await post('/v1/consents/subjects/alice', {
+      purpose: 'offers-newsletters',
+      action: 'give',
+      source: 'cabinet',
+      notice,
+    });
+    expect(given.statusCode).toBe(201);
+    const one = await post('/v1/decisions', {
+      subjectId: 'alice',
+      purpose: 'offers-newsletters',
+      category: 'contact',
+    });
+    expect(one.json()).toEqual({ allow: true, reasons: [], versions: { purpose: 1, consent: 1 } });
+    const questions = Array.from({ length: 10_000 }, (_, i) => ({
+      subjectId: i % 2 ? 'alice' : 'nobody',
+      purpose: i % 3 ? 'offers-newsletters' : 'no-such',
+      category: 'contact',
+    }));
+    const batch = await post('/v1/decisions', { questions });
+    expect(batch.statusCode).toBe(200);
+    const answers = batch.json().answers as { allow: boolean; reasons: string[] }[];
+    expect(answers).toHaveLength(10_000);
+    answers.forEach((a, i) => {
+      const expected = i % 3 === 0 ? ['unknown-purpose'] : i % 2 ? [] : ['unknown-subject'];
+      expect(a.reasons, `answer ${i}`).toEqual(expected);
+    });
+    const history = await t.app.inject({ url: '/v1/consents/subjects/alice', headers: { cookie } });
+    expect(history.json().history).toHaveLength(1);
+  });
+
+  it('refuses a batch over 10,000, a consent for a contract-basis purpose and an unknown purpose with catalogued errors', async () => {
+    const over = await post('/v1/decisions', {
+      questions: Array.from({ length: 10_001 }, () => ({
+        subjectId: 'a',
+        purpose: 'identify',
+        category: 'contact',
+      })),
+    });
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error.code).toBe('MXF_DECISION_BATCH_TOO_LARGE');
+    const contract = await post('/v1/consents/subjects/bob', {
+      purpose: 'identify',
+      action: 'give',
+      source: 'app',
+      notice,
+    });
+    expect([contract.statusCode, contract.json().error.code]).toEqual([409, 'MXF_CONSENT_NOT_CONSENT_BASIS']);
+    const unknown = await post('/v1/consents/subjects/bob', {
+      purpose: 'no-such',
+      action: 'give',
+      source: 'app',
+      notice,
+    });
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'MXF_PURPOSE_NOT_FOUND']);
+    const badSubject = await post('/v1/consents/subjects/a%20b', {
+      purpose: 'offers-newsletters',
+      action: 'give',
+      source: 'app',
+      notice,
+    });
+    expect(badSubject.statusCode).toBe(400);
+  });
+
+  it('refuses to move a must-stay category abroad', async () => {
+    expect(
+      (await post('/v1/data-stores', { id: 'eu', country: 'DE', description: 'Frankfurt' })).statusCode,
+    ).toBe(201);
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/data-categories/biometric/store',
+      headers: { cookie },
+      payload: { storeId: 'eu' },
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'MXF_PURPOSE_MUST_STAY_IN_UZ']);
+  });
+
+  it('generates the record of processing activities from the register, as JSON and CSV (§14)', async () => {
+    const json = await t.app.inject({ url: '/v1/ropa.json', headers: { cookie } });
+    const ropa = json.json();
+    expect(ropa.controller).toMatchObject({ id: 'cdti', country: 'UZ' });
+    expect(ropa.activities).toHaveLength(12);
+    expect(ropa.activities.find((a: { purpose: string }) => a.purpose === 'improve-service')).toMatchObject({
+      legalBasis: 'legitimate-interest',
+      automated: true,
+      retentionDays: 365,
+    });
+    const csv = await t.app.inject({ url: '/v1/ropa.csv', headers: { cookie } });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.body.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^purpose,version,name,legal_basis/);
+    expect(lines).toHaveLength(13);
+    expect(lines.find((l) => l.startsWith('requests,'))).toContain(',1095,false,');
+  });
+
+  it('signs webhooks to subscribers and retries a failing or hanging endpoint with backoff, never holding up consents or decisions', async () => {
+    const sub = await post('/v1/webhooks', { url: hookUrl });
+    expect(sub.statusCode).toBe(201);
+    const { secret } = sub.json() as { secret: string };
+
+    hook.set(500);
+    await post('/v1/consents/subjects/dave', {
+      purpose: 'interest-analytics',
+      action: 'give',
+      source: 'app',
+      notice,
+    });
+    expect(await t.services.worker.runOnce()).toBe(1);
+    expect(hook.received).toHaveLength(1);
+    // Failed: not redelivered before its backoff has passed.
+    expect(await t.services.worker.runOnce()).toBe(0);
+
+    hook.set('hang');
+    clock.advance(5_000);
+    const stuck = t.services.worker.runOnce();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hook.received).toHaveLength(2);
+    // The endpoint hangs; a withdrawal and the decisions after it are not held up.
+    const withdrawn = await post('/v1/consents/subjects/dave', {
+      purpose: 'interest-analytics',
+      action: 'withdraw',
+      source: 'cabinet',
+      notice,
+    });
+    expect(withdrawn.statusCode).toBe(201);
+    const decision = await post('/v1/decisions', {
+      subjectId: 'dave',
+      purpose: 'interest-analytics',
+      category: 'interests',
+    });
+    expect(decision.json().reasons).toEqual(['no-consent']);
+    hook.release();
+    await stuck;
+
+    hook.set(204);
+    clock.advance(60_000);
+    while ((await t.services.worker.runOnce()) > 0) clock.advance(60_000);
+    const delivered = hook.received.slice(2);
+    const states = delivered.map((d) => JSON.parse(d.body).change.state).sort();
+    expect(states).toEqual(['given', 'withdrawn']);
+    for (const d of delivered) {
+      const ts = String(d.headers['x-maxfiy-timestamp']);
+      expect(d.headers['x-maxfiy-signature']).toBe(signature(secret, ts, d.body));
+      expect(JSON.parse(d.body).change).toMatchObject({ subjectId: 'dave', purpose: 'interest-analytics' });
+    }
+    expect(await t.services.outbox.stats()).toMatchObject({ dead: 0 });
+  });
+});

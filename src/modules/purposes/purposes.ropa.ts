@@ -1,0 +1,93 @@
+import type { Company } from '../org/org.schemas.js';
+import type { RegisterSnapshot } from './purposes.service.js';
+
+/**
+ * The record of processing activities (§14): one activity per purpose at its
+ * current version, with what it uses, where that is stored, on what basis,
+ * for how long and whether it is automated. Generated, never kept by hand.
+ */
+export function buildRopa(register: RegisterSnapshot, company: Company | undefined, now: number) {
+  const categories = new Map(register.categories.map((c) => [c.id, c]));
+  const stores = new Map(register.stores.map((s) => [s.id, s]));
+  return {
+    controller: company
+      ? { id: company.id, name: company.name, tin: company.tin, country: company.country }
+      : null,
+    generatedAt: new Date(now).toISOString(),
+    activities: register.purposes.map((p) => {
+      const used = p.categories.flatMap((id) => {
+        const c = categories.get(id);
+        return c ? [c] : [];
+      });
+      return {
+        purpose: p.id,
+        version: p.version,
+        name: p.name,
+        legalBasis: p.legalBasis,
+        rationale: p.rationale,
+        categories: used.map((c) => ({
+          id: c.id,
+          name: c.name,
+          class: c.class,
+          store: c.storeId,
+          country: stores.get(c.storeId)?.country ?? null,
+          mustStayInUz: c.mustStayInUz,
+        })),
+        retentionDays: p.retentionDays,
+        automated: p.automated,
+        depersonalisedOnly: p.depersonalisedOnly,
+        recipients: [] as string[],
+        transfersAbroad: used.some((c) => stores.get(c.storeId)?.country !== 'UZ'),
+      };
+    }),
+  };
+}
+
+export type Ropa = ReturnType<typeof buildRopa>;
+
+const CSV_HEADER = [
+  'purpose',
+  'version',
+  'name',
+  'legal_basis',
+  'categories',
+  'classes',
+  'storage_countries',
+  'retention_days',
+  'automated',
+  'depersonalised_only',
+  'transfers_abroad',
+  'rationale',
+];
+
+/** RFC 4180; a cell that a spreadsheet would run as a formula is prefixed with an apostrophe. */
+function cell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function ropaCsv(ropa: Ropa): string {
+  const lines = [CSV_HEADER.join(',')];
+  for (const a of ropa.activities) {
+    lines.push(
+      [
+        a.purpose,
+        a.version,
+        a.name,
+        a.legalBasis,
+        a.categories.map((c) => c.id).join(' '),
+        [...new Set(a.categories.map((c) => c.class))].join(' '),
+        [...new Set(a.categories.map((c) => c.country))].join(' '),
+        a.retentionDays ?? 'contract',
+        a.automated,
+        a.depersonalisedOnly,
+        a.transfersAbroad,
+        a.rationale,
+      ]
+        .map(cell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

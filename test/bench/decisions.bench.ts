@@ -1,0 +1,320 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { build } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
+import { loadOptions } from '../../src/config/options.js';
+import { createServices, type Services, stopBackground } from '../../src/container.js';
+import { envKekProvider } from '../../src/crypto/kek.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
+import { migrateUp } from '../../src/db/migrate.js';
+import { createDecisionService } from '../../src/modules/decisions/decisions.service.js';
+import { DecisionEngine } from '../../src/modules/decisions/engine.js';
+import { createPurposeService, readRegisterFile } from '../../src/modules/purposes/purposes.service.js';
+import { browser, sessionCookie, tokenOf } from '../../src/modules/staff/staff.testkit.js';
+import { casbinDecider, cedarDecider } from './decisions.rivals.js';
+import { prng, randomSubject, subjectId, workload } from './decisions.workload.js';
+import type { BenchResult } from './types.js';
+
+type Autocannon = (o: object) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const REGISTER = readRegisterFile('config/purposes.json');
+const REBUILD_SUBJECTS = 200_000;
+const withIndexes = (r: typeof REGISTER) => ({
+  ...r,
+  purposes: r.purposes.map((p, idx) => ({ ...p, idx, version: 1 })),
+});
+const log = (msg: string) => process.stderr.write(`  decisions: ${msg}\n`);
+const rate = (n: number, ms: number) => (n * 1000) / ms;
+
+function gcNow(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+function heldBytes(): number {
+  gcNow();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Decisions per second over `n` questions of the workload, the best of `rounds`. */
+function measure(
+  decide: (s: string, p: string, c: string) => boolean,
+  qs: { subjectId: string; purpose: string; category: string }[],
+  n: number,
+  rounds = 3,
+): number {
+  let best = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) {
+      const q = qs[i % qs.length] as (typeof qs)[number];
+      decide(q.subjectId, q.purpose, q.category);
+    }
+    best = Math.max(best, rate(n, performance.now() - t));
+  }
+  return best;
+}
+
+export async function openStack(dir: string, maxBatch: number): Promise<Services> {
+  const options = loadOptions(
+    {
+      dataDir: dir,
+      devInboxPort: 0,
+      logLevel: 'silent',
+      inProcessWorker: false,
+      rateLimitPerMinute: 1_000_000_000,
+    },
+    {},
+  );
+  const database = await openDatabase({ databaseUrl: '', file: path.join(dir, 'maxfiy.db'), maxBatch });
+  await migrateUp(database);
+  const services = await createServices({
+    options,
+    database,
+    kek: envKekProvider({ MAXFIY_KEK: randomBytes(32).toString('base64') }),
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+  });
+  await services.purposes.seed(REGISTER);
+  return services;
+}
+
+export async function closeStack(s: Services): Promise<void> {
+  await stopBackground(s);
+  await s.database.close();
+}
+
+/** Consent writes per second from 64 concurrent writers, each acknowledged durable. */
+export async function consentWrites(s: Services, perWriter: number): Promise<number> {
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        await s.consents.record('app:bench', `bench-${w}-${i % 7}`, {
+          purpose: i % 2 ? 'offers-newsletters' : 'interest-analytics',
+          action: i % 3 ? 'give' : 'withdraw',
+          source: 'app',
+          notice: { version: '1', language: 'uz-Latn' },
+        });
+      }
+    }),
+  );
+  return rate(64 * perWriter, performance.now() - t);
+}
+
+/** What the index of a million customers holds, filled directly (heap and array buffers, after gc). */
+function millionIndexBytes(register: ReturnType<typeof withIndexes>): number {
+  const random = prng(1_000_000);
+  const before = heldBytes();
+  const engine = new DecisionEngine(systemClock);
+  engine.setRegister(register);
+  for (let i = 0; i < 1_000_000; i++) engine.setSubject(randomSubject(register, subjectId(random), random));
+  const bytes = heldBytes() - before;
+  // Keep the index alive until measured.
+  if (engine.subjectCount !== 1_000_000) throw new Error('the index lost subjects');
+  return bytes;
+}
+
+/** Rebuilding the index from SQLite at start: subjects per second, with progress. */
+async function rebuildRate(
+  dir: string,
+  register: ReturnType<typeof withIndexes>,
+  subjects: number,
+): Promise<number> {
+  const file = path.join(dir, 'rebuild.db');
+  const database: Database = await openDatabase({ databaseUrl: '', file });
+  await migrateUp(database);
+  const audit = { append: async () => ({ seq: 0 }) };
+  const purposes = createPurposeService({ database, audit, clock: systemClock });
+  await purposes.seed(REGISTER);
+  const raw = new SQLite(file);
+  const random = prng(subjects);
+  const subject = raw.prepare(
+    'insert into consent_subjects (subject_id, status, rev, updated_at) values (?, ?, 1, 0)',
+  );
+  const current = raw.prepare(
+    "insert into consent_current (subject_id, purpose_id, scope, kind, state, event_id, expires_at, updated_at) values (?, ?, '', ?, ?, 'e', null, 0)",
+  );
+  raw.transaction(() => {
+    for (let i = 0; i < subjects; i++) {
+      const s = randomSubject(register, subjectId(random), random);
+      subject.run(s.subjectId, s.status);
+      for (const r of s.rows) current.run(s.subjectId, r.purposeId, r.kind, r.state);
+    }
+  })();
+  raw.close();
+  const decisions = createDecisionService({
+    database,
+    clock: systemClock,
+    purposes,
+    logger: { info() {}, warn() {} },
+  });
+  let shown = 0;
+  const { ms } = await decisions.rebuild((done, total) => {
+    if (done - shown >= 50_000 || done === total) {
+      shown = done;
+      log(`rebuilding the index: ${done}/${total}`);
+    }
+  });
+  await database.close();
+  return rate(subjects, ms);
+}
+
+async function http(s: Services): Promise<{ single: number; bare: number; batch: number }> {
+  const { subjects, questions } = workload(withIndexes(REGISTER), 100_000, 1000);
+  for (const subject of subjects) s.decisions.engine.setSubject(subject);
+  const app = await build({ services: s, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const bare = Fastify({ logger: false });
+  bare.post('/v1/decisions', async (req) => {
+    const b = req.body as { subjectId: string };
+    return { allow: b.subjectId.length > 0, reasons: [], versions: { purpose: 1, consent: 1 } };
+  });
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const cookie = sessionCookie(
+      await browser(app).setUpAdmin(
+        tokenOf(await s.staff.ensureSetupLink()),
+        'bench@cdti.uz',
+        'a long bench password',
+      ),
+    );
+    const one = JSON.stringify(questions[0]);
+    const run = async (url: string, body: string, seconds: number) => {
+      const r = await autocannon({
+        url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body,
+        connections: 32,
+        duration: seconds,
+      });
+      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      return r.requests.average;
+    };
+    const address = (f: typeof app) =>
+      `http://127.0.0.1:${(f.server.address() as { port: number }).port}/v1/decisions`;
+    await run(address(app), one, 1);
+    const single = await run(address(app), one, 5);
+    const bareRate = await run(address(bare), one, 5);
+    const batchBody = JSON.stringify({
+      questions: questions.concat(questions, questions, questions, questions),
+    });
+    const batch = (await run(address(app), batchBody, 5)) * 5000;
+    return { single, bare: bareRate, batch };
+  } finally {
+    await app.close();
+    await bare.close();
+  }
+}
+
+/** Issue 5's benchmarks: the engine against casbin and Cedar, index memory, durable writes, HTTP. */
+export async function benchDecisions(): Promise<BenchResult[]> {
+  const register = withIndexes(REGISTER);
+  const { subjects, questions } = workload(register, 100_000, 200_000);
+  const engine = new DecisionEngine(systemClock);
+  engine.setRegister(register);
+  for (const s of subjects) engine.setSubject(s);
+  const maxfiy = (s: string, p: string, c: string) => engine.decide(s, p, c).allow;
+  const casbin = await casbinDecider(register, subjects);
+  const cedar = cedarDecider(register, subjects);
+  for (const [name, rival, n] of [
+    ['casbin', casbin, 20_000],
+    ['cedar', cedar, 10_000],
+  ] as const) {
+    for (let i = 0; i < n; i++) {
+      const q = questions[i] as (typeof questions)[number];
+      if (rival(q.subjectId, q.purpose, q.category) !== maxfiy(q.subjectId, q.purpose, q.category))
+        throw new Error(`${name} disagrees with maxfiy on question ${i}`);
+    }
+    log(`${name} agrees with maxfiy on ${n} questions`);
+  }
+  const ours = measure(maxfiy, questions, 1_000_000, 2);
+  const casbinRate = measure(casbin, questions, 20_000, 2);
+  const cedarRate = measure(cedar, questions, 5_000, 2);
+  log(
+    `in-process: maxfiy ${ours.toFixed(0)}/s, casbin ${casbinRate.toFixed(0)}/s, cedar ${cedarRate.toFixed(0)}/s`,
+  );
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-bench-decisions-'));
+  try {
+    const bytes = millionIndexBytes(register);
+    const rebuilt = await rebuildRate(dir, register, REBUILD_SUBJECTS);
+    log(
+      `index of 1,000,000 customers: ${(bytes / 2 ** 20).toFixed(1)} MiB; rebuild ${rebuilt.toFixed(0)} subjects/s`,
+    );
+    const grouped = await openStack(path.join(dir, 'grouped'), 512);
+    const single = await openStack(path.join(dir, 'single'), 1);
+    let writes: { grouped: number; single: number };
+    let web: { single: number; bare: number; batch: number };
+    try {
+      await consentWrites(grouped, 2);
+      writes = { single: await consentWrites(single, 3), grouped: await consentWrites(grouped, 30) };
+      log(
+        `durable consent writes: group commit ${writes.grouped.toFixed(0)}/s, one per transaction ${writes.single.toFixed(0)}/s`,
+      );
+      web = await http(grouped);
+    } finally {
+      await closeStack(grouped);
+      await closeStack(single);
+    }
+    return [
+      {
+        name: 'decide_in_process_vs_casbin',
+        value: Math.round(ours),
+        unit: 'decisions/s',
+        ratio: ours / casbinRate,
+        baseline: `casbin 5.51.1 ABAC, same rules (${Math.round(casbinRate)} decisions/s; target ratio 10)`,
+      },
+      {
+        name: 'decide_in_process_vs_cedar',
+        value: Math.round(ours),
+        unit: 'decisions/s',
+        ratio: ours / cedarRate,
+        baseline: `cedar-wasm 4.13.0 statefulIsAuthorized, same rules (${Math.round(cedarRate)} decisions/s; target ratio 100)`,
+      },
+      {
+        name: 'decision_index_1m_customers',
+        value: Math.round(bytes / 2 ** 20),
+        unit: 'MiB',
+        ratio: 150 / (bytes / 2 ** 20),
+        baseline: 'the 150 MB limit (heap + array buffers after gc)',
+      },
+      {
+        name: 'decision_index_rebuild_from_sqlite',
+        value: Math.round(rebuilt),
+        unit: 'subjects/s',
+        ratio: rebuilt / 1_000_000,
+        baseline: `a million customers rebuilt in ${(1_000_000 / rebuilt).toFixed(1)} s at this rate (${REBUILD_SUBJECTS} measured)`,
+      },
+      {
+        name: 'consent_writes_group_commit_64_writers',
+        value: Math.round(writes.grouped),
+        unit: 'writes/s',
+        ratio: writes.grouped / writes.single,
+        baseline: `one transaction per write, synchronous=FULL (${Math.round(writes.single)} writes/s; target ratio 10)`,
+      },
+      {
+        name: 'http_single_decisions',
+        value: Math.round(web.single),
+        unit: 'req/s',
+        ratio: web.single / web.bare,
+        baseline: `bare Fastify JSON route (${Math.round(web.bare)} req/s; target ratio 0.6)`,
+      },
+      {
+        name: 'http_batch_decisions',
+        value: Math.round(web.batch),
+        unit: 'decisions/s',
+        ratio: web.batch / 500_000,
+        baseline: 'the 500,000 decisions/s target, batches of 5,000',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
