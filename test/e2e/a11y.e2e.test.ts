@@ -1,3 +1,4 @@
+import { authenticator } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../helpers/browser.js';
@@ -109,7 +110,17 @@ describe('the console', () => {
     });
     try {
       await createFirstAdmin(page, target.baseUrl, target.setupToken);
-      for (const path of ['/admin/org', '/admin/inbox', '/admin/audit']) {
+      // Staff must enrol a second factor first: the enrolment page is a signed-in page too.
+      await page.getByTestId('totp-secret').waitFor();
+      await expectAccessible(page, { nav: false });
+      const key = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+      await page.getByLabel('Six-digit code from the app').fill(authenticator.generate(key));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('button', { name: 'I have saved them' }).waitFor();
+      await expectAccessible(page, { nav: false });
+      await page.getByRole('button', { name: 'I have saved them' }).click();
+      await page.getByRole('navigation', { name: 'Console menu' }).waitFor();
+      for (const path of ['/admin/org', '/admin/inbox', '/admin/audit', '/admin/security']) {
         await page.goto(path);
         await expectAccessible(page);
       }

@@ -1,3 +1,4 @@
+import { authenticator } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
@@ -21,6 +22,11 @@ let target: Target;
 let browser: Browser;
 let tab: OpenPage;
 let page: Page;
+/** What the administrator keeps from enrolling the authenticator app. */
+const factor = { secret: '', recoveryCodes: [] as string[] };
+/** The app's code for the step after the current one: accepted (±1 step) and not yet spent. */
+const nextCode = () => authenticator.clone({ epoch: Date.now() + 30_000 }).generate(factor.secret);
+
 /** Every request the browser sent, with its body: what the server could possibly have seen. */
 const sent: { method: string; path: string; body: string }[] = [];
 
@@ -76,16 +82,34 @@ describe('the staff console', () => {
     expect(sent.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
-  it('creates the first administrator with OPAQUE: the password never reaches the server', async () => {
+  it('creates the first administrator with OPAQUE and leads them to enrol an authenticator app: the password never reaches the server', async () => {
     await createFirstAdmin(page, target.baseUrl, target.setupToken);
-    expect(await heading(page)).toBe('Organisation');
+    // Staff must use a passkey or the password with an authenticator app: nothing else opens until then.
+    await expect.poll(() => heading(page)).toBe('Protect your account');
+    expect(await page.getByRole('navigation', { name: 'Console menu' }).count()).toBe(0);
+    factor.secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+    expect(factor.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(await page.getByText(/^otpauth:\/\/totp\//).count()).toBe(1);
+    await page.getByLabel('Six-digit code from the app').fill(authenticator.generate(factor.secret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect.poll(() => codes.count()).toBe(10);
+    factor.recoveryCodes = (await codes.allTextContents()).map((c) => c.trim());
+    await screenshot(page, 'admin-recovery-codes-en');
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+
+    await expect.poll(() => heading(page)).toBe('Organisation');
     expect(await page.getByText('CENTER FOR DIGITAL TECHNOLOGY AND INNOVATION JSC').first().isVisible()).toBe(
       true,
     );
     expect(await page.getByRole('navigation', { name: 'Console menu' }).isVisible()).toBe(true);
 
     expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(['POST /v1/setup/admin/start', 'POST /v1/setup/admin/finish']),
+      expect.arrayContaining([
+        'POST /v1/setup/admin/start',
+        'POST /v1/setup/admin/finish',
+        'POST /v1/staff/factors/totp/finish',
+      ]),
     );
     for (const request of sent) {
       for (const form of passwordForms(ADMIN.password)) expect(request.body).not.toContain(form);
@@ -93,7 +117,7 @@ describe('the staff console', () => {
     await screenshot(page, 'admin-org-en');
   });
 
-  it('signs out, refuses a wrong password with a generic message, and signs in with the right one', async () => {
+  it('signs out, refuses a wrong password with a generic message, and signs in with the right one and a code from the app', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/admin/signin');
     expect(await heading(page)).toBe('Sign in to the console');
@@ -103,6 +127,9 @@ describe('the staff console', () => {
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
 
     await signIn(page);
+    await expect.poll(() => heading(page)).toBe('Enter your code');
+    await page.getByLabel('Code').fill(nextCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL('**/admin/org');
     expect(await heading(page)).toBe('Organisation');
     for (const request of sent) {
@@ -180,6 +207,9 @@ describe('the staff console', () => {
       await other.page.waitForURL('**/admin/signin');
       expect(other.page.url()).not.toContain('audit'); // where they were going stays out of the URL
       await signIn(other.page);
+      // The app's code of this step is spent: a recovery code serves, once.
+      await other.page.getByLabel('Code').fill(factor.recoveryCodes[0] ?? '');
+      await other.page.getByRole('button', { name: 'Continue' }).click();
       await other.page.waitForURL('**/admin/audit');
       expect(await heading(other.page)).toBe('Audit log');
       expect(other.problems).toEqual([]);

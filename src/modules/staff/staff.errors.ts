@@ -64,4 +64,24 @@ export const staffErrors = defineErrors({
       en: 'The last administrator cannot lose the administrator role; make someone else an administrator first.',
     },
   },
+  MXF_STAFF_FACTOR_REQUIRED: {
+    status: 403,
+    doc: 'Staff must use a passkey or the password with an authenticator app. This session may only enrol one (`/v1/staff/factors/...`); every other staff route answers this until a factor is enrolled.',
+    messages: {
+      'uz-Cyrl': 'Давом этиш учун кириш калити ёки аутентификатор иловасини уланг.',
+      'uz-Latn': 'Davom etish uchun kirish kaliti yoki autentifikator ilovasini ulang.',
+      ru: 'Чтобы продолжить, подключите ключ доступа или приложение-аутентификатор.',
+      en: 'Set up a passkey or an authenticator app to continue.',
+    },
+  },
+  MXF_STAFF_PASSKEY_REQUIRED: {
+    status: 403,
+    doc: 'This staff member has a passkey but no authenticator app: the password alone is one factor, so sign in with the passkey.',
+    messages: {
+      'uz-Cyrl': 'Кириш калити билан киринг.',
+      'uz-Latn': 'Kirish kaliti bilan kiring.',
+      ru: 'Войдите с помощью ключа доступа.',
+      en: 'Sign in with your passkey.',
+    },
+  },
 });

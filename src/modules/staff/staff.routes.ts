@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { MaxfiyError } from '../../errors.js';
 import { requireStaff, STAFF_COOKIE, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
+import { staffFactorRoutes } from './staff.factors.routes.js';
 import {
   LoginFinishBody,
   LoginStartBody,
@@ -24,12 +26,18 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
   const { staff } = deps;
   const cookie = staffCookieOptions(staff.publicUrl);
   const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
-  const signedIn = requireStaff(staff);
   const admin = requireStaff(staff, 'admin');
   const StaffBody = Type.Object({ staff: StaffPrincipalSchema });
+  const SignedInBody = Type.Object({
+    staff: StaffPrincipalSchema,
+    factorRequired: Type.Boolean({
+      description: 'True: the session may only enrol a passkey or authenticator app.',
+    }),
+  });
 
   return async (app) => {
     const tags = ['staff'];
+    await app.register(staffFactorRoutes({ staff }));
 
     app.get(
       '/v1/setup/status',
@@ -62,15 +70,16 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       {
         schema: {
           tags,
-          summary: 'First administrator, step 2: store the OPAQUE record, use up the link, sign in',
+          summary:
+            'First administrator, step 2: store the OPAQUE record, use up the link, sign in (limited to enrolling a factor)',
           body: SetupFinishBody,
-          response: { 201: StaffBody, ...errors(409) },
+          response: { 201: SignedInBody, ...errors(409) },
         },
       },
       async (request, reply) => {
         const done = await staff.finishAdminSetup(request.body);
         setSession(reply, done.sessionToken);
-        return reply.code(201).send({ staff: done.staff });
+        return reply.code(201).send({ staff: done.staff, factorRequired: true });
       },
     );
 
@@ -96,9 +105,14 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       {
         schema: {
           tags,
-          summary: 'Sign-in, step 2: verify the OPAQUE proof and open a session (cookie `mxf_staff`)',
+          summary:
+            'Sign-in, step 2: verify the OPAQUE proof. 200 opens a session (cookie `mxf_staff`; limited to enrolling a factor while the member has none); 202 asks for the authenticator code at `/v1/staff/login/totp`',
           body: LoginFinishBody,
-          response: { 200: StaffBody, ...errors(401) },
+          response: {
+            200: SignedInBody,
+            202: Type.Object({ pendingId: Type.String(), secondFactor: Type.Literal('totp') }),
+            ...errors(401, 403),
+          },
         },
       },
       async (request, reply) => {
@@ -107,8 +121,9 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
           ip: request.ip,
           userAgent: request.headers['user-agent'],
         });
+        if ('pendingId' in done) return reply.code(202).send(done);
         setSession(reply, done.sessionToken);
-        return { staff: done.staff };
+        return { staff: done.staff, factorRequired: done.factorRequired };
       },
     );
 
@@ -125,10 +140,23 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.get(
       '/v1/staff/me',
       {
-        preHandler: signedIn,
-        schema: { tags, summary: 'The signed-in staff member', response: { 200: StaffBody, ...errors(401) } },
+        schema: {
+          tags,
+          summary:
+            'The signed-in staff member; `factorRequired` is true while the session may only enrol a factor (the console then leads there)',
+          response: {
+            200: Type.Object({ staff: StaffPrincipalSchema, factorRequired: Type.Optional(Type.Boolean()) }),
+            ...errors(401),
+          },
+        },
       },
-      async (request) => ({ staff: staffOf(request) }),
+      async (request) => {
+        const session = await staff.session(staffToken(request));
+        if (!session) throw new MaxfiyError('MXF_AUTH_REQUIRED');
+        return session.factorRequired
+          ? { staff: session.staff, factorRequired: true }
+          : { staff: session.staff };
+      },
     );
 
     app.get(

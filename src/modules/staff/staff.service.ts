@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { type Database, onCommit } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import { newToken } from '../../ids.js';
+import { createFactorService, type FactorService } from '../factors/factors.service.js';
 import { createSigninThrottle, type SigninKeys, type SigninThrottle } from './signin-throttle.js';
 import { normaliseEmail, once, openState, sealState } from './staff.crypto.js';
+import { createStaffFactorFlows, type StaffFactorFlows } from './staff.factors.js';
 import { createOpaqueServer } from './staff.opaque.js';
-import { createStaffSessions, type StaffPrincipal } from './staff.sessions.js';
+import { createStaffSessions, type StaffPrincipal, type StaffSessionView } from './staff.sessions.js';
 import { createFirstAdminSetup, type FirstAdminSetup } from './staff.setup.js';
 import * as store from './staff.store.js';
 import type { StaffRole } from './staff.table.js';
@@ -42,7 +44,14 @@ export interface StaffServiceDeps {
   logger: StaffLogger;
   /** Defaults to the in-memory back-off of `signin-throttle.ts`. */
   throttle?: SigninThrottle;
+  /** Defaults to a factor service on the same database and keys. */
+  factors?: FactorService;
 }
+
+/** What a correct password gives: a session (limited while no factor is enrolled), or a second step to take. */
+export type PasswordSignin =
+  | { staff: StaffPrincipal; sessionToken: string; factorRequired: boolean }
+  | { pendingId: string; secondFactor: 'totp' };
 
 export interface StaffService extends FirstAdminSetup {
   readonly publicUrl: string;
@@ -56,8 +65,12 @@ export interface StaffService extends FirstAdminSetup {
     finishLoginRequest: string;
     ip?: string;
     userAgent?: string;
-  }): Promise<{ staff: StaffPrincipal; sessionToken: string }>;
+  }): Promise<PasswordSignin>;
   authenticate(token: string | undefined): Promise<StaffPrincipal | null>;
+  /** The live session, including one limited to enrolling a factor. */
+  session(token: string | undefined): Promise<StaffSessionView | null>;
+  /** Second factors, passkey sign-in and enrolment for staff. */
+  readonly factors: StaffFactorFlows;
   logout(token: string | undefined): Promise<void>;
   listStaff(): Promise<StaffMember[]>;
   setRoles(actorId: string, staffId: string, roles: StaffRole[]): Promise<StaffMember>;
@@ -77,6 +90,16 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
   const throttle = deps.throttle ?? createSigninThrottle({ clock });
   const opaque = createOpaqueServer(keyring);
   const sessions = createStaffSessions({ database, audit, clock });
+  const factorService =
+    deps.factors ?? createFactorService({ database, keyring, audit, clock, options: { publicUrl } });
+  const factors = createStaffFactorFlows({
+    database,
+    audit,
+    clock,
+    factors: factorService,
+    sessions,
+    throttle,
+  });
   const stateKey = once(() => keyring.secret('login-state-key', () => randomBytes(32)));
   const emailIndex = (normalised: string) => keyring.blindIndex('staff-email', normalised);
   const setup = createFirstAdminSetup({
@@ -147,6 +170,7 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     userAgent?: string;
   }) {
     const key = await stateKey();
+    await factors.prepare();
     const context = { ip: input.ip ?? null, userAgent: input.userAgent?.slice(0, 256) ?? null };
     const outcome = await database.write(async (trx) => {
       const now = clock.now();
@@ -178,23 +202,20 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
         });
         return null;
       }
-      const sessionToken = await sessions.open(trx, staff.id);
-      await audit.append(trx, {
-        actor: `staff:${staff.id}`,
-        action: 'staff.signin',
-        target: `staff:${staff.id}`,
-        details: { outcome: 'success', ...context },
-      });
-      onCommit(trx, () => throttle.succeeded(state.throttle));
+      // The throttle forgets once a session opens (here, or after the second step).
+      const after = await factors.afterPassword(trx, staff, { ...input, throttle: state.throttle });
+      if (after.next === 'passkey') return 'passkey' as const;
+      if (after.next === 'totp') return { pendingId: after.pendingId, secondFactor: 'totp' as const };
       const principal: StaffPrincipal = {
         id: staff.id,
         displayName: staff.display_name,
         roles: store.parseRoles(staff.roles),
       };
-      return { staff: principal, sessionToken };
+      return { staff: principal, sessionToken: after.sessionToken, factorRequired: after.factorRequired };
     });
     // Thrown after the write, so the state's deletion and the audit entry stay.
     if (!outcome) throw new MaxfiyError('MXF_STAFF_SIGNIN_FAILED');
+    if (outcome === 'passkey') throw new MaxfiyError('MXF_STAFF_PASSKEY_REQUIRED');
     return outcome;
   }
 
@@ -234,6 +255,8 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     startLogin,
     finishLogin,
     authenticate: sessions.authenticate,
+    session: sessions.view,
+    factors,
     logout: sessions.logout,
     listStaff,
     setRoles,

@@ -165,7 +165,8 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
           target: `staff:${pending.staffId}`,
           details: { roles: ['admin'], via: 'setup-link' },
         });
-        const sessionToken = await sessions.open(trx, pending.staffId);
+        // Limited to enrolling a factor: the first administrator is led to enrol one like everyone else.
+        const sessionToken = await sessions.open(trx, pending.staffId, { factorRequired: true });
         const staff: StaffPrincipal = {
           id: pending.staffId,
           displayName: pending.displayName,

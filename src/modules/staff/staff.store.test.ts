@@ -133,6 +133,8 @@ describe.each(databaseKinds())('staff store on %s', (kind) => {
       last_seen_at: 50,
       expires_at: 100,
       revoked_at: null,
+      created_at: 1,
+      factor_required: 0,
       display_name: 'Name a',
       roles: '["dpo"]',
       status: 'active',
@@ -140,6 +142,9 @@ describe.each(databaseKinds())('staff store on %s', (kind) => {
     expect(await t.database.write((trx) => store.revokeSession(trx, hash, 60))).toBe(true);
     expect(await t.database.write((trx) => store.revokeSession(trx, hash, 70))).toBe(false);
     expect((await store.findSession(t.database.db, hash))?.revoked_at).toBe(60);
+    // Enrolling a factor lifts the session's enrol-only limit.
+    await t.database.write((trx) => store.liftFactorLimit(trx, hash));
+    expect((await store.findSession(t.database.db, hash))?.factor_required).toBe(0);
   });
 
   it('hands a login state out once and only as its own kind, even to concurrent takers, and sweeps expired ones', async () => {

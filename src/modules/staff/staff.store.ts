@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Schema } from '../../db/schema.js';
 import type {
   LoginStateTable,
@@ -112,7 +112,7 @@ export async function consumeSetupToken(
 
 // ── sessions ─────────────────────────────────────────────────────────────────
 
-export async function insertSession(db: Handle, row: StaffSessionRow): Promise<void> {
+export async function insertSession(db: Handle, row: Insertable<StaffSessionTable>): Promise<void> {
   await db.insertInto('staff_sessions').values(row).execute();
 }
 
@@ -130,6 +130,8 @@ export async function findSessionWithStaff(db: Handle, tokenHash: Buffer) {
       'staff_sessions.last_seen_at',
       'staff_sessions.expires_at',
       'staff_sessions.revoked_at',
+      'staff_sessions.created_at',
+      'staff_sessions.factor_required',
       'staff.display_name',
       'staff.roles',
       'staff.status',
@@ -142,6 +144,15 @@ export async function touchSession(db: Handle, tokenHash: Buffer, now: number): 
   await db
     .updateTable('staff_sessions')
     .set({ last_seen_at: now })
+    .where('token_hash', '=', tokenHash)
+    .execute();
+}
+
+/** The member enrolled a factor in this session: it is no longer limited to enrolling. */
+export async function liftFactorLimit(db: Handle, tokenHash: Buffer): Promise<void> {
+  await db
+    .updateTable('staff_sessions')
+    .set({ factor_required: 0 })
     .where('token_hash', '=', tokenHash)
     .execute();
 }

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export type StaffRole = 'admin' | 'dpo' | 'legal' | 'support' | 'marketing' | 'security' | 'auditor';
 
 export interface StaffTable {
@@ -24,6 +26,8 @@ export interface StaffSessionTable {
   last_seen_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** 1 while the member has no second factor: the session may only enrol one (migration 0005). */
+  factor_required: ColumnType<number, number | undefined, number>;
 }
 
 /** One-time links (the first administrator's set-up link, …), stored hashed. */

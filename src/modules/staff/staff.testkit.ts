@@ -18,6 +18,7 @@ import { catalogue, MaxfiyError } from '../../errors.js';
 import { ErrorResponse } from '../../http/schemas.js';
 import { formatMessage } from '../../i18n/errors-define.js';
 import { normaliseEmail } from './staff.crypto.js';
+import { addTestAuthenticator, derivedRecoveryCodes, totpCode } from './staff.factors.testkit.js';
 import { staffRoutes } from './staff.routes.js';
 import { createStaffService, type StaffService } from './staff.service.js';
 import { insertStaff } from './staff.store.js';
@@ -118,8 +119,13 @@ export function sessionCookie(res: LightMyRequestResponse): string {
  * messages, and keeps every body it sent so a test can show that no password
  * ever left it.
  */
-export function browser(app: FastifyInstance) {
+export function browser(app: FastifyInstance, opts: { now?: () => number } = {}) {
   const sent: string[] = [];
+  const now = opts.now ?? (() => Date.now());
+  /** Recovery codes the browser was shown, by e-mail: the second step of later sign-ins spends them. */
+  const codes = new Map<string, string[]>();
+  /** Which e-mail and password each login id belongs to, so `finishLogin` can take the second step. */
+  const logins = new Map<string, { email: string; password: string }>();
   async function post(url: string, body: object, extra: { cookie?: string; remoteAddress?: string } = {}) {
     const payload = JSON.stringify(body);
     sent.push(payload);
@@ -151,7 +157,41 @@ export function browser(app: FastifyInstance) {
         password,
         keyStretching: TEST_KEY_STRETCHING,
       });
+      const finished = await post('/v1/setup/admin/finish', { token, registrationRecord });
+      // Staff must have a second factor: enrol the authenticator app in the new
+      // session, as the console leads the administrator to, so the cookie returned
+      // opens every route. `setUpAdminOnly` stops before this.
+      if (finished.statusCode === 201) await this.enrolTotp(sessionCookie(finished), email);
+      return finished;
+    },
+    /** The set-up without enrolling a factor: the session stays limited to enrolling one. */
+    async setUpAdminOnly(token: string, email: string, password: string, displayName = 'First Admin') {
+      await opaque.ready;
+      const reg = opaque.client.startRegistration({ password });
+      const start = await post('/v1/setup/admin/start', {
+        token,
+        email,
+        displayName,
+        registrationRequest: reg.registrationRequest,
+      });
+      const { registrationRecord } = opaque.client.finishRegistration({
+        clientRegistrationState: reg.clientRegistrationState,
+        registrationResponse: start.json().registrationResponse,
+        password,
+        keyStretching: TEST_KEY_STRETCHING,
+      });
       return post('/v1/setup/admin/finish', { token, registrationRecord });
+    },
+    /** Enrols an authenticator app in the session of `cookie`; keeps the secret and recovery codes. */
+    async enrolTotp(cookie: string, email: string) {
+      const started = await post('/v1/staff/factors/totp/start', {}, { cookie });
+      if (started.statusCode !== 200) throw new Error(`totp start failed: ${started.body}`);
+      const { enrolmentId, secret } = started.json() as { enrolmentId: string; secret: string };
+      const code = totpCode(secret, now());
+      const finished = await post('/v1/staff/factors/totp/finish', { enrolmentId, code }, { cookie });
+      if (finished.statusCode !== 201) throw new Error(`totp finish failed: ${finished.body}`);
+      codes.set(normaliseEmail(email), [...(finished.json() as { recoveryCodes: string[] }).recoveryCodes]);
+      return { secret, recoveryCodes: codes.get(normaliseEmail(email)) ?? [] };
     },
     /** Step 1 of sign-in; `finish` runs step 2 (undefined when the client itself rejects the answer). */
     async startLogin(email: string, password: string, remoteAddress?: string) {
@@ -164,6 +204,7 @@ export function browser(app: FastifyInstance) {
       );
       const body =
         res.statusCode === 200 ? (res.json() as { loginId: string; loginResponse: string }) : undefined;
+      if (body) logins.set(body.loginId, { email, password });
       const finishRequest = body
         ? opaque.client.finishLogin({
             clientLoginState: client.clientLoginState,
@@ -174,8 +215,33 @@ export function browser(app: FastifyInstance) {
         : undefined;
       return { res, loginId: body?.loginId, loginResponse: body?.loginResponse, finishRequest };
     },
-    finishLogin(loginId: string, finishLoginRequest: string) {
+    /** Step 2; a member with an authenticator app is asked for a code (202), and a recovery code is given. */
+    async finishLogin(loginId: string, finishLoginRequest: string) {
+      const res = await post('/v1/staff/login/finish', { loginId, finishLoginRequest });
+      const who = logins.get(loginId);
+      if (res.statusCode !== 202 || !who) return res;
+      return this.secondStep(res.json().pendingId, who.email, who.password);
+    },
+    /** The raw step 2, without taking the second step. */
+    finishLoginOnly(loginId: string, finishLoginRequest: string) {
       return post('/v1/staff/login/finish', { loginId, finishLoginRequest });
+    },
+    /**
+     * Spends the next recovery code this browser knows for the member: those it
+     * was shown, else those `addStaffDirectly` derived from the password. A code
+     * another browser already spent is refused, and the next one is tried.
+     */
+    async secondStep(pendingId: string, email: string, password: string) {
+      const key = normaliseEmail(email);
+      const known = codes.get(key) ?? derivedRecoveryCodes(password);
+      codes.set(key, known);
+      let res: LightMyRequestResponse | undefined;
+      for (let tries = 0; tries < 4 && known.length > 0; tries++) {
+        res = await post('/v1/staff/login/totp', { pendingId, code: known.shift() });
+        if (res.statusCode !== 401) return res;
+      }
+      if (!res) throw new Error('no recovery code left in the test browser');
+      return res;
     },
     async login(email: string, password: string, remoteAddress?: string) {
       const started = await this.startLogin(email, password, remoteAddress);
@@ -213,6 +279,7 @@ export async function addStaffDirectly(
     keyStretching: TEST_KEY_STRETCHING,
   });
   const email = normaliseEmail(member.email);
+  const recoveryKey = await keyring.secret('recovery-code-key', () => randomBytes(32));
   await database.write(async (trx) => {
     await insertStaff(trx, {
       id: member.id,
@@ -225,6 +292,9 @@ export async function addStaffDirectly(
       created_at: 0,
       updated_at: 0,
     });
+    // Staff must have a second factor: an authenticator app, with recovery codes
+    // the test browser derives from the password (see `secondStep`).
+    await addTestAuthenticator(trx, keyring, recoveryKey, member);
   });
 }
 
@@ -252,7 +322,7 @@ export async function staffEnv(
     audit,
     staff,
     app,
-    browser: browser(app),
+    browser: browser(app, { now: () => clock.now() }),
     async close() {
       await app.close();
       await t.cleanup();

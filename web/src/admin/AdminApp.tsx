@@ -5,9 +5,11 @@ import { NotFound } from '../ui/Page';
 import { Redirect, type Route, Router, Routes, useRouter } from '../ui/router';
 import { Shell } from '../ui/Shell';
 import { AuditPage } from './AuditPage';
+import { EnrolPage } from './EnrolPage';
 import { InboxPage } from './InboxPage';
 import { MessagePage } from './MessagePage';
 import { OrgPage } from './OrgPage';
+import { SecurityPage } from './SecurityPage';
 import { SetupPage } from './SetupPage';
 import { SignInPage } from './SignInPage';
 import { RequireStaff, SessionProvider, type Staff, useSession } from './session';
@@ -22,12 +24,14 @@ const consoleRoutes: Route[] = [
   { path: '/inbox', render: () => <InboxPage /> },
   { path: '/inbox/:id', render: ({ id = '' }) => <MessagePage id={id} /> },
   { path: '/audit', render: () => <AuditPage /> },
+  { path: '/security', render: () => <SecurityPage /> },
 ];
 
 const NAV = [
   { to: '/org', key: 'admin.nav.org' },
   { to: '/inbox', key: 'admin.nav.inbox' },
   { to: '/audit', key: 'admin.nav.audit' },
+  { to: '/security', key: 'admin.nav.security' },
 ] as const;
 
 function SignedInTools({ staff }: { staff: Staff }) {
@@ -81,7 +85,15 @@ function AdminRoutes() {
   }
 
   return (
-    <RequireStaff>
+    <RequireStaff
+      enrol={(staff) => (
+        <Shell variant="console" surface={t('admin.name')} tools={<SignedInTools staff={staff} />}>
+          <div className="container">
+            <EnrolPage />
+          </div>
+        </Shell>
+      )}
+    >
       {(staff) => (
         <Shell
           variant="console"

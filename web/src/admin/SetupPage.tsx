@@ -91,7 +91,8 @@ export function SetupPage() {
       } catch {
         // nothing to clean
       }
-      signedIn(staff);
+      // The new administrator has no second factor yet: the console leads to enrolling one.
+      signedIn(staff, true);
       navigate('/org');
     } catch (error) {
       setFailure(error);

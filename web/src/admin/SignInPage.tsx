@@ -1,13 +1,15 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../ui/api';
 import { Field } from '../ui/Field';
 import { type FieldErrors, focusFirstInvalid, hasErrors, requireEmail, requireText } from '../ui/forms';
 import { ErrorNotice, Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Redirect, useRouter } from '../ui/router';
 import { useApi } from '../ui/useApi';
+import { finishSecondStep, signInWithPasskey } from './factors';
 import { loadOpaque, signInStaff } from './opaque';
-import { takeNextPath, useSession } from './session';
+import { type Staff, takeNextPath, useSession } from './session';
 
 type SignInField = 'email' | 'password';
 
@@ -23,6 +25,8 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
   const [wrong, setWrong] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
+  /** Set once the password was right and the authenticator code is asked for. */
+  const [pendingId, setPendingId] = useState<string | null>(null);
 
   useEffect(() => {
     void loadOpaque().catch(() => undefined); // warm up; a real failure shows on submit
@@ -39,19 +43,49 @@ export function SignInPage() {
     if (hasErrors(found)) return focusFirstInvalid(form.current);
     setBusy(true);
     try {
-      const staff = await signInStaff(email.trim(), password);
-      if (!staff) {
+      const result = await signInStaff(email.trim(), password);
+      setPassword('');
+      if (!result) {
         setWrong(true);
-        setPassword('');
         setBusy(false);
         return;
       }
-      signedIn(staff);
+      if ('pendingId' in result) {
+        setPendingId(result.pendingId);
+        setBusy(false);
+        return;
+      }
+      signedIn(result.staff, result.factorRequired);
       navigate(takeNextPath('/org'), { replace: true });
     } catch (error) {
       setFailure(error);
       setBusy(false);
     }
+  }
+
+  async function withPasskey() {
+    setFailure(null);
+    setBusy(true);
+    try {
+      signedIn(await signInWithPasskey());
+      navigate(takeNextPath('/org'), { replace: true });
+    } catch (error) {
+      setFailure(error);
+      setBusy(false);
+    }
+  }
+
+  if (pendingId) {
+    return (
+      <SecondStep
+        pendingId={pendingId}
+        onDone={(staff) => {
+          signedIn(staff);
+          navigate(takeNextPath('/org'), { replace: true });
+        }}
+        onRestart={() => setPendingId(null)}
+      />
+    );
   }
 
   return (
@@ -87,6 +121,69 @@ export function SignInPage() {
         />
         <button type="submit" className="button button--block" disabled={busy}>
           {busy ? t('admin.signin.working') : t('admin.signin.submit')}
+        </button>
+      </form>
+      <div className="form">
+        <button
+          type="button"
+          className="button button--secondary button--block"
+          onClick={withPasskey}
+          disabled={busy}
+        >
+          {t('admin.factors.signin.passkey')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** The password was right; a code from the authenticator app (or a recovery code) completes the sign-in. */
+function SecondStep({
+  pendingId,
+  onDone,
+  onRestart,
+}: {
+  pendingId: string;
+  onDone: (staff: Staff) => void;
+  onRestart: () => void;
+}) {
+  const { t } = useTranslation();
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setFailure(null);
+    setError(requireText(code));
+    if (!code.trim()) return;
+    setBusy(true);
+    try {
+      onDone(await finishSecondStep(pendingId, code));
+    } catch (caught) {
+      setFailure(caught);
+      setCode('');
+      setBusy(false);
+      // After too many wrong codes the pending sign-in is gone: start again with the password.
+      if (caught instanceof ApiError && caught.code === 'MXF_FACTOR_CHALLENGE_INVALID') onRestart();
+    }
+  }
+
+  return (
+    <div className="auth-card card">
+      <PageHeader title={t('admin.factors.signin.title')} lead={t('admin.factors.signin.lead')} />
+      <form className="form" noValidate onSubmit={submit} aria-busy={busy}>
+        {Boolean(failure) && <ErrorNotice error={failure} />}
+        <Field
+          label={t('admin.factors.signin.code')}
+          autoComplete="one-time-code"
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
+          error={error && t(error)}
+        />
+        <button type="submit" className="button button--block" disabled={busy}>
+          {t('admin.factors.signin.submit')}
         </button>
       </form>
     </div>

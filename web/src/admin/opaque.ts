@@ -56,8 +56,13 @@ export async function registerFirstAdmin({
   return staff;
 }
 
+/** What a correct password leads to: a session (maybe limited to enrolling a factor), or a code to enter. */
+export type PasswordResult =
+  | { staff: Staff; factorRequired: boolean }
+  | { pendingId: string; secondFactor: 'totp' };
+
 /** Signs staff in; `null` means the e-mail or password is wrong (the protocol cannot tell which). */
-export async function signInStaff(email: string, password: string): Promise<Staff | null> {
+export async function signInStaff(email: string, password: string): Promise<PasswordResult | null> {
   const opaque = await loadOpaque();
   const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
   const { loginId, loginResponse } = await api<{ loginId: string; loginResponse: string }>(
@@ -66,9 +71,8 @@ export async function signInStaff(email: string, password: string): Promise<Staf
   );
   const finished = opaque.client.finishLogin({ clientLoginState, loginResponse, password });
   if (!finished) return null;
-  const { staff } = await api<{ staff: Staff }>('/v1/staff/login/finish', {
+  return api<PasswordResult>('/v1/staff/login/finish', {
     method: 'POST',
     body: { loginId, finishLoginRequest: finished.finishLoginRequest },
   });
-  return staff;
 }

@@ -12,12 +12,13 @@ export interface Staff {
 type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out' }
-  | { status: 'signed-in'; staff: Staff }
+  | { status: 'signed-in'; staff: Staff; factorRequired: boolean }
   | { status: 'failed'; error: unknown };
 
 interface SessionApi {
   session: SessionState;
-  signedIn(staff: Staff): void;
+  /** `factorRequired`: the session may only enrol a passkey or authenticator app. */
+  signedIn(staff: Staff, factorRequired?: boolean): void;
   signOut(): Promise<void>;
   recheck(): void;
 }
@@ -35,8 +36,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const controller = new AbortController();
     // The session cookie is HttpOnly, so asking the server is the only way to know.
-    api<{ staff: Staff }>('/v1/staff/me', { signal: controller.signal }).then(
-      ({ staff }) => setSession({ status: 'signed-in', staff }),
+    api<{ staff: Staff; factorRequired?: boolean }>('/v1/staff/me', { signal: controller.signal }).then(
+      ({ staff, factorRequired }) =>
+        setSession({ status: 'signed-in', staff, factorRequired: factorRequired === true }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
         if (error instanceof ApiError && error.status === 401) setSession({ status: 'signed-out' });
@@ -46,7 +48,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => controller.abort();
   }, [round]);
 
-  const signedIn = useCallback((staff: Staff) => setSession({ status: 'signed-in', staff }), []);
+  const signedIn = useCallback(
+    (staff: Staff, factorRequired = false) => setSession({ status: 'signed-in', staff, factorRequired }),
+    [],
+  );
   const signOut = useCallback(async () => {
     await api('/v1/staff/logout', { method: 'POST', body: {} });
     setSession({ status: 'signed-out' });
@@ -78,7 +83,14 @@ export function takeNextPath(fallback: string): string {
 }
 
 /** Renders its children only for signed-in staff; sends everyone else to the sign-in page. */
-export function RequireStaff({ children }: { children: (staff: Staff) => ReactNode }) {
+export function RequireStaff({
+  children,
+  enrol,
+}: {
+  children: (staff: Staff) => ReactNode;
+  /** Shown instead of any page while the member must first enrol a second factor. */
+  enrol: (staff: Staff) => ReactNode;
+}) {
   const { session, recheck } = useSession();
   const { path } = useRouter();
   if (session.status === 'loading') return <Loading />;
@@ -90,6 +102,7 @@ export function RequireStaff({ children }: { children: (staff: Staff) => ReactNo
     );
   }
   if (session.status === 'signed-out') return <ToSignIn from={path} />;
+  if (session.factorRequired) return <>{enrol(session.staff)}</>;
   return <>{children(session.staff)}</>;
 }
 
