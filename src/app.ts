@@ -17,9 +17,9 @@ import type { Services } from './container.js';
 import { MaxfiyError } from './errors.js';
 import { registerDocs } from './http/docs.routes.js';
 import { registerErrorHandling } from './http/error-handler.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerRoutes } from './routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

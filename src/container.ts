@@ -12,7 +12,14 @@ import { createKeyring, type KeyringService } from './crypto/keys.service.js';
 import type { Database } from './db/database.js';
 import { Metrics } from './http/metrics.js';
 import { createMailSendHandler, type MailTransport, startMailTransport } from './mail/mail.service.js';
+import { type Agreements, createAgreements } from './modules/agreements/agreements.module.js';
+import { type ConsentService, createConsentService } from './modules/consents/consents.service.js';
+import { createWebhooks, type Webhooks } from './modules/consents/consents.webhooks.js';
+import { createDecisionService, type DecisionService } from './modules/decisions/decisions.service.js';
+import { identityOutboxHandlers } from './modules/identity/channels.js';
+import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import { createOrgService, type OrgService } from './modules/org/org.service.js';
+import { createPurposeService, type PurposeService } from './modules/purposes/purposes.service.js';
 import { createStaffService, type StaffService } from './modules/staff/staff.service.js';
 import { createOutbox, type Outbox } from './outbox/outbox.service.js';
 import { createWorker, type OutboxWorker } from './outbox/outbox.worker.js';
@@ -32,6 +39,12 @@ export interface Services {
   worker: OutboxWorker;
   staff: StaffService;
   org: OrgService;
+  agreements: Agreements;
+  identity: IdentityService;
+  purposes: PurposeService;
+  decisions: DecisionService;
+  consents: ConsentService;
+  webhooks: Webhooks;
 }
 
 export interface ServiceDeps {
@@ -46,7 +59,11 @@ export interface ServiceDeps {
  * Registers every outbox handler. The server's in-process worker and
  * `maxfiy worker` both call this, so they deliver the same topics.
  */
-export function registerOutboxHandlers(outbox: Outbox, deps: { mail: MailTransport }): void {
+export function registerOutboxHandlers(
+  outbox: Outbox,
+  deps: { mail: MailTransport; webhooks?: Pick<Webhooks, 'handler'> },
+): void {
+  if (deps.webhooks) outbox.register(deps.webhooks.handler);
   outbox.register(createMailSendHandler(deps.mail.mailer));
 }
 
@@ -77,7 +94,17 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
     logger: logger.child({ module: 'mail' }),
   });
-  registerOutboxHandlers(outbox, { mail });
+  const webhooks = await createWebhooks({
+    database,
+    keyring,
+    audit,
+    clock,
+    outbox,
+    logger: logger.child({ module: 'webhooks' }),
+  });
+  registerOutboxHandlers(outbox, { mail, webhooks });
+  for (const handler of identityOutboxHandlers({ database, clock, logger: logger.child({ module: 'sms' }) }))
+    outbox.register(handler);
   const worker = createWorker({
     database,
     outbox,
@@ -95,6 +122,41 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: logger.child({ module: 'staff' }),
   });
   const org = createOrgService({ database, audit, clock });
+  const agreements = createAgreements({
+    database,
+    audit,
+    outbox,
+    clock,
+    org,
+    options,
+    logger: logger.child({ module: 'agreements' }),
+  });
+  const identity = createIdentityService({
+    database,
+    keyring,
+    audit,
+    clock,
+    outbox,
+    logger: logger.child({ module: 'identity' }),
+    options: {
+      publicUrl: options.publicUrl,
+      securityEmail: options.securityEmail,
+      sessions: {
+        idleMs: options.sessionIdleMinutes * 60_000,
+        absoluteMs: options.sessionMaxDays * 24 * 60 * 60_000,
+      },
+    },
+  });
+  const purposes = createPurposeService({ database, audit, clock });
+  const decisions = createDecisionService({
+    database,
+    clock,
+    purposes,
+    logger: logger.child({ module: 'decisions' }),
+  });
+  const consents = createConsentService({ database, audit, clock, decisions, webhooks, options });
+  const rebuilt = await decisions.rebuild();
+  logger.info(rebuilt, 'decision index built');
 
   metrics.gauge('maxfiy_outbox_messages', 'Outbox messages by status.', async () => {
     const stats = await outbox.stats();
@@ -119,6 +181,12 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     worker,
     staff,
     org,
+    agreements,
+    identity,
+    purposes,
+    decisions,
+    consents,
+    webhooks,
   };
 }
 
@@ -128,10 +196,14 @@ export async function startBackground(services: Services): Promise<void> {
   // A head at once, so the log is verifiable from the first minute (a no-op when nothing is new).
   await services.audit.issueTreeHead();
   services.audit.startTreeHeads();
+  services.agreements.siteChecks.start();
+  await services.decisions.listen();
 }
 
 export async function stopBackground(services: Services): Promise<void> {
   await services.worker.stop();
   await services.audit.stop();
   await services.mail.stop();
+  services.agreements.siteChecks.stop();
+  await services.decisions.stop();
 }

@@ -12,7 +12,13 @@ import { keyErrors } from './crypto/keys.errors.js';
 import { coreErrors } from './http/core.errors.js';
 import type { ErrorDefinition } from './i18n/errors-define.js';
 import { mailErrors } from './mail/mail.errors.js';
+import { agreementErrors } from './modules/agreements/agreements.errors.js';
+import { consentErrors } from './modules/consents/consents.errors.js';
+import { decisionErrors } from './modules/decisions/decisions.errors.js';
+import { factorErrors } from './modules/factors/factors.errors.js';
+import { identityErrors } from './modules/identity/identity.errors.js';
 import { orgErrors } from './modules/org/org.errors.js';
+import { purposeErrors } from './modules/purposes/purposes.errors.js';
 import { staffErrors } from './modules/staff/staff.errors.js';
 import { outboxErrors } from './outbox/outbox.errors.js';
 
@@ -24,6 +30,12 @@ export const catalogue = {
   ...mailErrors,
   ...orgErrors,
   ...staffErrors,
+  ...factorErrors,
+  ...identityErrors,
+  ...agreementErrors,
+  ...purposeErrors,
+  ...consentErrors,
+  ...decisionErrors,
 } satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof catalogue;

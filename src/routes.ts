@@ -3,7 +3,14 @@ import { auditRoutes } from './audit/audit.routes.js';
 import type { Services } from './container.js';
 import { requireStaff, staffActor } from './http/auth.js';
 import { mailRoutes } from './mail/mail.routes.js';
+import { agreementRoutes } from './modules/agreements/agreements.routes.js';
+import { sitesRoutes } from './modules/agreements/sites.routes.js';
+import { consentRoutes } from './modules/consents/consents.routes.js';
+import { decisionRoutes } from './modules/decisions/decisions.routes.js';
+import { identityRoutes } from './modules/identity/identity.routes.js';
+import { meRoutes } from './modules/identity/me.routes.js';
 import { orgRoutes } from './modules/org/org.routes.js';
+import { purposeRoutes } from './modules/purposes/purposes.routes.js';
 import { staffRoutes } from './modules/staff/staff.routes.js';
 
 /** Every module's routes, with the guards each needs. */
@@ -11,12 +18,57 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
   const { staff } = services;
   await app.register(auditRoutes(services.audit));
   await app.register(staffRoutes({ staff }));
+  await app.register(identityRoutes({ identity: services.identity }));
+  await app.register(
+    meRoutes({ identity: services.identity, requireSecurity: requireStaff(staff, 'security', 'admin') }),
+  );
   await app.register(
     orgRoutes({
       org: services.org,
       requireAdmin: requireStaff(staff, 'admin'),
       requireStaff: requireStaff(staff),
       actorOf: staffActor,
+    }),
+  );
+  // Purposes, consents and decisions: staff-guarded until apps and customers get credentials (identity).
+  await app.register(
+    purposeRoutes({
+      purposes: services.purposes,
+      clock: services.clock,
+      company: async () => (await services.org.get().catch(() => undefined))?.company,
+      requireStaff: requireStaff(staff),
+      requireEditor: requireStaff(staff, 'dpo', 'admin'),
+      actorOf: staffActor,
+    }),
+  );
+  await app.register(
+    consentRoutes({
+      consents: services.consents,
+      webhooks: services.webhooks,
+      requireConsentStaff: requireStaff(staff, 'dpo', 'admin', 'support'),
+      requireAdmin: requireStaff(staff, 'dpo', 'admin', 'security'),
+      actorOf: staffActor,
+    }),
+  );
+  await app.register(decisionRoutes({ decisions: services.decisions, requireCaller: requireStaff(staff) }));
+  await app.register(
+    agreementRoutes({
+      versions: services.agreements.versions,
+      acceptances: services.agreements.acceptances,
+      siteChecks: services.agreements.siteChecks,
+      requireStaff: requireStaff(staff),
+      requireEditor: requireStaff(staff, 'dpo', 'legal'),
+      requireApp: requireStaff(staff, 'support', 'admin'),
+      requireChecker: requireStaff(staff, 'dpo', 'admin'),
+      publicUrl: services.options.publicUrl,
+    }),
+  );
+  await app.register(
+    sitesRoutes({
+      versions: services.agreements.versions,
+      acceptances: services.agreements.acceptances,
+      org: services.org,
+      publicUrl: services.options.publicUrl,
     }),
   );
   if (services.mail.devInbox) {

@@ -8,6 +8,7 @@ import { loadKekProvider } from './crypto/kek.js';
 import { type Database, openDatabase, sqliteFileFor } from './db/database.js';
 import { migrateUp } from './db/migrate.js';
 import { readCompanyFile } from './modules/org/org.service.js';
+import { readRegisterFile, registerFileFor } from './modules/purposes/purposes.service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -50,6 +51,8 @@ export async function startServer(overrides: Partial<Options> = {}, log?: Logger
   try {
     services = await createServices({ options, database, kek, clock: systemClock, logger });
     await services.org.seed(company);
+    await services.agreements.seed();
+    await services.purposes.seed(readRegisterFile(registerFileFor(options.companyFile)));
   } catch (err) {
     await database.close();
     throw err;

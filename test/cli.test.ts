@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../src/db/migrations/index.js';
 import { startServer } from '../src/server.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
+const LATEST_MIGRATION = Object.keys(migrations('sqlite')).at(-1);
 
 function maxfiy(args: string[], env: Record<string, string>) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -39,7 +41,7 @@ async function serveOnce(env: Record<string, string>): Promise<{ stdout: string;
     stdout += d;
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start: ${stdout}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no start: ${stdout}`)), 90_000);
     child.stdout.on('data', () => {
       if (/token=/.test(stdout) || /listening/.test(stdout)) {
         clearTimeout(timer);
@@ -117,9 +119,9 @@ describe('maxfiy serve refuses to start on a misconfiguration, naming the proble
     const dir = tempDir();
     expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
     const db = new SQLite(path.join(dir, 'maxfiy.db'));
-    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run(
+    db.prepare('insert into maxfiy_migrations (name, applied_at) values (?, ?)').run(
       '9999_future',
-      new Date().toISOString(),
+      Date.now(),
     );
     db.close();
     const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir });
@@ -152,7 +154,7 @@ describe('maxfiy operator verbs', () => {
     let r = maxfiy(['backup', '--out', file], { MAXFIY_DATA_DIR: dir });
     expect(r.status).toBe(0);
     const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
-    expect(manifest).toMatchObject({ format: 'maxfiy-backup/1', kind: 'sqlite', schema: '0001_foundation' });
+    expect(manifest).toMatchObject({ format: 'maxfiy-backup/1', kind: 'sqlite', schema: LATEST_MIGRATION });
     expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     r = maxfiy(['restore', file], { MAXFIY_DATA_DIR: dir });

@@ -11,6 +11,8 @@ import { runAuditVerify } from './audit.js';
 import { BackupError, backup, restore } from './backup.js';
 import { runKeysRetire, runKeysRotate } from './keys.js';
 import { createProgress } from './progress.js';
+import { runReceiptVerify } from './receipt.js';
+import { runSitesCheck } from './sites.js';
 import { runWorker } from './worker.js';
 
 /** Errors that mean "fix the configuration", printed as one line with no stack. */
@@ -125,6 +127,35 @@ keys
   .description('remove key-encryption keys that no stored key uses any more (after a rotation has settled)')
   .action(async (_o, cmd: Command) => {
     await runKeysRetire({ options: options(cmd), stdout: process.stdout });
+  });
+
+program
+  .command('receipt')
+  .description('acceptance receipts')
+  .command('verify')
+  .description('check a receipt offline: its audit entry, inclusion proof and the signed tree head')
+  .argument('<file>', 'the receipt JSON, as downloaded')
+  .option('--public-key <file>', 'the audit log key you trust: PEM, or the JSON of GET /v1/audit/public-key')
+  .option('--key-id <id>', 'trust the key carried in the receipt only if its id is this')
+  .action((file: string, o: { publicKey?: string; keyId?: string }) => {
+    process.exitCode = runReceiptVerify({
+      file,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      ...(o.publicKey ? { publicKeyFile: o.publicKey } : {}),
+      ...(o.keyId ? { keyId: o.keyId } : {}),
+    });
+  });
+
+program
+  .command('sites')
+  .description('the company’s sites')
+  .command('check')
+  .description(
+    'fetch each site’s agreement page and check it shows the version in force; findings are stored',
+  )
+  .action(async (_o, cmd: Command) => {
+    process.exitCode = await runSitesCheck({ options: options(cmd), stdout: process.stdout });
   });
 
 program

@@ -65,6 +65,18 @@ export const OptionsSchema = Type.Object(
     treeHeadEverySeconds: Type.Integer({ minimum: 1, default: 60 }),
     /** Milliseconds the server waits for requests in flight on SIGTERM before it closes them. */
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+    /**
+     * Whether a customer's continued use after a new agreement version takes effect counts as
+     * accepting it (§20): then the first use after that date is recorded as a "continued use"
+     * acceptance. Off by default: explicit re-acceptance is required.
+     */
+    agreementContinuedUseCountsAsAcceptance: Type.Boolean({ default: false }),
+    /** Where compromise reports go (the security team); empty means `security@localhost`, read in the development inbox. */
+    securityEmail: Type.String({ default: '' }),
+    /** A customer session unused this many minutes ends. */
+    sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 30 }),
+    /** A customer session ends this many days after sign-in however active it is. */
+    sessionMaxDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
   },
   { additionalProperties: false },
 );
@@ -93,6 +105,10 @@ export const ENV_NAMES: Record<keyof Options, string> = {
   treeHeadEveryEntries: 'MAXFIY_TREE_HEAD_EVERY_ENTRIES',
   treeHeadEverySeconds: 'MAXFIY_TREE_HEAD_EVERY_SECONDS',
   shutdownGraceMs: 'MAXFIY_SHUTDOWN_GRACE_MS',
+  agreementContinuedUseCountsAsAcceptance: 'MAXFIY_AGREEMENT_CONTINUED_USE',
+  securityEmail: 'MAXFIY_SECURITY_EMAIL',
+  sessionIdleMinutes: 'MAXFIY_SESSION_IDLE_MINUTES',
+  sessionMaxDays: 'MAXFIY_SESSION_MAX_DAYS',
 };
 
 export class ConfigError extends Error {

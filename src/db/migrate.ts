@@ -1,6 +1,6 @@
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
-import { ListMigrationProvider, migrations } from './migrations/index.js';
+import { migrations } from './migrations/index.js';
 
 export class SchemaTooNewError extends Error {
   override name = 'SchemaTooNewError';
@@ -11,59 +11,51 @@ export interface MigrationStatus {
   appliedAt: Date | null;
 }
 
-async function migrator(database: Database): Promise<Migrator> {
-  // Migrations run on the writer: on SQLite the reader connection is read-only.
-  // On PostgreSQL the bookkeeping tables live in the connection's own schema:
-  // without naming it, Kysely looks for them in every schema it can see.
-  const schema = database.kind === 'postgres' ? await currentSchema(database) : undefined;
-  return new Migrator({
-    db: writerOf(database),
-    provider: new ListMigrationProvider(migrations(database.kind)),
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
+/**
+ * Our own small migrator over the explicit list in migrations/index.ts. Kysely's
+ * Migrator finds its bookkeeping table by introspecting every schema the
+ * connection can see; on a PostgreSQL server where other schemas come and go
+ * (other tenants, test runs) that introspection fails with "schema … does not
+ * exist". This one asks only about the connection's own schema, applies each
+ * migration with its bookkeeping row in one transaction, and serialises
+ * concurrent migrators (two nodes starting at once) with an advisory lock.
+ */
+const TABLE = 'maxfiy_migrations';
+const LOCK_KEY = 0x6d786d67; // "mxmg"
+
+async function tableExists(db: Kysely<unknown>, kind: Database['kind']): Promise<boolean> {
+  const query =
+    kind === 'postgres'
+      ? sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+          where table_schema = current_schema() and table_name = ${TABLE}`
+      : sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${TABLE}`;
+  return Number((await query.execute(db)).rows[0]?.n ?? 0) > 0;
 }
 
-async function currentSchema(database: Database): Promise<string> {
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
-  const schema = rows[0]?.schema;
-  if (!schema) throw new Error('the PostgreSQL connection has no current schema (check search_path)');
-  return schema;
+async function appliedMigrations(database: Database, db: Kysely<unknown>): Promise<Map<string, Date>> {
+  if (!(await tableExists(db, database.kind))) return new Map();
+  const rows = await sql<{
+    name: string;
+    applied_at: number;
+  }>`select name, applied_at from ${sql.table(TABLE)}`.execute(db);
+  return new Map(rows.rows.map((r) => [r.name, new Date(Number(r.applied_at))]));
 }
 
-/** The connection that may change the schema: the group-commit writer on SQLite. */
-function writerOf(database: Database): Kysely<unknown> {
-  return database.schemaDb;
-}
-
-export async function migrationStatus(database: Database): Promise<MigrationStatus[]> {
-  const known = Object.keys(migrations(database.kind));
-  const applied = await appliedMigrations(database);
-  const unknown = [...applied.keys()].filter((n) => !known.includes(n));
+function refuseNewer(known: string[], applied: Map<string, Date>): void {
+  const unknown = [...applied.keys()].filter((n) => !known.includes(n)).sort();
   if (unknown.length > 0) {
     throw new SchemaTooNewError(
       `the database schema is newer than this version of maxfiy: it has migration ${unknown.at(-1)}, ` +
         `the newest this code knows is ${known.at(-1)}. Run a newer maxfiy, or restore a matching backup.`,
     );
   }
-  return known.map((name) => ({ name, appliedAt: applied.get(name) ?? null }));
 }
 
-async function appliedMigrations(database: Database): Promise<Map<string, Date>> {
-  const db = database.db as unknown as Kysely<unknown>;
-  const exists =
-    database.kind === 'postgres'
-      ? sql<{
-          n: number;
-        }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`
-      : sql<{
-          n: number;
-        }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`;
-  if (Number((await exists.execute(db)).rows[0]?.n ?? 0) === 0) return new Map();
-  const rows = await sql<{
-    name: string;
-    timestamp: string;
-  }>`select name, timestamp from kysely_migration`.execute(db);
-  return new Map(rows.rows.map((r) => [r.name, new Date(r.timestamp)]));
+export async function migrationStatus(database: Database): Promise<MigrationStatus[]> {
+  const known = Object.keys(migrations(database.kind));
+  const applied = await appliedMigrations(database, database.db as unknown as Kysely<unknown>);
+  refuseNewer(known, applied);
+  return known.map((name) => ({ name, appliedAt: applied.get(name) ?? null }));
 }
 
 /** True when every known migration is applied (readiness). */
@@ -72,10 +64,30 @@ export async function migrationsCurrent(database: Database): Promise<boolean> {
   return status.every((m) => m.appliedAt !== null);
 }
 
-/** Applies what is pending; refuses a database whose schema is newer than the code. */
+/** Applies what is pending, in order; refuses a database whose schema is newer than the code. */
 export async function migrateUp(database: Database): Promise<string[]> {
-  await migrationStatus(database);
-  const { error, results } = await (await migrator(database)).migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const list = migrations(database.kind);
+  const known = Object.keys(list);
+  // Migrations run on the writer: on SQLite the reader connection is read-only.
+  const db = database.schemaDb;
+  const time = database.kind === 'postgres' ? 'bigint' : 'integer';
+  await sql`create table if not exists ${sql.table(TABLE)} (name text primary key, applied_at ${sql.raw(time)} not null)`.execute(
+    db,
+  );
+  const done: string[] = [];
+  for (const name of known) {
+    const ran = await db.transaction().execute(async (trx) => {
+      if (database.kind === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
+      const applied = await appliedMigrations(database, trx);
+      refuseNewer(known, applied);
+      if (applied.has(name)) return false;
+      await list[name]?.up(trx);
+      await sql`insert into ${sql.table(TABLE)} (name, applied_at) values (${name}, ${Date.now()})`.execute(
+        trx,
+      );
+      return true;
+    });
+    if (ran) done.push(name);
+  }
+  return done;
 }

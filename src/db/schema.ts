@@ -10,8 +10,24 @@
 import type { AuditTables } from '../audit/audit.table.js';
 import type { KeyTables } from '../crypto/keys.table.js';
 import type { MailTables } from '../mail/mail.table.js';
+import type { AgreementTables } from '../modules/agreements/agreements.table.js';
+import type { ConsentTables } from '../modules/consents/consents.table.js';
+import type { FactorTables } from '../modules/factors/factors.table.js';
+import type { IdentityTables } from '../modules/identity/identity.table.js';
 import type { OrgTables } from '../modules/org/org.table.js';
+import type { PurposeTables } from '../modules/purposes/purposes.table.js';
 import type { StaffTables } from '../modules/staff/staff.table.js';
 import type { OutboxTables } from '../outbox/outbox.table.js';
 
-export interface Schema extends OrgTables, KeyTables, AuditTables, OutboxTables, MailTables, StaffTables {}
+export interface Schema
+  extends OrgTables,
+    KeyTables,
+    AuditTables,
+    OutboxTables,
+    MailTables,
+    StaffTables,
+    IdentityTables,
+    AgreementTables,
+    PurposeTables,
+    ConsentTables,
+    FactorTables {}

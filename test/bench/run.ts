@@ -1,6 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { benchAcceptance } from './acceptance.bench.js';
 import { benchAudit } from './audit.bench.js';
+import { benchDecisions } from './decisions.bench.js';
+import { benchSignin } from './signin.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchGroupCommit } from './storage.bench.js';
 import type { BenchResult } from './types.js';
@@ -15,6 +18,9 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   audit: benchAudit,
   storage: benchGroupCommit,
   startup: benchStartup,
+  acceptance: benchAcceptance,
+  signin: benchSignin,
+  decisions: benchDecisions,
 };
 
 const filter = process.argv[2];

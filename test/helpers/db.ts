@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, type DatabaseKind, openDatabase } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrate.js';
@@ -82,4 +83,19 @@ export function withSearchPath(url: string, schema: string): string {
   const u = new URL(url);
   u.searchParams.set('options', `-c search_path=${schema}`);
   return u.toString();
+}
+
+/**
+ * The tables of this database's own schema. (Kysely's introspection looks at every
+ * schema on the server and fails when another test drops its schema meanwhile.)
+ */
+export async function listTables(database: Database): Promise<string[]> {
+  const query =
+    database.kind === 'postgres'
+      ? sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`
+      : sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1`;
+  return (await query.execute(database.db)).rows.map((r) => r.name).filter((n) => n !== 'maxfiy_migrations');
 }

@@ -1,6 +1,10 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { DatabaseKind } from '../database.js';
 import { foundation } from './0001_foundation.js';
+import { identity } from './0002_identity.js';
+import { agreements } from './0003_agreements.js';
+import { purposesConsents } from './0004_purposes_consents.js';
+import { factors } from './0005_factors.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -21,14 +25,11 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
   const t = columnTypes(kind);
   return {
     '0001_foundation': foundation(t),
+    '0002_identity': identity(t),
+    '0003_agreements': agreements(t),
+    '0004_purposes_consents': purposesConsents(t),
+    '0005_factors': factors(t),
   };
-}
-
-export class ListMigrationProvider implements MigrationProvider {
-  constructor(private readonly list: Record<string, Migration>) {}
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return this.list;
-  }
 }
 
 export type AnyKysely = Kysely<unknown>;
