@@ -53,6 +53,11 @@ export interface ServiceDeps {
   kek: KekProvider;
   clock: Clock;
   logger: Logger;
+  /**
+   * The mail transport to use instead of the one the options ask for: `maxfiy
+   * worker` sends to the server's development inbox rather than start another.
+   */
+  mail?: MailTransport;
 }
 
 /**
@@ -88,12 +93,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     options: { maxAttempts: options.outboxMaxAttempts, pollMs: options.workerPollMs },
     logger: logger.child({ module: 'outbox' }),
   });
-  const mail = await startMailTransport({
-    options,
-    database,
-    clock,
-    logger: logger.child({ module: 'mail' }),
-  });
+  const mail =
+    deps.mail ??
+    (await startMailTransport({
+      options,
+      database,
+      clock,
+      logger: logger.child({ module: 'mail' }),
+    }));
   const webhooks = await createWebhooks({
     database,
     keyring,

@@ -3,13 +3,11 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
 import type { Options } from '../config/options.js';
+import { createServices } from '../container.js';
 import { loadKekProvider } from '../crypto/kek.js';
-import { createKeyring } from '../crypto/keys.service.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrationsCurrent } from '../db/migrate.js';
-import { createMailSendHandler } from '../mail/mail.service.js';
 import { createDevInboxMailer, createSmtpMailer, type Mailer } from '../mail/mailer.js';
-import { createOutbox } from '../outbox/outbox.service.js';
 import { createWorker } from '../outbox/outbox.worker.js';
 
 /** Unique per process, so a claim names who holds it. Not secret. */
@@ -48,29 +46,30 @@ export async function runWorker(opts: {
     if (!(await migrationsCurrent(database))) {
       throw new Error('the database schema is not current: start a server or run `maxfiy migrate` first');
     }
-    const keyring = await createKeyring({
+    // The same services as a server, so every outbox handler the server registers
+    // is registered here too; only the mailer differs.
+    const services = await createServices({
+      options,
       database,
       kek: await loadKekProvider(options),
       clock: systemClock,
-    });
-    const outbox = await createOutbox({
-      database,
-      clock: systemClock,
-      keyring,
-      options: { maxAttempts: options.outboxMaxAttempts, pollMs: options.workerPollMs },
       logger,
+      mail: { mailer, stop: async () => {} },
     });
-    // TODO(lead): register here every handler the server registers (webhooks,
-    // retention, …), ideally through one shared function in container.ts.
-    outbox.register(createMailSendHandler(mailer));
-
-    const worker = createWorker({ database, outbox, clock: systemClock, logger, workerId: newWorkerId() });
+    const worker = createWorker({
+      database,
+      outbox: services.outbox,
+      clock: systemClock,
+      logger,
+      workerId: newWorkerId(),
+    });
     worker.start();
     logger.info({ workerId: worker.workerId }, 'outbox worker started');
 
     const signal = await untilStopped(opts.stop);
     logger.info({ signal }, 'outbox worker stopping');
     await worker.stop();
+    await services.decisions.stop();
     logger.info('outbox worker stopped');
   } finally {
     mailer.close();
