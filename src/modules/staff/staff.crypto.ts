@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { open, seal } from '../../crypto/aead.js';
 
 /** The form an e-mail is indexed and stored in: what the person typed, trimmed, in lower case. */
 export function normaliseEmail(email: string): string {
@@ -28,30 +29,20 @@ export function staffIdForSetupToken(token: string, createdAt: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const NONCE = 12;
-const TAG = 16;
-
 /**
- * AES-256-GCM for the short-lived state kept between two round trips (OPAQUE
- * login state, a pending set-up). The row's id and kind are associated data,
- * so a sealed state copied to another row does not open.
+ * AES-256-GCM (the one envelope of src/crypto/aead.ts) for the short-lived state
+ * kept between two round trips (OPAQUE login state, a pending set-up, a passkey
+ * ceremony). The row's id and kind are associated data, so a sealed state
+ * copied to another row does not open.
  */
 export function sealState(key: Buffer, id: string, kind: string, value: unknown): Buffer {
-  const nonce = randomBytes(NONCE);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(Buffer.from(`${kind}\0${id}`));
-  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return Buffer.concat([nonce, cipher.getAuthTag(), body]);
+  return seal(key, JSON.stringify(value), `${kind}\0${id}`);
 }
 
 /** The sealed value, or undefined when it was altered or sealed for another row. */
 export function openState<T>(key: Buffer, id: string, kind: string, sealed: Buffer): T | undefined {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE));
-    decipher.setAAD(Buffer.from(`${kind}\0${id}`));
-    decipher.setAuthTag(sealed.subarray(NONCE, NONCE + TAG));
-    const plain = Buffer.concat([decipher.update(sealed.subarray(NONCE + TAG)), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as T;
+    return JSON.parse(open(key, sealed, `${kind}\0${id}`).toString('utf8')) as T;
   } catch {
     return undefined;
   }
