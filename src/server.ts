@@ -92,17 +92,28 @@ export async function startServer(overrides: Partial<Options> = {}, log?: Logger
 
 /** Runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serveForever(overrides: Partial<Options> = {}): Promise<void> {
-  const server = await startServer(overrides);
+  // Handlers go in before the start: a SIGTERM that arrives while the server is
+  // still starting waits for the start, then shuts down cleanly, instead of
+  // killing the process halfway through a migration or a first write.
+  let server: RunningServer | undefined;
+  let requested: string | undefined;
   const stop = (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
+    if (!server) {
+      requested ??= signal;
+      return;
+    }
+    const running = server;
+    running.app.log.info({ signal }, 'shutting down');
+    running.close().then(
       () => process.exit(0),
       (err) => {
-        server.app.log.error({ err }, 'shutdown failed');
+        running.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  server = await startServer(overrides);
+  if (requested) stop(requested);
 }
