@@ -39,7 +39,26 @@ export function createDecisionService(deps: {
   const { database, clock, purposes, logger } = deps;
   const engine = new DecisionEngine(clock);
   let listener: pg.Client | undefined;
-  purposes.onChange((snapshot) => engine.setRegister(snapshot));
+  // A register reload read from the database (after a NOTIFY) may have started
+  // before this node's own edit committed; applied afterwards it would undo that
+  // edit. Reloads run one at a time, and one that overlapped a local change is
+  // dropped: the local change's own NOTIFY brings a fresh reload.
+  let registerEpoch = 0;
+  let registerReloads: Promise<void> = Promise.resolve();
+  purposes.onChange((snapshot) => {
+    registerEpoch += 1;
+    engine.setRegister(snapshot);
+  });
+  const reloadRegister = (): Promise<void> => {
+    const run = registerReloads.then(async () => {
+      const epoch = registerEpoch;
+      const snapshot = await purposes.snapshot();
+      if (epoch === registerEpoch) engine.setRegister(snapshot);
+    });
+    // A failed reload (logged by the caller) must not stop the ones after it.
+    registerReloads = run.catch(() => {});
+    return run;
+  };
 
   /** Loads the register and every subject; `progress(done, total)` is called after each page. */
   async function rebuild(
@@ -87,10 +106,7 @@ export function createDecisionService(deps: {
     client.on('error', (err) => logger.warn({ error: err.name }, 'consent listener connection failed'));
     client.on('notification', (msg) => {
       if (msg.channel !== CONSENT_CHANNEL || !msg.payload) return;
-      const work =
-        msg.payload === REGISTER_CHANGED
-          ? purposes.snapshot().then((s) => engine.setRegister(s))
-          : reloadSubject(msg.payload);
+      const work = msg.payload === REGISTER_CHANGED ? reloadRegister() : reloadSubject(msg.payload);
       work.catch((err: Error) => logger.warn({ error: err.name }, 'consent change not applied'));
     });
     await client.connect();
