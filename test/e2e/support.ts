@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -10,8 +10,22 @@ type Tree = { [key: string]: string | Tree };
 
 const I18N_DIR = fileURLToPath(new URL('../../web/src/i18n/', import.meta.url));
 
+function merge(into: Tree, from: Tree): Tree {
+  for (const [key, value] of Object.entries(from)) {
+    const have = into[key];
+    into[key] = typeof value === 'object' && typeof have === 'object' ? merge(have, value) : value;
+  }
+  return into;
+}
+
+/** One language's strings as the shells see them: the shared file with each area's file (`<area>/<lang>.json`) merged in. */
 export function translations(lang: Lang): Tree {
-  return JSON.parse(readFileSync(path.join(I18N_DIR, `${lang}.json`), 'utf8')) as Tree;
+  const read = (file: string) => JSON.parse(readFileSync(path.join(I18N_DIR, file), 'utf8')) as Tree;
+  const areas = readdirSync(I18N_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  return areas.reduce((tree, area) => merge(tree, read(`${area}/${lang}.json`)), read(`${lang}.json`));
 }
 
 /** The UI string at `key` in `lang`, with `{{vars}}` filled in. */

@@ -69,6 +69,30 @@ export async function chooseLanguage(lang: Language): Promise<void> {
   await i18next.changeLanguage(lang);
 }
 
+type Strings = { [key: string]: string | Strings };
+
+/** Each area's strings (`i18n/<area>/<lang>.json`), so two areas' screens never edit one file. */
+const areaFiles = import.meta.glob<Strings>('../i18n/*/*.json', { eager: true, import: 'default' });
+
+function areaStrings(lang: Language): Strings[] {
+  return Object.entries(areaFiles)
+    .filter(([file]) => file.endsWith(`/${lang}.json`))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, strings]) => strings);
+}
+
+/** Deep-merges string trees; a later tree's leaf wins. */
+export function mergeStrings(...trees: Strings[]): Strings {
+  const out: Strings = {};
+  for (const tree of trees) {
+    for (const [key, value] of Object.entries(tree)) {
+      const have = out[key];
+      out[key] = typeof value === 'object' && typeof have === 'object' ? mergeStrings(have, value) : value;
+    }
+  }
+  return out;
+}
+
 export async function setupI18n(): Promise<typeof i18next> {
   const lng = initialLanguage();
   i18next.on('languageChanged', (lang) => {
@@ -76,10 +100,10 @@ export async function setupI18n(): Promise<typeof i18next> {
   });
   await i18next.use(initReactI18next).init({
     resources: {
-      'uz-Cyrl': { translation: uzCyrl },
-      'uz-Latn': { translation: uzLatn },
-      ru: { translation: ru },
-      en: { translation: en },
+      'uz-Cyrl': { translation: mergeStrings(uzCyrl, ...areaStrings('uz-Cyrl')) },
+      'uz-Latn': { translation: mergeStrings(uzLatn, ...areaStrings('uz-Latn')) },
+      ru: { translation: mergeStrings(ru, ...areaStrings('ru')) },
+      en: { translation: mergeStrings(en, ...areaStrings('en')) },
     },
     lng,
     supportedLngs: [...LANGUAGES],
