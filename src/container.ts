@@ -13,6 +13,7 @@ import type { Database } from './db/database.js';
 import { Metrics } from './http/metrics.js';
 import { createMailSendHandler, type MailTransport, startMailTransport } from './mail/mail.service.js';
 import { type Agreements, createAgreements } from './modules/agreements/agreements.module.js';
+import { type AppCredentials, createAppCredentials } from './modules/apps/apps.service.js';
 import { type ConsentService, createConsentService } from './modules/consents/consents.service.js';
 import { createWebhooks, type Webhooks } from './modules/consents/consents.webhooks.js';
 import { createDecisionService, type DecisionService } from './modules/decisions/decisions.service.js';
@@ -45,6 +46,7 @@ export interface Services {
   decisions: DecisionService;
   consents: ConsentService;
   webhooks: Webhooks;
+  apps: AppCredentials;
 }
 
 export interface ServiceDeps {
@@ -162,6 +164,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: logger.child({ module: 'decisions' }),
   });
   const consents = createConsentService({ database, audit, clock, decisions, webhooks, options });
+  const apps = createAppCredentials({ database, audit, clock, logger: logger.child({ module: 'apps' }) });
   const rebuilt = await decisions.rebuild();
   logger.info(rebuilt, 'decision index built');
 
@@ -194,6 +197,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     decisions,
     consents,
     webhooks,
+    apps,
   };
 }
 

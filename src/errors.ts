@@ -13,6 +13,7 @@ import { coreErrors } from './http/core.errors.js';
 import type { ErrorDefinition } from './i18n/errors-define.js';
 import { mailErrors } from './mail/mail.errors.js';
 import { agreementErrors } from './modules/agreements/agreements.errors.js';
+import { appErrors } from './modules/apps/apps.errors.js';
 import { consentErrors } from './modules/consents/consents.errors.js';
 import { decisionErrors } from './modules/decisions/decisions.errors.js';
 import { factorErrors } from './modules/factors/factors.errors.js';
@@ -36,6 +37,7 @@ export const catalogue = {
   ...purposeErrors,
   ...consentErrors,
   ...decisionErrors,
+  ...appErrors,
 } satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/audit.routes.js';
 import type { Services } from './container.js';
+import { callerActor, requireApp, staffOrApp } from './http/app-auth.js';
 import { requireStaff, staffActor } from './http/auth.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import { agreementRoutes } from './modules/agreements/agreements.routes.js';
 import { sitesRoutes } from './modules/agreements/sites.routes.js';
+import { appRoutes } from './modules/apps/apps.routes.js';
 import { consentRoutes } from './modules/consents/consents.routes.js';
 import { decisionRoutes } from './modules/decisions/decisions.routes.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
@@ -30,7 +32,16 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
       actorOf: staffActor,
     }),
   );
-  // Purposes, consents and decisions: staff-guarded until apps and customers get credentials (identity).
+  const { apps } = services;
+  await app.register(
+    appRoutes({
+      apps,
+      requireAdmin: requireStaff(staff, 'admin'),
+      requireViewer: requireStaff(staff, 'admin', 'security'),
+      actorOf: staffActor,
+    }),
+  );
+  // Consents, decisions and acceptances: the company's apps with their credentials, or staff in the console.
   await app.register(
     purposeRoutes({
       purposes: services.purposes,
@@ -45,12 +56,20 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
     consentRoutes({
       consents: services.consents,
       webhooks: services.webhooks,
-      requireConsentStaff: requireStaff(staff, 'dpo', 'admin', 'support'),
+      requireConsentStaff: staffOrApp(
+        requireStaff(staff, 'dpo', 'admin', 'support'),
+        requireApp(apps, 'consents'),
+      ),
       requireAdmin: requireStaff(staff, 'dpo', 'admin', 'security'),
-      actorOf: staffActor,
+      actorOf: callerActor,
     }),
   );
-  await app.register(decisionRoutes({ decisions: services.decisions, requireCaller: requireStaff(staff) }));
+  await app.register(
+    decisionRoutes({
+      decisions: services.decisions,
+      requireCaller: staffOrApp(requireStaff(staff), requireApp(apps, 'decisions')),
+    }),
+  );
   await app.register(
     agreementRoutes({
       versions: services.agreements.versions,
@@ -58,7 +77,7 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
       siteChecks: services.agreements.siteChecks,
       requireStaff: requireStaff(staff),
       requireEditor: requireStaff(staff, 'dpo', 'legal'),
-      requireApp: requireStaff(staff, 'support', 'admin'),
+      requireApp: staffOrApp(requireStaff(staff, 'support', 'admin'), requireApp(apps, 'agreements')),
       requireChecker: requireStaff(staff, 'dpo', 'admin'),
       publicUrl: services.options.publicUrl,
     }),

@@ -28,5 +28,7 @@ export default function setup(): void {
   if (builtAt >= newest(path.join(ROOT, 'src'))) return;
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
   const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (run.status !== 0) throw new Error('tsc failed');
+  // tsc still emits on type errors; `npm test` and `npm run typecheck` fail on them,
+  // so a run of a few files while other work is half-typed is not blocked here.
+  if (run.status !== 0) console.warn('global setup: tsc reported type errors; dist/ was emitted anyway');
 }

@@ -11,6 +11,7 @@ import type { AuditTables } from '../audit/audit.table.js';
 import type { KeyTables } from '../crypto/keys.table.js';
 import type { MailTables } from '../mail/mail.table.js';
 import type { AgreementTables } from '../modules/agreements/agreements.table.js';
+import type { AppTables } from '../modules/apps/apps.table.js';
 import type { ConsentTables } from '../modules/consents/consents.table.js';
 import type { FactorTables } from '../modules/factors/factors.table.js';
 import type { IdentityTables } from '../modules/identity/identity.table.js';
@@ -30,4 +31,5 @@ export interface Schema
     AgreementTables,
     PurposeTables,
     ConsentTables,
-    FactorTables {}
+    FactorTables,
+    AppTables {}

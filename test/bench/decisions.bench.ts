@@ -15,8 +15,8 @@ import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { createDecisionService } from '../../src/modules/decisions/decisions.service.js';
 import { DecisionEngine } from '../../src/modules/decisions/engine.js';
+import { readCompanyFile } from '../../src/modules/org/org.service.js';
 import { createPurposeService, readRegisterFile } from '../../src/modules/purposes/purposes.service.js';
-import { browser, sessionCookie, tokenOf } from '../../src/modules/staff/staff.testkit.js';
 import { casbinDecider, cedarDecider } from './decisions.rivals.js';
 import { prng, randomSubject, subjectId, workload } from './decisions.workload.js';
 import type { BenchResult } from './types.js';
@@ -80,6 +80,7 @@ export async function openStack(dir: string, maxBatch: number): Promise<Services
     clock: systemClock,
     logger: pino({ level: 'silent' }),
   });
+  await services.org.seed(readCompanyFile(options.companyFile));
   await services.purposes.seed(REGISTER);
   return services;
 }
@@ -165,7 +166,7 @@ async function rebuildRate(
   return rate(subjects, ms);
 }
 
-async function http(s: Services): Promise<{ single: number; bare: number; batch: number }> {
+export async function httpDecisions(s: Services): Promise<{ single: number; bare: number; batch: number }> {
   const { subjects, questions } = workload(withIndexes(REGISTER), 100_000, 1000);
   for (const subject of subjects) s.decisions.engine.setSubject(subject);
   const app = await build({ services: s, logger: false });
@@ -177,19 +178,18 @@ async function http(s: Services): Promise<{ single: number; bare: number; batch:
   });
   await bare.listen({ port: 0, host: '127.0.0.1' });
   try {
-    const cookie = sessionCookie(
-      await browser(app).setUpAdmin(
-        tokenOf(await s.staff.ensureSetupLink()),
-        'bench@cdti.uz',
-        'a long bench password',
-      ),
-    );
+    // The product's backend asks, as apps do: with its bearer credential.
+    const { secret } = await s.apps.issue('system', {
+      productId: 'smartpos-trade',
+      scopes: ['decisions'],
+      label: 'bench',
+    });
     const one = JSON.stringify(questions[0]);
     const run = async (url: string, body: string, seconds: number) => {
       const r = await autocannon({
         url,
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
         body,
         connections: 32,
         duration: seconds,
@@ -258,7 +258,7 @@ export async function benchDecisions(): Promise<BenchResult[]> {
       log(
         `durable consent writes: group commit ${writes.grouped.toFixed(0)}/s, one per transaction ${writes.single.toFixed(0)}/s`,
       );
-      web = await http(grouped);
+      web = await httpDecisions(grouped);
     } finally {
       await closeStack(grouped);
       await closeStack(single);

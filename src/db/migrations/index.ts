@@ -5,6 +5,7 @@ import { identity } from './0002_identity.js';
 import { agreements } from './0003_agreements.js';
 import { purposesConsents } from './0004_purposes_consents.js';
 import { factors } from './0005_factors.js';
+import { apps } from './0006_apps.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -29,6 +30,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0003_agreements': agreements(t),
     '0004_purposes_consents': purposesConsents(t),
     '0005_factors': factors(t),
+    '0006_apps': apps(t),
   };
 }
 

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
+import { callerActor } from '../../http/app-auth.js';
 import { staffActor, staffOf } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
 import type { AcceptanceService } from './acceptance.service.js';
@@ -181,7 +182,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
       async (req, reply) =>
         reply
           .code(201)
-          .send(await acceptances.accept({ ...req.body, method: 'api', actor: staffActor(req) })),
+          .send(await acceptances.accept({ ...req.body, method: 'api', actor: callerActor(req) })),
     );
 
     app.post(
@@ -203,7 +204,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
         },
       },
       async (req, reply) => {
-        const actor = staffActor(req);
+        const actor = callerActor(req);
         const acceptances = await deps.acceptances.acceptMany(
           req.body.acceptances.map((a) => ({ ...a, method: 'api' as const, actor })),
         );
@@ -226,7 +227,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           },
         },
       },
-      async (req) => acceptances.used(req.body.subjectId, staffActor(req)),
+      async (req) => acceptances.used(req.body.subjectId, callerActor(req)),
     );
 
     app.get(
