@@ -1,7 +1,8 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Clock } from '../clock.js';
 import { MaxfiyError } from '../errors.js';
-import type { CustomerPrincipal } from '../modules/identity/sessions.js';
+import { type CustomerPrincipal, STEP_UP_MS } from '../modules/identity/sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +54,18 @@ export function requireCustomer(identity: {
     const principal = await identity.authenticate(customerToken(request));
     if (!principal) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     request.customer = principal;
+  };
+}
+
+/**
+ * A preHandler, after `requireCustomer`, for credential changes, grants and
+ * exports: the session must have proved a factor within STEP_UP_MS (at sign-in
+ * or through `/v1/me/reauth/...`); else 403 MXF_IDENTITY_STEP_UP_REQUIRED.
+ */
+export function requireRecentSignIn(clock: Clock): preHandlerAsyncHookHandler {
+  return async (request) => {
+    if (clock.now() - customerOf(request).authenticatedAt > STEP_UP_MS)
+      throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
   };
 }
 

@@ -1,17 +1,18 @@
 import { MaxfiyError } from '../../errors.js';
+import type { Language } from '../../i18n/errors-define.js';
 import { newId } from '../../ids.js';
 import { contactKeySubject } from './codes.js';
 import type { IdentityContext } from './context.js';
 import { parseContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import type { VerificationPurpose } from './identity.table.js';
-import { messages } from './messages.js';
-import type { CustomerPrincipal } from './sessions.js';
+import { languageFor, messages } from './messages.js';
+import { type CustomerPrincipal, STEP_UP_MS } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 import type { Signin, SigninContext, SigninDone } from './signin.js';
 
-/** Changing the password or a contact needs a sign-in this recent (step-up). */
-export const STEP_UP_MS = 10 * 60_000;
+/** Changing the password, a contact or a factor needs a sign-in this recent (step-up). */
+export { STEP_UP_MS };
 
 /** The subject id a reset code for an address without an account is filed under: it can never be used. */
 const NOBODY = 'nobody';
@@ -43,7 +44,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
 
   async function startCode(
     purpose: 'signup' | 'reset',
-    input: { contact: string; ip?: string | undefined },
+    input: { contact: string; ip?: string | undefined; lang?: Language | undefined },
   ): Promise<{ verificationId: string }> {
     const contact = parseContact(input.contact);
     const index = ctx.contactIndex(contact);
@@ -52,20 +53,27 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
     const verificationId = await database.write(async (trx) => {
       const existing = await store.findCustomerByContact(trx, contact.channel, index);
       const live = existing && existing.status !== 'closed' ? existing : undefined;
+      // The account's own language, else the asker's: the HTTP answer is the same either way.
+      const lang = languageFor(live?.locale, input.lang);
       if (purpose === 'signup') {
         if (live) {
-          const dead = { dead: messages.alreadyRegistered(ctx.options.publicUrl) };
+          const dead = { dead: messages.alreadyRegistered(lang, ctx.options.publicUrl) };
           return codes.issue(trx, { purpose, subjectId: live.subject_id, contact, message: dead });
         }
         const subjectId = newId(clock.now());
-        return codes.issue(trx, { purpose, subjectId, contact, message: (c) => messages.code(c, purpose) });
+        return codes.issue(trx, {
+          purpose,
+          subjectId,
+          contact,
+          message: (c) => messages.code(lang, c, purpose),
+        });
       }
       if (!live) return codes.issue(trx, { purpose, subjectId: NOBODY, contact, message: { dead: null } });
       return codes.issue(trx, {
         purpose,
         subjectId: live.subject_id,
         contact,
-        message: (c) => messages.code(c, purpose),
+        message: (c) => messages.code(lang, c, purpose),
       });
     });
     return { verificationId };
@@ -82,7 +90,8 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
   }
 
   return {
-    startSignup: (input: { contact: string; ip?: string | undefined }) => startCode('signup', input),
+    startSignup: (input: { contact: string; ip?: string | undefined; lang?: Language | undefined }) =>
+      startCode('signup', input),
     verifySignup: (input: {
       verificationId: string;
       code: string;
@@ -131,8 +140,9 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           target: `subject:${subjectId}`,
           details: { channel: row.channel },
         });
+        await ctx.onCustomerCreated?.(trx, subjectId);
         const admitted = await signin.admit(trx, subjectId, input);
-        await signin.record(trx, subjectId, 'success', input);
+        await signin.record(trx, subjectId, 'success', input, 'password');
         return {
           principal: { subjectId, sessionId: admitted.sessionId, authenticatedAt: now },
           sessionToken: admitted.sessionToken,
@@ -147,7 +157,8 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
       return done;
     },
 
-    startReset: (input: { contact: string; ip?: string | undefined }) => startCode('reset', input),
+    startReset: (input: { contact: string; ip?: string | undefined; lang?: Language | undefined }) =>
+      startCode('reset', input),
     verifyReset: (input: {
       verificationId: string;
       code: string;
@@ -160,6 +171,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
       verificationId: string;
       registrationRecord: string;
       ip?: string | undefined;
+      lang?: Language | undefined;
     }): Promise<void> {
       ctx.guessAllowed(input.ip);
       await opaque.checkRegistrationRecord(input.registrationRecord);
@@ -183,7 +195,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           details: { channel: row.channel, sessionsEnded: ended, unblocked: customer.status !== 'active' },
         });
         const to = await ctx.reachOf(trx, customer);
-        if (to) await ctx.send(trx, to, messages.passwordChanged());
+        if (to) await ctx.send(trx, to, messages.passwordChanged(languageFor(customer.locale, input.lang)));
         return true;
       });
       if (!ok) {
@@ -200,7 +212,11 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
     },
 
     /** Replaces the record and ends every other session. */
-    async finishPasswordChange(principal: CustomerPrincipal, registrationRecord: string): Promise<void> {
+    async finishPasswordChange(
+      principal: CustomerPrincipal,
+      registrationRecord: string,
+      lang?: Language,
+    ): Promise<void> {
       requireRecent(principal);
       await opaque.checkRegistrationRecord(registrationRecord);
       await database.write(async (trx) => {
@@ -220,7 +236,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           details: { sessionsEnded: ended },
         });
         const to = await ctx.reachOf(trx, customer);
-        if (to) await ctx.send(trx, to, messages.passwordChanged());
+        if (to) await ctx.send(trx, to, messages.passwordChanged(languageFor(customer.locale, lang)));
       });
     },
 

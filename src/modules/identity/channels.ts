@@ -111,28 +111,17 @@ export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
 }
 
 /**
- * `identity.compromised`: the hook where the OIDC round ends grants and refresh
- * tokens and sends back-channel logout. Until then its receiver only records it.
+ * `identity.compromised`: queued by a compromise report. Its receiver lives in
+ * the OIDC module (ends grants and refresh tokens, sends back-channel logout).
  */
 export const COMPROMISED_TOPIC = 'identity.compromised';
 
-export function createCompromisedHandler(logger: { info(obj: object, msg: string): void }): OutboxHandler {
-  return {
-    topic: COMPROMISED_TOPIC,
-    name: 'identity.compromised.log',
-    async handle(payload) {
-      const p = payload as { incidentId?: unknown } | null;
-      logger.info({ incidentId: p?.incidentId }, 'compromise reported: no OIDC grants to end yet');
-    },
-  };
-}
-
-/** The outbox receivers identity needs: SMS delivery (development transport until a gateway is configured) and the compromise hook. */
+/** The outbox receivers identity needs: SMS delivery (development transport until a gateway is configured). */
 export function identityOutboxHandlers(deps: {
   database: Database;
   clock: Clock;
   logger: { info(obj: object, msg: string): void };
   sms?: SmsChannel;
 }): OutboxHandler[] {
-  return [createSmsSendHandler(deps.sms ?? devSmsTransport(deps)), createCompromisedHandler(deps.logger)];
+  return [createSmsSendHandler(deps.sms ?? devSmsTransport(deps))];
 }

@@ -1,12 +1,13 @@
 import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import type { Language } from '../../i18n/errors-define.js';
 import { newId } from '../../ids.js';
 import { queueMail } from '../../mail/mail.service.js';
 import { COMPROMISED_TOPIC } from './channels.js';
 import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
-import { messages } from './messages.js';
+import { languageFor, messages } from './messages.js';
 import { plausibleToken } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 import { REPORT_LINK_PURPOSE } from './signin.js';
@@ -39,7 +40,12 @@ export function createCompromise(ctx: IdentityContext) {
   const { database, clock, audit, outbox } = ctx;
   const securityAddress = ctx.options.securityEmail || 'security@localhost';
 
-  async function report(trx: Trx, subjectId: string, source: 'cabinet' | 'link'): Promise<CompromiseOutcome> {
+  async function report(
+    trx: Trx,
+    subjectId: string,
+    source: 'cabinet' | 'link',
+    lang: Language | undefined,
+  ): Promise<CompromiseOutcome> {
     const now = clock.now();
     const customer = await store.findCustomer(trx, subjectId);
     if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
@@ -63,7 +69,10 @@ export function createCompromise(ctx: IdentityContext) {
         idempotencyKey: `incident-security:${incidentId}`,
       });
       const to = await ctx.reachOf(trx, customer);
-      if (to) await ctx.send(trx, to, messages.compromiseDone(ctx.options.publicUrl));
+      if (to) {
+        const done = messages.compromiseDone(languageFor(customer.locale, lang), ctx.options.publicUrl);
+        await ctx.send(trx, to, done);
+      }
       // The hook the OIDC round hangs grant and refresh-token revocation and back-channel logout on.
       await outbox.enqueue(trx, {
         topic: COMPROMISED_TOPIC,
@@ -83,10 +92,11 @@ export function createCompromise(ctx: IdentityContext) {
 
   return {
     /** From the cabinet, signed in. */
-    fromCabinet: (subjectId: string) => database.write((trx) => report(trx, subjectId, 'cabinet')),
+    fromCabinet: (subjectId: string, lang?: Language) =>
+      database.write((trx) => report(trx, subjectId, 'cabinet', lang)),
 
     /** From the "this wasn't me" link, without a session; the link is used up. */
-    async fromLink(token: string, ip: string | undefined): Promise<CompromiseOutcome> {
+    async fromLink(token: string, ip: string | undefined, lang?: Language): Promise<CompromiseOutcome> {
       ctx.guessAllowed(ip);
       const outcome = await database.write(async (trx) => {
         if (!plausibleToken(token)) return null;
@@ -94,7 +104,7 @@ export function createCompromise(ctx: IdentityContext) {
         const link = await store.findActionLink(trx, hash, REPORT_LINK_PURPOSE);
         if (!link || link.expires_at <= clock.now()) return null;
         if (!(await store.useActionLink(trx, hash, clock.now()))) return null;
-        return report(trx, link.subject_id, 'link');
+        return report(trx, link.subject_id, 'link', lang);
       });
       if (!outcome) {
         ctx.guessMissed(ip);

@@ -5,6 +5,7 @@ import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
+import { createFactorService, type FactorService } from '../factors/factors.service.js';
 import {
   ADDRESS_POLICY,
   createSigninThrottle,
@@ -39,6 +40,13 @@ export interface IdentityDeps {
   /** Each defaults to the in-memory back-off shared with staff sign-in. */
   throttles?: Partial<Throttles>;
   channels?: ChannelRegistry;
+  /** Defaults to a factor service on the same database and keys (the one staff use works too). */
+  factors?: FactorService;
+  /**
+   * Runs in the sign-up transaction once the account exists: the composition
+   * root registers the subject with the decision engine here.
+   */
+  onCustomerCreated?: (trx: Trx, subjectId: string) => Promise<void>;
 }
 
 export interface Throttles {
@@ -56,6 +64,7 @@ export interface IdentityContext extends IdentityDeps {
   channels: ChannelRegistry;
   codes: VerificationCodes;
   sessions: CustomerSessions;
+  factors: FactorService;
   throttles: Throttles;
   stateKey: () => Promise<Buffer>;
   contactIndex(contact: Contact): Buffer;
@@ -85,6 +94,15 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     channels,
     codes: createVerificationCodes({ keyring, clock, channels }),
     sessions: createCustomerSessions({ database, keyring, clock, lifetimes: deps.options.sessions }),
+    factors:
+      deps.factors ??
+      createFactorService({
+        database,
+        keyring,
+        audit: deps.audit,
+        clock,
+        options: { publicUrl: deps.options.publicUrl },
+      }),
     throttles,
     stateKey: once(() => keyring.secret('customer-login-state-key', () => randomBytes(32))),
     contactIndex: (contact) => keyring.blindIndex(indexKind(contact.channel), contact.value),

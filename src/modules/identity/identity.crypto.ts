@@ -28,6 +28,19 @@ export function maskPhone(phone: string): string {
   return `+${digits.slice(0, 3)}…${digits.slice(-2)}`;
 }
 
+/**
+ * What staff may see of a contact (`a•••@example.com`, `+998•••••67`): enough
+ * to match a caller's account, never the whole address. The mask's length
+ * does not follow the address's.
+ */
+export function maskContact(contact: Contact): string {
+  if (contact.channel === 'email') {
+    const at = contact.value.lastIndexOf('@');
+    return `${contact.value.slice(0, Math.min(1, at))}•••${contact.value.slice(at)}`;
+  }
+  return `${contact.value.slice(0, 4)}•••••${contact.value.slice(-2)}`;
+}
+
 export function hmac(key: Buffer, ...parts: string[]): Buffer {
   return createHmac('sha256', key).update(parts.join('\0')).digest();
 }

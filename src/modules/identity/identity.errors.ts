@@ -45,7 +45,7 @@ export const identityErrors = defineErrors({
   },
   MXF_IDENTITY_STEP_UP_REQUIRED: {
     status: 403,
-    doc: 'This change needs a recent sign-in (within 10 minutes); sign in again and repeat it.',
+    doc: 'This change (password, contact, sign-in factors, grants) needs a recent sign-in (within 10 minutes); confirm it again through `/v1/me/reauth/...` (password, or a passkey) and repeat it.',
     messages: {
       'uz-Cyrl': 'Бу ўзгариш учун қайта киринг.',
       'uz-Latn': 'Bu oʻzgarish uchun qayta kiring.',
@@ -71,6 +71,16 @@ export const identityErrors = defineErrors({
       'uz-Latn': 'Bu pochta yoki telefon boshqa hisobga bogʻlangan.',
       ru: 'Эта почта или телефон уже привязаны к другой учётной записи.',
       en: 'This e-mail or phone belongs to another account.',
+    },
+  },
+  MXF_IDENTITY_CUSTOMER_NOT_FOUND: {
+    status: 404,
+    doc: 'No customer account has this id.',
+    messages: {
+      'uz-Cyrl': 'Бундай мижоз топилмади.',
+      'uz-Latn': 'Bunday mijoz topilmadi.',
+      ru: 'Такой клиент не найден.',
+      en: 'No such customer.',
     },
   },
   MXF_IDENTITY_SESSION_NOT_FOUND: {

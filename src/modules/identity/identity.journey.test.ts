@@ -4,6 +4,10 @@ import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import { sessionCookie, browser as staffBrowser, tokenOf } from '../staff/staff.testkit.js';
 import { CHROME, customerBrowser, FIREFOX, inboxFor, lastCode, signUp } from './identity.testkit.js';
+import { customerTexts } from './messages.js';
+
+/** The tests' requests name no language, so customers are written to in the default, uz-Cyrl. */
+const SUBJECT = (key: keyof typeof customerTexts) => customerTexts[key]['uz-Cyrl'].subject;
 
 const EMAIL = 'dilnoza@example.uz';
 const PASSWORD = 'qovun-pishdi 2026!';
@@ -54,7 +58,7 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
 
     const history = (await b.call('GET', '/v1/me/signins')).json().signins;
     expect(history.map((h: { result: string }) => h.result)).toEqual(['success', 'success']);
-    expect(history[0]).toMatchObject({ device: 'Firefox on Linux', method: 'opaque', newDevice: true });
+    expect(history[0]).toMatchObject({ device: 'Firefox on Linux', method: 'password', newDevice: true });
 
     expect((await b.call('POST', '/v1/me/sessions/end-others')).json()).toEqual({ ended: 1 });
     expect((await other.call('GET', '/v1/me/profile')).statusCode).toBe(401);
@@ -83,13 +87,13 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
     expect(known.res.body.length).toBe(unknown.res.body.length);
 
     const mails = await inboxFor(t, EMAIL);
-    expect(mails.map((m) => m.subject)).toContain('You already have a maxfiy account');
+    expect(mails.map((m) => m.subject)).toContain(SUBJECT('alreadyRegistered'));
     // The "already registered" mail carries no code that would finish a sign-up.
-    const already = mails.find((m) => m.subject === 'You already have a maxfiy account');
+    const already = mails.find((m) => m.subject === SUBJECT('alreadyRegistered'));
     expect(already?.text).not.toMatch(/\b\d{6}\b/);
     // An address without an account gets a code to sign up, and nothing for a reset.
     const nobody = await inboxFor(t, 'nobody@example.uz');
-    expect(nobody.map((m) => m.subject.replace(/\d{6}/, 'NNNNNN'))).toEqual(['Your maxfiy code: NNNNNN']);
+    expect(nobody.map((m) => m.subject.replace(/\d{6}/, 'NNNNNN'))).toEqual(['maxfiy коди: NNNNNN']);
   });
 
   it('refuses wrong, reused, expired and exhausted codes with one catalogued error, counting each try', async () => {
@@ -122,8 +126,8 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
     const thief = customerBrowser(t.app, FIREFOX);
     expect((await thief.signin(EMAIL, PASSWORD)).statusCode).toBe(200);
 
-    const notice = (await inboxFor(t, EMAIL)).find((m) => m.subject === 'New sign-in to your maxfiy account');
-    expect(notice?.text).toContain('Firefox on Linux');
+    const notice = (await inboxFor(t, EMAIL)).find((m) => m.subject === SUBJECT('newDevice'));
+    expect(notice?.text).toContain('Firefox (Linux)');
     const token = notice?.text.match(/compromise\?token=([A-Za-z0-9_-]{43})/)?.[1] ?? '';
     expect(token).not.toBe('');
     const notices = (await first.call('GET', '/v1/me/notices')).json().notices;
@@ -150,7 +154,7 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
     expect(blocked.json().error.code).toBe('MXF_IDENTITY_SIGNIN_BLOCKED');
 
     const told = await inboxFor(t, EMAIL);
-    expect(told.map((m) => m.subject)).toContain('We acted on your compromise report');
+    expect(told.map((m) => m.subject)).toContain(SUBJECT('compromiseDone'));
     const security = await inboxFor(t, 'security@localhost');
     expect(security).toHaveLength(1);
     expect(security[0]?.text).not.toContain(EMAIL);

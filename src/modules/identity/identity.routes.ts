@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   customerCookieOptions,
@@ -10,6 +10,14 @@ import {
   SESSION_COOKIE,
 } from '../../http/customer-auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
+import type { AuthenticationResponseJSON } from '../factors/factors.passkeys.js';
+import {
+  AuthenticationResponse,
+  CeremonyId,
+  EmptyBody,
+  SecondFactorCode,
+  WebAuthnOptions,
+} from '../factors/factors.schemas.js';
 import {
   CompromiseSchema,
   ContactBody,
@@ -22,6 +30,7 @@ import {
   VerifyBody,
 } from './identity.schemas.js';
 import type { IdentityService } from './identity.service.js';
+import { requestLanguage } from './messages.js';
 import type { SigninDone } from './signin.js';
 
 /**
@@ -40,6 +49,19 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
     return { customer: { subjectId: done.principal.subjectId } };
   };
   const Signed = Type.Object({ customer: CustomerSchema });
+  const SecondFactor = Type.Object({
+    secondFactor: Type.Literal('totp', {
+      description: 'The account has an authenticator app: give its code to `/v1/signin/totp`.',
+    }),
+    challengeId: CeremonyId,
+  });
+  const Ceremony = Type.Object({ challengeId: CeremonyId, options: WebAuthnOptions });
+  const context = (request: FastifyRequest) => ({
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+    deviceToken: deviceToken(request),
+    lang: requestLanguage(request),
+  });
   const Registration = Type.Object({ registrationResponse: Type.String() });
 
   return async (app) => {
@@ -57,7 +79,11 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request, reply) =>
-        reply.code(202).send(await identity.startSignup({ ...request.body, ip: request.ip })),
+        reply
+          .code(202)
+          .send(
+            await identity.startSignup({ ...request.body, ip: request.ip, lang: requestLanguage(request) }),
+          ),
     );
 
     app.post(
@@ -85,12 +111,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request, reply) => {
-        const done = await identity.finishSignup({
-          ...request.body,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
-          deviceToken: deviceToken(request),
-        });
+        const done = await identity.finishSignup({ ...request.body, ...context(request) });
         return reply.code(201).send(admitted(reply, done));
       },
     );
@@ -117,18 +138,68 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
       {
         schema: {
           tags,
-          summary: 'Sign-in, step 2: verify the OPAQUE proof and open a session (cookie `mxf_session`)',
+          summary:
+            'Sign-in, step 2: verify the OPAQUE proof and open a session (cookie `mxf_session`), or, with an authenticator app, ask for its code',
           body: SigninFinishBody,
+          response: { 200: Type.Union([Signed, SecondFactor]), ...errors(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await identity.finishSignin({ ...request.body, ...context(request) });
+        if (outcome.next === 'totp')
+          return { secondFactor: outcome.secondFactor, challengeId: outcome.challengeId };
+        return admitted(reply, outcome);
+      },
+    );
+
+    app.post(
+      '/v1/signin/totp',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-in, step 3 with an authenticator app: its six-digit code or a recovery code opens the session',
+          body: Type.Object(
+            { challengeId: CeremonyId, code: SecondFactorCode },
+            { additionalProperties: false },
+          ),
+          response: { 200: Signed, ...errors(401, 403) },
+        },
+      },
+      async (request, reply) =>
+        admitted(reply, await identity.finishSigninTotp({ ...request.body, ...context(request) })),
+    );
+
+    app.post(
+      '/v1/signin/passkey/start',
+      {
+        schema: {
+          tags,
+          summary: 'Passkey sign-in, step 1: WebAuthn request options for a discoverable credential',
+          body: EmptyBody,
+          response: { 200: Ceremony, ...errors() },
+        },
+      },
+      async () => identity.startPasskeySignin(),
+    );
+
+    app.post(
+      '/v1/signin/passkey/finish',
+      {
+        schema: {
+          tags,
+          summary:
+            'Passkey sign-in, step 2: verify the assertion (user verification required) and open a session',
+          body: Type.Object(
+            { challengeId: CeremonyId, response: AuthenticationResponse },
+            { additionalProperties: false },
+          ),
           response: { 200: Signed, ...errors(401, 403) },
         },
       },
       async (request, reply) => {
-        const done = await identity.finishSignin({
-          ...request.body,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
-          deviceToken: deviceToken(request),
-        });
+        const response = request.body.response as AuthenticationResponseJSON;
+        const done = await identity.finishPasskeySignin({ ...request.body, response, ...context(request) });
         return admitted(reply, done);
       },
     );
@@ -155,7 +226,11 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request, reply) =>
-        reply.code(202).send(await identity.startReset({ ...request.body, ip: request.ip })),
+        reply
+          .code(202)
+          .send(
+            await identity.startReset({ ...request.body, ip: request.ip, lang: requestLanguage(request) }),
+          ),
     );
 
     app.post(
@@ -183,7 +258,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request, reply) => {
-        await identity.finishReset({ ...request.body, ip: request.ip });
+        await identity.finishReset({ ...request.body, ip: request.ip, lang: requestLanguage(request) });
         return reply.code(204).send(null);
       },
     );
@@ -199,7 +274,8 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           response: { 200: CompromiseSchema, ...errors() },
         },
       },
-      async (request) => identity.reportCompromiseByLink(request.body.token, request.ip),
+      async (request) =>
+        identity.reportCompromiseByLink(request.body.token, request.ip, requestLanguage(request)),
     );
   };
 }

@@ -2,6 +2,8 @@ import { MaxfiyError } from '../../errors.js';
 import { createAccounts } from './account.js';
 import { createCompromise } from './compromise.js';
 import { createIdentityContext, type IdentityDeps } from './context.js';
+import { createCustomerFactors } from './customer-factors.js';
+import { createCustomerDirectory } from './customers.js';
 import { createProfiles } from './profile.js';
 import type { CustomerPrincipal } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
@@ -35,6 +37,8 @@ export function createIdentityService(deps: IdentityDeps) {
   const accounts = createAccounts(ctx, signin);
   const profiles = createProfiles(ctx, accounts);
   const compromise = createCompromise(ctx);
+  const factors = createCustomerFactors(ctx);
+  const directory = createCustomerDirectory(ctx);
   const dec = (id: string, context: string, v: Buffer | null) =>
     v ? keyring.decryptString(database.db, id, context, v) : Promise.resolve(null);
 
@@ -42,6 +46,7 @@ export function createIdentityService(deps: IdentityDeps) {
     publicUrl: deps.options.publicUrl,
     lifetimes: deps.options.sessions,
     throttles: ctx.throttles,
+    clock,
 
     startSignup: accounts.startSignup,
     verifySignup: accounts.verifySignup,
@@ -53,6 +58,18 @@ export function createIdentityService(deps: IdentityDeps) {
     finishPasswordChange: accounts.finishPasswordChange,
     startSignin: signin.start,
     finishSignin: signin.finish,
+    finishSigninTotp: signin.finishTotp,
+    startPasskeySignin: signin.startPasskey,
+    finishPasskeySignin: signin.finishPasskey,
+    startReauth: signin.startReauth,
+    finishReauth: signin.finishReauth,
+    startPasskeyReauth: signin.startPasskey,
+    finishPasskeyReauth: signin.finishPasskeyReauth,
+
+    /** The signed-in customer's passkeys and authenticator app (routes guard them with step-up). */
+    factors,
+    /** The staff view of customers: masked contacts, no cabinet data. */
+    customers: directory,
 
     authenticate: sessions.authenticate,
     listSessions: sessions.list,

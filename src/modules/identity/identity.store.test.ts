@@ -199,7 +199,7 @@ describe.each(databaseKinds())('identity stores on %s', (kind) => {
           id: newId(T + i),
           subject_id: A,
           at: T + i,
-          method: 'opaque',
+          method: 'password',
           result: i ? 'success' : 'failed',
           new_device: i,
           ip_enc: null,

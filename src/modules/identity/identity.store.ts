@@ -30,6 +30,17 @@ export async function findCustomer(db: Handle, subjectId: string): Promise<Custo
   return db.selectFrom('customers').selectAll().where('subject_id', '=', subjectId).executeTakeFirst();
 }
 
+/** A page of customers, newest first (subject ids are time-ordered UUIDs), after the cursor's id. */
+export async function listCustomersPage(
+  db: Handle,
+  before: string | undefined,
+  limit: number,
+): Promise<CustomerRow[]> {
+  let q = db.selectFrom('customers').selectAll().orderBy('subject_id', 'desc').limit(limit);
+  if (before) q = q.where('subject_id', '<', before);
+  return q.execute();
+}
+
 /** The customer whose e-mail or phone has this blind index. */
 export async function findCustomerByContact(
   db: Handle,
@@ -180,6 +191,16 @@ export async function findOpenIncident(
     .where('kind', '=', kind)
     .where('status', '=', 'open')
     .executeTakeFirst();
+}
+
+export async function countOpenIncidents(db: Handle, subjectId: string): Promise<number> {
+  const row = await db
+    .selectFrom('incidents')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('subject_id', '=', subjectId)
+    .where('status', '=', 'open')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function listIncidents(db: Handle, limit: number): Promise<IncidentRow[]> {

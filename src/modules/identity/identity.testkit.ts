@@ -38,6 +38,9 @@ export async function inboxFor(
     });
 }
 
+/** A code in a code message's text, in every language (SMS has no subject). */
+const CODE_TEXT = /(?::| is) (\d{6})\./;
+
 /** Codes already read, per app: messages arrive within one millisecond of the manual clock, so order is not enough. */
 const readCodes = new WeakMap<TestApp, Set<string>>();
 
@@ -45,11 +48,11 @@ const readCodes = new WeakMap<TestApp, Set<string>>();
 export async function lastCode(t: TestApp, to: string): Promise<string> {
   const seen = readCodes.get(t) ?? new Set<string>();
   readCodes.set(t, seen);
-  const fresh = (await inboxFor(t, to)).filter((m) => !seen.has(m.id) && / is \d{6}\./.test(m.text));
+  const fresh = (await inboxFor(t, to)).filter((m) => !seen.has(m.id) && CODE_TEXT.test(m.text));
   if (fresh.length !== 1) throw new Error(`expected one new code for ${to}, found ${fresh.length}`);
   const message = fresh[0] as { id: string; text: string };
   seen.add(message.id);
-  return message.text.match(/ is (\d{6})\./)?.[1] ?? '';
+  return message.text.match(CODE_TEXT)?.[1] ?? '';
 }
 
 export function cookieOf(res: LightMyRequestResponse, name: string): string | undefined {

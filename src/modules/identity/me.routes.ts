@@ -25,6 +25,7 @@ import {
   VerificationId,
 } from './identity.schemas.js';
 import type { IdentityService } from './identity.service.js';
+import { requestLanguage } from './messages.js';
 
 /** The signed-in customer's own account: sessions, history, notices, password, profile, compromise report. */
 export function meRoutes(deps: {
@@ -136,7 +137,11 @@ export function meRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await identity.finishPasswordChange(customerOf(request), request.body.registrationRecord);
+        await identity.finishPasswordChange(
+          customerOf(request),
+          request.body.registrationRecord,
+          requestLanguage(request),
+        );
         return reply.code(204).send(null);
       },
     );
@@ -195,7 +200,14 @@ export function meRoutes(deps: {
       async (request, reply) =>
         reply
           .code(202)
-          .send(await identity.startContactChange(customerOf(request), request.body.contact, request.ip)),
+          .send(
+            await identity.startContactChange(
+              customerOf(request),
+              request.body.contact,
+              request.ip,
+              requestLanguage(request),
+            ),
+          ),
     );
 
     app.post(
@@ -231,7 +243,10 @@ export function meRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const outcome = await identity.reportCompromise(customerOf(request).subjectId);
+        const outcome = await identity.reportCompromise(
+          customerOf(request).subjectId,
+          requestLanguage(request),
+        );
         // This session ended with the others.
         reply.clearCookie(SESSION_COOKIE, cookie);
         return outcome;

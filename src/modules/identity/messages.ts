@@ -1,61 +1,239 @@
+import {
+  DEFAULT_LANGUAGE,
+  formatMessage,
+  LANGUAGES,
+  type Language,
+  pickLanguage,
+} from '../../i18n/errors-define.js';
 import type { CustomerMessage } from './channels.js';
 
+/** A message in one language: `{name}` marks a value filled in when it is sent. */
+type Template = { subject: string; text: string };
+
 /**
- * What maxfiy sends customers. Texts carry no personal data beyond what the
- * recipient already has (their own code, a device summary). English for now:
- * the four-language versions come with the screens round.
+ * What maxfiy sends customers, in each of the four languages. Texts carry no
+ * personal data beyond what the recipient already has (their own code, a
+ * device summary, a link). Latin in the Cyrillic texts only for "maxfiy" and
+ * the filled-in values.
  */
+export const customerTexts = {
+  codeSignup: {
+    'uz-Cyrl': {
+      subject: 'maxfiy коди: {code}',
+      text: 'Ҳисоб очиш учун кодингиз: {code}. У 10 дақиқа амал қилади. Агар уни сиз сўрамаган бўлсангиз, бу хабарни инобатга олманг.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy kodi: {code}',
+      text: 'Hisob ochish uchun kodingiz: {code}. U 10 daqiqa amal qiladi. Agar uni siz soʻramagan boʻlsangiz, bu xabarni inobatga olmang.',
+    },
+    ru: {
+      subject: 'Ваш код maxfiy: {code}',
+      text: 'Ваш код для создания учётной записи: {code}. Он действует 10 минут. Если вы его не запрашивали, просто не обращайте внимания на это сообщение.',
+    },
+    en: {
+      subject: 'Your maxfiy code: {code}',
+      text: 'Your code to create your account is {code}. It works for 10 minutes. If you did not ask for it, ignore this message.',
+    },
+  },
+  codeReset: {
+    'uz-Cyrl': {
+      subject: 'maxfiy коди: {code}',
+      text: 'Паролни тиклаш учун кодингиз: {code}. У 10 дақиқа амал қилади. Агар уни сиз сўрамаган бўлсангиз, бу хабарни инобатга олманг.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy kodi: {code}',
+      text: 'Parolni tiklash uchun kodingiz: {code}. U 10 daqiqa amal qiladi. Agar uni siz soʻramagan boʻlsangiz, bu xabarni inobatga olmang.',
+    },
+    ru: {
+      subject: 'Ваш код maxfiy: {code}',
+      text: 'Ваш код для восстановления пароля: {code}. Он действует 10 минут. Если вы его не запрашивали, просто не обращайте внимания на это сообщение.',
+    },
+    en: {
+      subject: 'Your maxfiy code: {code}',
+      text: 'Your code to reset your password is {code}. It works for 10 minutes. If you did not ask for it, ignore this message.',
+    },
+  },
+  codeContact: {
+    'uz-Cyrl': {
+      subject: 'maxfiy коди: {code}',
+      text: 'Бу манзилни тасдиқлаш учун кодингиз: {code}. У 10 дақиқа амал қилади. Агар уни сиз сўрамаган бўлсангиз, бу хабарни инобатга олманг.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy kodi: {code}',
+      text: 'Bu manzilni tasdiqlash uchun kodingiz: {code}. U 10 daqiqa amal qiladi. Agar uni siz soʻramagan boʻlsangiz, bu xabarni inobatga olmang.',
+    },
+    ru: {
+      subject: 'Ваш код maxfiy: {code}',
+      text: 'Ваш код для подтверждения этого адреса: {code}. Он действует 10 минут. Если вы его не запрашивали, просто не обращайте внимания на это сообщение.',
+    },
+    en: {
+      subject: 'Your maxfiy code: {code}',
+      text: 'Your code to confirm this address is {code}. It works for 10 minutes. If you did not ask for it, ignore this message.',
+    },
+  },
+  alreadyRegistered: {
+    'uz-Cyrl': {
+      subject: 'Сизда аллақачон maxfiy ҳисоби бор',
+      text: 'Кимдир (эҳтимол, сиз) шу манзил билан ҳисоб очмоқчи бўлди, лекин бу манзилда ҳисоб аллақачон бор. Кириш учун {url} саҳифасини очинг ёки у ерда паролни тикланг. Агар бу сиз бўлмасангиз, ҳеч нарса қилишингиз шарт эмас.',
+    },
+    'uz-Latn': {
+      subject: 'Sizda allaqachon maxfiy hisobi bor',
+      text: 'Kimdir (ehtimol, siz) shu manzil bilan hisob ochmoqchi boʻldi, lekin bu manzilda hisob allaqachon bor. Kirish uchun {url} sahifasini oching yoki u yerda parolni tiklang. Agar bu siz boʻlmasangiz, hech narsa qilishingiz shart emas.',
+    },
+    ru: {
+      subject: 'У вас уже есть учётная запись maxfiy',
+      text: 'Кто-то (возможно, вы) попытался создать учётную запись с этим адресом, но для него учётная запись уже есть. Чтобы войти, откройте {url} или восстановите там пароль. Если это были не вы, ничего делать не нужно.',
+    },
+    en: {
+      subject: 'You already have a maxfiy account',
+      text: 'Someone (perhaps you) tried to create an account with this address, which already has one. To get in, sign in at {url} or reset your password there. If it was not you, you need do nothing.',
+    },
+  },
+  contactInUse: {
+    'uz-Cyrl': {
+      subject: 'Манзилингизни бошқа ҳисобга қўшишга уринишди',
+      text: 'Кимдир бу манзилни бошқа maxfiy ҳисобига қўшмоқчи бўлди. Манзил сизнинг ҳисобингизда қолади; код юборилмади. Агар бу сиз бўлсангиз, ўз ҳисобингизга киринг.',
+    },
+    'uz-Latn': {
+      subject: 'Manzilingizni boshqa hisobga qoʻshishga urinishdi',
+      text: 'Kimdir bu manzilni boshqa maxfiy hisobiga qoʻshmoqchi boʻldi. Manzil sizning hisobingizda qoladi; kod yuborilmadi. Agar bu siz boʻlsangiz, oʻz hisobingizga kiring.',
+    },
+    ru: {
+      subject: 'Ваш адрес пытались добавить к другой учётной записи',
+      text: 'Кто-то попытался добавить этот адрес к другой учётной записи maxfiy. Адрес остаётся за вашей; код не отправлялся. Если это были вы, войдите в свою учётную запись.',
+    },
+    en: {
+      subject: 'Your address was entered on another account',
+      text: 'Someone tried to add this address to another maxfiy account. It stays with yours; no code was sent. If it was you, sign in to your own account instead.',
+    },
+  },
+  newDevice: {
+    'uz-Cyrl': {
+      subject: 'maxfiy ҳисобингизга янги қурилмадан кирилди',
+      text: 'Ҳисобингизга ҳозиргина шу қурилмадан кирилди: {device}. Агар бу сиз бўлсангиз, ҳеч нарса қилиш шарт эмас. Агар сиз бўлмасангиз, дарҳол шу ҳаволани очинг: у барча сеансларни тугатади ва паролни тиклагунингизча парол билан киришни тўхтатади.\n\n{url}\n\nҲавола бир марта, 7 кун давомида ишлайди.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy hisobingizga yangi qurilmadan kirildi',
+      text: 'Hisobingizga hozirgina shu qurilmadan kirildi: {device}. Agar bu siz boʻlsangiz, hech narsa qilish shart emas. Agar siz boʻlmasangiz, darhol shu havolani oching: u barcha seanslarni tugatadi va parolni tiklaguningizcha parol bilan kirishni toʻxtatadi.\n\n{url}\n\nHavola bir marta, 7 kun davomida ishlaydi.',
+    },
+    ru: {
+      subject: 'Новый вход в вашу учётную запись maxfiy',
+      text: 'В вашу учётную запись только что вошли с устройства: {device}. Если это были вы, ничего делать не нужно. Если нет, сразу откройте эту ссылку: она завершит все сеансы и заблокирует вход по паролю, пока вы его не восстановите.\n\n{url}\n\nСсылка срабатывает один раз и действует 7 дней.',
+    },
+    en: {
+      subject: 'New sign-in to your maxfiy account',
+      text: 'Your account was just signed in from {device}. If this was you, there is nothing to do. If it was not, open this link at once: it ends every session and blocks password sign-in until you reset it.\n\n{url}\n\nThe link works once, for 7 days.',
+    },
+  },
+  compromiseDone: {
+    'uz-Cyrl': {
+      subject: 'Хабарингиз бўйича чоралар кўрдик',
+      text: 'Сиз maxfiy ҳисобингиз бузилган бўлиши мумкинлиги ҳақида хабар бердингиз. Биз барча сеансларни тугатдик, парол билан киришни тўхтатдик ва хавфсизлик жамоамизга хабар бердик. Қайта кириш учун паролни тасдиқланган почта ёки телефонингиз орқали {url} саҳифасида тикланг.',
+    },
+    'uz-Latn': {
+      subject: 'Xabaringiz boʻyicha choralar koʻrdik',
+      text: 'Siz maxfiy hisobingiz buzilgan boʻlishi mumkinligi haqida xabar berdingiz. Biz barcha seanslarni tugatdik, parol bilan kirishni toʻxtatdik va xavfsizlik jamoamizga xabar berdik. Qayta kirish uchun parolni tasdiqlangan pochta yoki telefoningiz orqali {url} sahifasida tiklang.',
+    },
+    ru: {
+      subject: 'Мы приняли меры по вашему сообщению о взломе',
+      text: 'Вы сообщили, что ваша учётная запись maxfiy, возможно, взломана. Мы завершили все сеансы, заблокировали вход по паролю и сообщили нашей службе безопасности. Чтобы снова войти, восстановите пароль через подтверждённую почту или телефон на странице {url}.',
+    },
+    en: {
+      subject: 'We acted on your compromise report',
+      text: 'You reported that your maxfiy account may be compromised. We have ended every session, blocked sign-in with the password, and told our security team. To get back in, reset your password through your verified e-mail or phone at {url}.',
+    },
+  },
+  passwordChanged: {
+    'uz-Cyrl': {
+      subject: 'maxfiy паролингиз ўзгартирилди',
+      text: 'maxfiy ҳисобингиз пароли ҳозиргина ўзгартирилди ва бошқа сеансларингиз тугатилди. Агар бу сиз бўлмасангиз, дарҳол паролни тикланг ва шахсий кабинетдан бу ҳақда хабар беринг.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy parolingiz oʻzgartirildi',
+      text: 'maxfiy hisobingiz paroli hozirgina oʻzgartirildi va boshqa seanslaringiz tugatildi. Agar bu siz boʻlmasangiz, darhol parolni tiklang va shaxsiy kabinetdan bu haqda xabar bering.',
+    },
+    ru: {
+      subject: 'Пароль maxfiy изменён',
+      text: 'Пароль вашей учётной записи maxfiy только что изменён, другие сеансы завершены. Если это были не вы, сразу восстановите пароль и сообщите об этом из личного кабинета.',
+    },
+    en: {
+      subject: 'Your maxfiy password was changed',
+      text: 'The password of your maxfiy account was just changed, and your other sessions were ended. If this was not you, reset the password at once and report it from the cabinet.',
+    },
+  },
+} satisfies Record<string, Record<Language, Template>>;
+
+/**
+ * The generic words `deviceSummary` may give ("a browser on an unknown
+ * system"); browser and system names stay as they are.
+ */
+const DEVICE_WORDS: Record<Exclude<Language, 'en'>, Record<string, string>> = {
+  'uz-Cyrl': { 'a browser': 'браузер', 'a program': 'дастур', 'an unknown system': 'нотаниш тизим' },
+  'uz-Latn': { 'a browser': 'brauzer', 'a program': 'dastur', 'an unknown system': 'notanish tizim' },
+  ru: { 'a browser': 'браузер', 'a program': 'программа', 'an unknown system': 'неизвестная система' },
+};
+
+/** "Chrome on Windows" in the message's language: "Chrome (Windows)". */
+function deviceIn(lang: Language, device: string): string {
+  if (lang === 'en') return device;
+  const parts = /^(.+) on (.+)$/.exec(device);
+  if (!parts) return device;
+  const word = (w: string) => DEVICE_WORDS[lang][w] ?? w;
+  return `${word(parts[1] ?? '')} (${word(parts[2] ?? '')})`;
+}
+
+function render(template: Template, params: Record<string, string>): CustomerMessage {
+  return { subject: formatMessage(template.subject, params), text: formatMessage(template.text, params) };
+}
+
+const isLanguage = (v: unknown): v is Language => (LANGUAGES as readonly unknown[]).includes(v);
+
+/**
+ * The language to write to a customer in: the account's stored locale when it
+ * has one, else the language of the request that caused the message, else uz-Cyrl.
+ */
+export function languageFor(locale: string | null | undefined, requested: Language | undefined): Language {
+  return isLanguage(locale) ? locale : (requested ?? DEFAULT_LANGUAGE);
+}
+
+/** The language a request asks for, as error messages pick it: `?lang=`, then `Accept-Language`. */
+export function requestLanguage(request: {
+  query: unknown;
+  headers: { 'accept-language'?: string | undefined };
+}): Language {
+  const lang = (request.query as { lang?: unknown } | undefined)?.lang;
+  return pickLanguage(typeof lang === 'string' ? lang : undefined, request.headers['accept-language']);
+}
+
 export const messages = {
-  code(code: string, purpose: 'signup' | 'reset' | 'contact'): CustomerMessage {
-    const what =
-      purpose === 'signup'
-        ? 'to create your account'
-        : purpose === 'reset'
-          ? 'to reset your password'
-          : 'to confirm this address';
-    return {
-      subject: `Your maxfiy code: ${code}`,
-      text: `Your code ${what} is ${code}. It works for 10 minutes. If you did not ask for it, ignore this message.`,
-    };
+  code(lang: Language, code: string, purpose: 'signup' | 'reset' | 'contact'): CustomerMessage {
+    const key = purpose === 'signup' ? 'codeSignup' : purpose === 'reset' ? 'codeReset' : 'codeContact';
+    return render(customerTexts[key][lang], { code });
   },
 
   /** Sent instead of a code when someone tries to sign up with an address that already has an account. */
-  alreadyRegistered(publicUrl: string): CustomerMessage {
-    return {
-      subject: 'You already have a maxfiy account',
-      text: `Someone (perhaps you) tried to create an account with this address, which already has one. To get in, sign in at ${publicUrl}/signin or reset your password there. If it was not you, you need do nothing.`,
-    };
+  alreadyRegistered(lang: Language, publicUrl: string): CustomerMessage {
+    return render(customerTexts.alreadyRegistered[lang], { url: `${publicUrl}/signin` });
   },
 
   /** Sent when someone asks to move another account's contact to this address. */
-  contactInUse(): CustomerMessage {
-    return {
-      subject: 'Your address was entered on another account',
-      text: 'Someone tried to add this address to another maxfiy account. It stays with yours; no code was sent. If it was you, sign in to your own account instead.',
-    };
+  contactInUse(lang: Language): CustomerMessage {
+    return render(customerTexts.contactInUse[lang], {});
   },
 
-  newDevice(device: string, reportUrl: string): CustomerMessage {
-    return {
-      subject: 'New sign-in to your maxfiy account',
-      text: `Your account was just signed in from ${device}. If this was you, there is nothing to do. If it was not, open this link at once: it ends every session and blocks password sign-in until you reset it.\n\n${reportUrl}\n\nThe link works once, for 7 days.`,
-    };
+  newDevice(lang: Language, device: string, reportUrl: string): CustomerMessage {
+    return render(customerTexts.newDevice[lang], { device: deviceIn(lang, device), url: reportUrl });
   },
 
-  compromiseDone(publicUrl: string): CustomerMessage {
-    return {
-      subject: 'We acted on your compromise report',
-      text: `You reported that your maxfiy account may be compromised. We have ended every session, blocked sign-in with the password, and told our security team. To get back in, reset your password through your verified e-mail or phone at ${publicUrl}/reset.`,
-    };
+  compromiseDone(lang: Language, publicUrl: string): CustomerMessage {
+    return render(customerTexts.compromiseDone[lang], { url: `${publicUrl}/reset` });
   },
 
-  passwordChanged(): CustomerMessage {
-    return {
-      subject: 'Your maxfiy password was changed',
-      text: 'The password of your maxfiy account was just changed, and your other sessions were ended. If this was not you, reset the password at once and report it from the cabinet.',
-    };
+  passwordChanged(lang: Language): CustomerMessage {
+    return render(customerTexts.passwordChanged[lang], {});
   },
 
+  /** To the security team (staff), so in English. */
   securityIncident(incidentId: string, source: string): CustomerMessage {
     return {
       subject: `Compromise report ${incidentId}`,

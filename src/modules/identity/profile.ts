@@ -1,12 +1,13 @@
 import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import type { Language } from '../../i18n/errors-define.js';
 import { newId } from '../../ids.js';
 import type { Accounts } from './account.js';
 import { contactKeySubject } from './codes.js';
 import type { IdentityContext } from './context.js';
 import { parseContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
-import { messages } from './messages.js';
+import { languageFor, messages } from './messages.js';
 import type { CustomerPrincipal } from './sessions.js';
 
 export interface Profile {
@@ -131,7 +132,12 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
     },
 
     /** Sends a code to the new e-mail or phone; the change happens when the code comes back. */
-    async startContactChange(principal: CustomerPrincipal, raw: string, ip: string | undefined) {
+    async startContactChange(
+      principal: CustomerPrincipal,
+      raw: string,
+      ip: string | undefined,
+      lang?: Language,
+    ) {
       accounts.requireRecent(principal);
       const contact = parseContact(raw);
       const index = ctx.contactIndex(contact);
@@ -145,13 +151,14 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
             purpose: 'contact',
             subjectId,
             contact,
-            message: { dead: messages.contactInUse() },
+            message: { dead: messages.contactInUse(languageFor(holder.locale, lang)) },
           });
+        const own = languageFor((await store.findCustomer(trx, subjectId))?.locale, lang);
         return codes.issue(trx, {
           purpose: 'contact',
           subjectId,
           contact,
-          message: (c) => messages.code(c, 'contact'),
+          message: (c) => messages.code(own, c, 'contact'),
         });
       });
       return { verificationId };

@@ -29,6 +29,46 @@ export async function touchSession(db: Handle, id: string, now: number): Promise
   await db.updateTable('customer_sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
 }
 
+/** Step-up: the customer proved a factor again in this live session. */
+export async function markAuthenticated(db: Handle, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('customer_sessions')
+    .set({ authenticated_at: now, last_seen_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** How many sessions of the customer are live (not ended, within the absolute and idle limits). */
+export async function countLiveSessions(
+  db: Handle,
+  subjectId: string,
+  now: number,
+  idleMs: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('customer_sessions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('subject_id', '=', subjectId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('last_seen_at', '>', now - idleMs)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** When the customer last signed in successfully, or null. */
+export async function lastSuccessfulSignin(db: Handle, subjectId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('signin_history')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('subject_id', '=', subjectId)
+    .where('result', '=', 'success')
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
+
 /** Live (not revoked, not past the absolute limit) sessions of one customer, newest first. */
 export async function listLiveSessions(db: Handle, subjectId: string, now: number) {
   return db

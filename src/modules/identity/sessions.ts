@@ -11,6 +11,9 @@ export interface SessionLifetimes {
   absoluteMs: number;
 }
 
+/** Credential changes, grants and exports need a sign-in (or a step-up) this recent. */
+export const STEP_UP_MS = 10 * 60_000;
+
 /** `last_seen_at` is written at most this often: one write a minute for an active cabinet. */
 export const SESSION_TOUCH_MS = 60_000;
 

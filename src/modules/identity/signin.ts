@@ -1,13 +1,16 @@
 import { onCommit, type Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import type { Language } from '../../i18n/errors-define.js';
 import { newId, newToken } from '../../ids.js';
+import type { AuthenticationResponseJSON } from '../factors/factors.passkeys.js';
+import { PENDING_ATTEMPTS, type Principal } from '../factors/factors.service.js';
 import type { SigninKeys } from '../staff/signin-throttle.js';
 import * as staffStore from '../staff/staff.store.js';
 import type { IdentityContext } from './context.js';
 import { deviceSummary, openState, parseContact, sealState, sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import type { SigninResult } from './identity.table.js';
-import { messages } from './messages.js';
+import { languageFor, messages } from './messages.js';
 import type { CustomerPrincipal } from './sessions.js';
 import { plausibleToken } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
@@ -19,11 +22,16 @@ export const REPORT_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
 export const REPORT_LINK_PURPOSE = 'compromise-report';
 
 const KIND_LOGIN = 'customer-login';
+const KIND_REAUTH = 'customer-reauth';
+const KIND_PENDING = 'customer-second-factor';
+
+/** How a sign-in was made, as the history records it. */
+export type SigninMethod = 'password' | 'password+totp' | 'password+recovery-code' | 'passkey';
 
 /**
- * A way to prove who one is. OPAQUE is the first; passkeys come next and plug
- * into the same two steps (a challenge, then a proof checked against state the
- * server sealed between them).
+ * The password's two steps (a challenge, then a proof checked against state
+ * the server sealed between them). Passkeys run the same shape through the
+ * factor service.
  */
 export interface LoginStrategy {
   readonly id: 'opaque';
@@ -54,6 +62,16 @@ interface LoginState {
   /** Null when no account has this contact: the login can only fail, and must not look different. */
   subjectId: string | null;
   throttle: SigninKeys;
+  /** Step-up only: the session the proof refreshes. */
+  sessionId?: string;
+}
+
+/** A correct password for an account with an authenticator app: the code is asked next. */
+interface PendingSecondFactor {
+  subjectId: string;
+  attempts: number;
+  /** The sign-in's throttle keys: they stay counted until the second step succeeds too. */
+  throttle: SigninKeys;
 }
 
 export interface SigninContext {
@@ -61,6 +79,8 @@ export interface SigninContext {
   userAgent?: string | undefined;
   /** The `mxf_device` cookie, when the browser has one. */
   deviceToken?: string | undefined;
+  /** The request's language: the new-device notice uses it when the account has no locale. */
+  lang?: Language | undefined;
 }
 
 export interface SigninDone {
@@ -71,8 +91,17 @@ export interface SigninDone {
   newDevice: boolean;
 }
 
+/** What the password step answers: signed in, or a second factor to give under `challengeId`. */
+export type PasswordOutcome =
+  | ({ next: 'session' } & SigninDone)
+  | { next: 'totp'; secondFactor: 'totp'; challengeId: string };
+
+const customerOf = (subjectId: string): Principal => ({ kind: 'customer', id: subjectId });
+const isChallengeInvalid = (err: unknown) =>
+  err instanceof MaxfiyError && err.code === 'MXF_FACTOR_CHALLENGE_INVALID';
+
 export function createSignin(ctx: IdentityContext) {
-  const { database, clock, audit, keyring } = ctx;
+  const { database, clock, audit, keyring, factors } = ctx;
   const strategy = opaqueStrategy(ctx);
 
   /** Records the device, opens the session and, for a device not seen before, sends the notice. */
@@ -105,11 +134,11 @@ export function createSignin(ctx: IdentityContext) {
       });
     }
     const session = await ctx.sessions.open(trx, subjectId, { ip: context.ip, device, deviceId });
-    if (newDevice) await noticeNewDevice(trx, subjectId, device, context.ip);
+    if (newDevice) await noticeNewDevice(trx, subjectId, device, context);
     return { sessionToken: session.token, deviceToken, newDevice, sessionId: session.id };
   }
 
-  async function noticeNewDevice(trx: Trx, subjectId: string, device: string, ip: string | undefined) {
+  async function noticeNewDevice(trx: Trx, subjectId: string, device: string, context: SigninContext) {
     const now = clock.now();
     const token = newToken();
     await store.insertActionLink(trx, {
@@ -120,7 +149,7 @@ export function createSignin(ctx: IdentityContext) {
       expires_at: now + REPORT_LINK_TTL_MS,
       used_at: null,
     });
-    const body = JSON.stringify({ device, ip: ip ?? null, at: now });
+    const body = JSON.stringify({ device, ip: context.ip ?? null, at: now });
     await sessionStore.insertNotice(trx, {
       id: newId(now),
       subject_id: subjectId,
@@ -132,7 +161,8 @@ export function createSignin(ctx: IdentityContext) {
     const customer = await store.findCustomer(trx, subjectId);
     const to = customer ? await ctx.reachOf(trx, customer) : undefined;
     const url = `${ctx.options.publicUrl}/compromise?token=${token}`;
-    if (to) await ctx.send(trx, to, messages.newDevice(device, url));
+    if (to)
+      await ctx.send(trx, to, messages.newDevice(languageFor(customer?.locale, context.lang), device, url));
   }
 
   async function history(
@@ -140,6 +170,7 @@ export function createSignin(ctx: IdentityContext) {
     subjectId: string,
     result: SigninResult,
     context: SigninContext,
+    method: SigninMethod,
     newDevice = false,
   ) {
     const now = clock.now();
@@ -147,7 +178,7 @@ export function createSignin(ctx: IdentityContext) {
       id: newId(now),
       subject_id: subjectId,
       at: now,
-      method: strategy.id,
+      method,
       result,
       new_device: newDevice ? 1 : 0,
       ip_enc: context.ip ? await keyring.encrypt(trx, subjectId, 'signin.ip', context.ip) : null,
@@ -158,8 +189,74 @@ export function createSignin(ctx: IdentityContext) {
       action: 'customer.signin',
       subjectId,
       target: `subject:${subjectId}`,
-      details: { outcome: result, method: strategy.id, newDevice },
+      details: { outcome: result, method, newDevice },
     });
+  }
+
+  /** Opens the session, records the success and clears the sign-in's throttle count on commit. */
+  async function complete(
+    trx: Trx,
+    subjectId: string,
+    method: SigninMethod,
+    context: SigninContext,
+    throttle?: SigninKeys,
+  ): Promise<SigninDone> {
+    const admitted = await admit(trx, subjectId, context);
+    await history(trx, subjectId, 'success', context, method, admitted.newDevice);
+    if (throttle) onCommit(trx, () => ctx.throttles.signin.succeeded(throttle));
+    return {
+      principal: { subjectId, sessionId: admitted.sessionId, authenticatedAt: clock.now() },
+      sessionToken: admitted.sessionToken,
+      deviceToken: admitted.deviceToken,
+      newDevice: admitted.newDevice,
+    };
+  }
+
+  /** Seals the server's OPAQUE state for the second round trip. */
+  async function putLogin(kind: string, state: LoginState): Promise<string> {
+    const loginId = newToken();
+    const key = await ctx.stateKey();
+    await database.write(async (trx) => {
+      const now = clock.now();
+      await staffStore.deleteExpiredLoginStates(trx, now);
+      await staffStore.insertLoginState(trx, {
+        id: loginId,
+        kind,
+        state: sealState(key, loginId, kind, state),
+        expires_at: now + LOGIN_STATE_TTL_MS,
+      });
+    });
+    return loginId;
+  }
+
+  /** Takes (deletes) the sealed state whatever happens next; undefined when unknown or altered. */
+  async function takeLogin(trx: Trx, kind: string, loginId: string, key: Buffer) {
+    const row = await staffStore.takeLoginState(trx, loginId, kind);
+    const state = row ? openState<LoginState>(key, row.id, kind, row.state) : undefined;
+    return row && state ? { state, live: row.expires_at > clock.now() } : undefined;
+  }
+
+  /** The pending second step, or undefined when unknown, expired, altered or used. */
+  async function takePending(trx: Trx, id: string): Promise<PendingSecondFactor | undefined> {
+    try {
+      return await factors.takeState<PendingSecondFactor>(trx, KIND_PENDING, id);
+    } catch (err) {
+      if (isChallengeInvalid(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Step-up: a fresh proof in this session moves its `authenticated_at` to now. */
+  async function steppedUp(trx: Trx, principal: CustomerPrincipal, method: string): Promise<boolean> {
+    if (!(await sessionStore.markAuthenticated(trx, principal.sessionId, clock.now()))) return false;
+    await audit.append(trx, {
+      actor: `subject:${principal.subjectId}`,
+      action: 'customer.reauth',
+      subjectId: principal.subjectId,
+      target: `session:${principal.sessionId}`,
+      details: { method },
+    });
+    return true;
   }
 
   return {
@@ -180,68 +277,192 @@ export function createSignin(ctx: IdentityContext) {
         record: known?.opaque_record ?? null,
         request: input.startLoginRequest,
       });
-      const loginId = newToken();
       const state: LoginState = { serverState, subjectId: known?.subject_id ?? null, throttle: keys };
-      const key = await ctx.stateKey();
-      await database.write(async (trx) => {
-        const now = clock.now();
-        await staffStore.deleteExpiredLoginStates(trx, now);
-        await staffStore.insertLoginState(trx, {
-          id: loginId,
-          kind: KIND_LOGIN,
-          state: sealState(key, loginId, KIND_LOGIN, state),
-          expires_at: now + LOGIN_STATE_TTL_MS,
-        });
-      });
-      return { loginId, loginResponse: response };
+      return { loginId: await putLogin(KIND_LOGIN, state), loginResponse: response };
     },
 
+    /**
+     * The password's proof. Without an authenticator app it opens the session;
+     * with one it answers a challenge for `finishTotp`, and the sign-in's
+     * throttle count stays until that step succeeds.
+     */
     async finish(
       input: { loginId: string; finishLoginRequest: string } & SigninContext,
-    ): Promise<SigninDone> {
+    ): Promise<PasswordOutcome> {
       ctx.guessAllowed(input.ip);
       const key = await ctx.stateKey();
+      await factors.prepare();
       const outcome = await database.write(async (trx) => {
-        // Taken (deleted) whatever happens next: a login state answers one finish.
-        const row = await staffStore.takeLoginState(trx, input.loginId, KIND_LOGIN);
-        const state = row ? openState<LoginState>(key, row.id, KIND_LOGIN, row.state) : undefined;
-        if (!row || !state) return { kind: 'forged' as const };
-        const proved =
-          row.expires_at > clock.now() &&
-          (await strategy.complete(state.serverState, input.finishLoginRequest));
+        const taken = await takeLogin(trx, KIND_LOGIN, input.loginId, key);
+        if (!taken) return { kind: 'forged' as const };
+        const { state } = taken;
+        const proved = taken.live && (await strategy.complete(state.serverState, input.finishLoginRequest));
         if (!state.subjectId) return { kind: 'failed' as const };
         const customer = await store.findCustomer(trx, state.subjectId);
         if (!proved || !customer || customer.status === 'closed') {
-          await history(trx, state.subjectId, 'failed', input);
+          await history(trx, state.subjectId, 'failed', input, 'password');
           return { kind: 'failed' as const };
         }
         if (customer.status === 'blocked-compromise') {
-          await history(trx, state.subjectId, 'blocked', input);
+          await history(trx, state.subjectId, 'blocked', input, 'password');
           return { kind: 'blocked' as const };
         }
-        const admitted = await admit(trx, customer.subject_id, input);
-        await history(trx, customer.subject_id, 'success', input, admitted.newDevice);
-        onCommit(trx, () => ctx.throttles.signin.succeeded(state.throttle));
-        const now = clock.now();
-        return {
-          kind: 'ok' as const,
-          done: {
-            principal: {
-              subjectId: customer.subject_id,
-              sessionId: admitted.sessionId,
-              authenticatedAt: now,
-            },
-            sessionToken: admitted.sessionToken,
-            deviceToken: admitted.deviceToken,
-            newDevice: admitted.newDevice,
-          },
-        };
+        if ((await factors.kinds(trx, customerOf(customer.subject_id))).totp) {
+          const pending: PendingSecondFactor = {
+            subjectId: customer.subject_id,
+            attempts: 0,
+            throttle: state.throttle,
+          };
+          const challengeId = await factors.putState(trx, KIND_PENDING, pending);
+          return { kind: 'totp' as const, challengeId };
+        }
+        const done = await complete(trx, customer.subject_id, 'password', input, state.throttle);
+        return { kind: 'ok' as const, done };
       });
       // Thrown after the write, so the state's deletion and the history stay.
-      if (outcome.kind === 'ok') return outcome.done;
+      if (outcome.kind === 'ok') return { next: 'session', ...outcome.done };
+      if (outcome.kind === 'totp')
+        return { next: 'totp', secondFactor: 'totp', challengeId: outcome.challengeId };
       if (outcome.kind === 'forged') ctx.guessMissed(input.ip);
       if (outcome.kind === 'blocked') throw new MaxfiyError('MXF_IDENTITY_SIGNIN_BLOCKED');
       throw new MaxfiyError('MXF_IDENTITY_SIGNIN_FAILED');
+    },
+
+    /**
+     * The second step: a code from the authenticator app, or a recovery code
+     * (each good once). A wrong one counts against the address and the account
+     * like a failed sign-in; after five the pending sign-in ends.
+     */
+    async finishTotp(input: { challengeId: string; code: string } & SigninContext): Promise<SigninDone> {
+      ctx.guessAllowed(input.ip);
+      await factors.prepare();
+      const outcome = await database.write(async (trx) => {
+        const pending = await takePending(trx, input.challengeId);
+        if (!pending) return { kind: 'forged' as const };
+        const customer = await store.findCustomer(trx, pending.subjectId);
+        if (customer?.status !== 'active') {
+          const result = customer?.status === 'blocked-compromise' ? 'blocked' : 'failed';
+          await history(trx, pending.subjectId, result, input, 'password+totp');
+          return result === 'blocked' ? { kind: 'blocked' as const } : { kind: 'failed' as const };
+        }
+        const method = await factors.verifySecondFactor(trx, customerOf(pending.subjectId), input.code);
+        if (!method) {
+          await history(trx, pending.subjectId, 'failed', input, 'password+totp');
+          // Another try under the same id, until the attempts run out and the password is asked again.
+          const next: PendingSecondFactor = { ...pending, attempts: pending.attempts + 1 };
+          if (next.attempts < PENDING_ATTEMPTS)
+            await factors.putState(trx, KIND_PENDING, next, input.challengeId);
+          return { kind: 'wrong' as const, throttle: pending.throttle };
+        }
+        const done = await complete(trx, pending.subjectId, `password+${method}`, input, pending.throttle);
+        return { kind: 'ok' as const, done };
+      });
+      if (outcome.kind === 'ok') return outcome.done;
+      if (outcome.kind === 'blocked') throw new MaxfiyError('MXF_IDENTITY_SIGNIN_BLOCKED');
+      ctx.guessMissed(input.ip);
+      if (outcome.kind === 'forged') throw new MaxfiyError('MXF_FACTOR_CHALLENGE_INVALID');
+      if (outcome.kind === 'wrong') ctx.throttles.signin.attempted(outcome.throttle);
+      throw new MaxfiyError(
+        outcome.kind === 'wrong' ? 'MXF_FACTOR_CODE_INVALID' : 'MXF_IDENTITY_SIGNIN_FAILED',
+      );
+    },
+
+    startPasskey: () => factors.startPasskeySignIn(),
+
+    /** A passkey with user verification is two factors by itself: a complete sign-in, no password. */
+    async finishPasskey(
+      input: { challengeId: string; response: AuthenticationResponseJSON } & SigninContext,
+    ): Promise<SigninDone> {
+      ctx.guessAllowed(input.ip);
+      const result = await factors
+        .finishPasskeySignIn('customer', input, async (trx, who) => {
+          const customer = await store.findCustomer(trx, who.id);
+          if (customer?.status === 'active') return complete(trx, who.id, 'passkey', input);
+          const refused = customer?.status === 'blocked-compromise' ? 'blocked' : 'failed';
+          await history(trx, who.id, refused, input, 'passkey');
+          return refused;
+        })
+        .catch((err: unknown) => {
+          // A forged, expired or replayed challenge (the assertion's challenge was taken once).
+          if (isChallengeInvalid(err)) ctx.guessMissed(input.ip);
+          throw err;
+        });
+      if (result.ok && typeof result.value === 'object') return result.value;
+      if (result.ok && result.value === 'blocked') throw new MaxfiyError('MXF_IDENTITY_SIGNIN_BLOCKED');
+      const who = result.ok ? null : result.who;
+      if (who) await database.write((trx) => history(trx, who.id, 'failed', input, 'passkey'));
+      ctx.guessMissed(input.ip);
+      throw new MaxfiyError('MXF_FACTOR_PASSKEY_INVALID');
+    },
+
+    /** Step-up with the password, step 1: the OPAQUE login response for the signed-in customer. */
+    async startReauth(principal: CustomerPrincipal, input: { startLoginRequest: string; ip?: string }) {
+      const keys: SigninKeys = { email: `reauth:${principal.subjectId}`, address: input.ip };
+      ctx.throttle('signin', keys);
+      const customer = await store.findCustomer(database.db, principal.subjectId);
+      if (!customer?.opaque_record) throw new MaxfiyError('MXF_AUTH_REQUIRED');
+      const { state: serverState, response } = await strategy.begin({
+        identifier: customer.subject_id,
+        record: customer.opaque_record,
+        request: input.startLoginRequest,
+      });
+      const state: LoginState = {
+        serverState,
+        subjectId: principal.subjectId,
+        sessionId: principal.sessionId,
+        throttle: keys,
+      };
+      return { loginId: await putLogin(KIND_REAUTH, state), loginResponse: response };
+    },
+
+    /**
+     * Step 2: the proof, and with an authenticator app enrolled its code too
+     * (a stolen session and the password alone must not change the factors).
+     */
+    async finishReauth(
+      principal: CustomerPrincipal,
+      input: { loginId: string; finishLoginRequest: string; code?: string | undefined; ip?: string },
+    ): Promise<void> {
+      ctx.guessAllowed(input.ip);
+      const key = await ctx.stateKey();
+      await factors.prepare();
+      const outcome = await database.write(async (trx) => {
+        const taken = await takeLogin(trx, KIND_REAUTH, input.loginId, key);
+        if (!taken || taken.state.sessionId !== principal.sessionId) return 'forged' as const;
+        const proved =
+          taken.live && (await strategy.complete(taken.state.serverState, input.finishLoginRequest));
+        if (!proved) return 'failed' as const;
+        const who = customerOf(principal.subjectId);
+        if ((await factors.kinds(trx, who)).totp) {
+          const method = input.code ? await factors.verifySecondFactor(trx, who, input.code) : null;
+          if (!method) return 'code' as const;
+          await steppedUp(trx, principal, `password+${method}`);
+        } else await steppedUp(trx, principal, 'password');
+        onCommit(trx, () => ctx.throttles.signin.succeeded(taken.state.throttle));
+        return 'ok' as const;
+      });
+      if (outcome === 'ok') return;
+      ctx.guessMissed(input.ip);
+      throw new MaxfiyError(outcome === 'code' ? 'MXF_FACTOR_CODE_INVALID' : 'MXF_IDENTITY_SIGNIN_FAILED');
+    },
+
+    /** Step-up with one of the customer's own passkeys. */
+    async finishPasskeyReauth(
+      principal: CustomerPrincipal,
+      input: { challengeId: string; response: AuthenticationResponseJSON; ip?: string },
+    ): Promise<void> {
+      ctx.guessAllowed(input.ip);
+      const result = await factors
+        .finishPasskeySignIn('customer', input, (trx, who) =>
+          who.id === principal.subjectId ? steppedUp(trx, principal, 'passkey') : Promise.resolve(false),
+        )
+        .catch((err: unknown) => {
+          if (isChallengeInvalid(err)) ctx.guessMissed(input.ip);
+          throw err;
+        });
+      if (result.ok && result.value) return;
+      ctx.guessMissed(input.ip);
+      throw new MaxfiyError('MXF_FACTOR_PASSKEY_INVALID');
     },
   };
 }

@@ -1,0 +1,472 @@
+import * as opaque from '@serenity-kit/opaque';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { ManualClock } from '../../clock.js';
+import { shippedRegister } from '../decisions/decisions.testkit.js';
+import { CHALLENGE_TTL_MS } from '../factors/factors.service.js';
+import { softAuthenticator } from '../factors/factors.testkit.js';
+import { totpCode } from '../staff/staff.factors.testkit.js';
+import {
+  addStaffDirectly,
+  sessionCookie,
+  browser as staffBrowser,
+  TEST_KEY_STRETCHING,
+  tokenOf,
+} from '../staff/staff.testkit.js';
+import { STEP_UP_MS } from './account.js';
+import { CHROME, customerBrowser, FIREFOX, inboxFor, signUp } from './identity.testkit.js';
+import { customerTexts } from './messages.js';
+
+const EMAIL = 'dilnoza@example.uz';
+const PASSWORD = 'qovun-pishdi 2026!';
+const RP = { id: 'localhost', origin: 'http://localhost:8080' };
+const SAFARI =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
+
+type Browser = ReturnType<typeof customerBrowser>;
+const errorOf = (res: { json(): { error?: { code?: string } } }) => res.json().error?.code;
+
+describe.each(databaseKinds())('customer passkeys, authenticator app and step-up on %s', (kind) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  beforeEach(async () => {
+    clock = new ManualClock(Date.now());
+    t = await createTestApp(kind, { clock });
+  });
+  afterEach(async () => t.close());
+
+  const count = async (table: 'customer_sessions' | 'auth_factors' | 'recovery_codes') =>
+    (await t.services.database.db.selectFrom(table).selectAll().execute()).length;
+
+  /** Enrols the authenticator app in `b`'s session; the code shown while enrolling is spent. */
+  async function enrolTotp(b: Browser) {
+    const started = await b.call('POST', '/v1/me/factors/totp/start', {});
+    expect(started.statusCode).toBe(200);
+    const { enrolmentId, secret, otpauthUri } = started.json();
+    // The authenticator app shows the masked contact, never the address.
+    expect(otpauthUri).toContain('maxfiy:d%E2%80%A2%E2%80%A2%E2%80%A2%40example.uz');
+    expect(otpauthUri).not.toContain('dilnoza');
+    const finished = await b.call('POST', '/v1/me/factors/totp/finish', {
+      enrolmentId,
+      code: totpCode(secret, clock.now()),
+    });
+    expect(finished.statusCode).toBe(201);
+    return { secret: secret as string, recoveryCodes: finished.json().recoveryCodes as string[] };
+  }
+
+  async function passwordThen(b: Browser, code: string) {
+    // A second apart, so the history's order is the order of events.
+    clock.advance(1_000);
+    const first = await b.signin(EMAIL, PASSWORD);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
+    expect(first.cookies.filter((c) => c.name === 'mxf_session')).toEqual([]);
+    return b.call('POST', '/v1/signin/totp', { challengeId: first.json().challengeId, code });
+  }
+
+  async function registerPasskey(b: Browser, authn: ReturnType<typeof softAuthenticator>) {
+    const reg = (await b.call('POST', '/v1/me/factors/passkeys/register/start', {})).json();
+    expect(reg.options.authenticatorSelection).toMatchObject({
+      residentKey: 'required',
+      userVerification: 'required',
+    });
+    expect(reg.options.user.name).toBe('d•••@example.uz');
+    const { passkey, response } = authn.register(reg.options);
+    const added = await b.call('POST', '/v1/me/factors/passkeys/register/finish', {
+      challengeId: reg.challengeId,
+      response,
+      label: 'Phone',
+    });
+    expect(added.statusCode).toBe(201);
+    return passkey;
+  }
+
+  async function history(b: Browser) {
+    const signins = (await b.call('GET', '/v1/me/signins')).json().signins as {
+      method: string;
+      result: string;
+      newDevice: boolean;
+    }[];
+    return signins.map((s) => [s.method, s.result, s.newDevice]).reverse();
+  }
+
+  it('asks for the authenticator app after the password; a wrong code is counted, a recovery code works once', async () => {
+    const b = customerBrowser(t.app, CHROME);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret, recoveryCodes } = await enrolTotp(b);
+    expect(recoveryCodes).toHaveLength(10);
+    const listed = (await b.call('GET', '/v1/me/factors')).json();
+    expect(listed).toEqual({ totp: true, totpId: expect.any(String), passkeys: [], recoveryCodesLeft: 10 });
+
+    const other = customerBrowser(t.app, FIREFOX);
+    const wrong = await passwordThen(other, totpCode(secret, clock.now() + 10 * 30_000));
+    expect([wrong.statusCode, errorOf(wrong)]).toEqual([401, 'MXF_FACTOR_CODE_INVALID']);
+    expect(other.jar.mxf_session).toBeUndefined();
+
+    clock.advance(30_000);
+    const signedIn = await passwordThen(other, totpCode(secret, clock.now()));
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json()).toEqual({ customer: { subjectId: expect.any(String) } });
+    expect((await other.call('GET', '/v1/me/profile')).statusCode).toBe(200);
+
+    const third = customerBrowser(t.app, SAFARI);
+    const recovery = recoveryCodes[2] ?? '';
+    expect((await passwordThen(third, recovery.toUpperCase())).statusCode).toBe(200);
+    const spent = await passwordThen(customerBrowser(t.app, SAFARI), recovery);
+    expect(errorOf(spent)).toBe('MXF_FACTOR_CODE_INVALID');
+    expect((await b.call('GET', '/v1/me/factors')).json().recoveryCodesLeft).toBe(9);
+
+    expect(await history(b)).toEqual([
+      ['password', 'success', false],
+      ['password+totp', 'failed', false],
+      ['password+totp', 'success', true],
+      ['password+recovery-code', 'success', true],
+      ['password+totp', 'failed', false],
+    ]);
+    // New-device notices for the two new browsers that got in.
+    const notices = (await inboxFor(t, EMAIL)).filter(
+      (m) => m.subject === customerTexts.newDevice['uz-Cyrl'].subject,
+    );
+    expect(
+      notices.map((m) => m.text.includes('Firefox (Linux)') || m.text.includes('Safari (macOS)')),
+    ).toEqual([true, true]);
+    const audit = JSON.stringify(
+      await t.services.database.db.selectFrom('audit_entries').selectAll().execute(),
+    );
+    expect(audit).not.toContain(recovery);
+    expect(audit).not.toContain(secret);
+  });
+
+  it('ends a pending second step after five wrong codes and refuses forged and expired challenges with nothing changed', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret } = await enrolTotp(b);
+    clock.advance(30_000);
+    const other = customerBrowser(t.app, FIREFOX);
+    const first = (await other.signin(EMAIL, PASSWORD)).json();
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 6; i++)
+      codes.push(
+        errorOf(
+          await other.call('POST', '/v1/signin/totp', { challengeId: first.challengeId, code: '000000' }),
+        ),
+      );
+    expect(codes).toEqual([...Array(5).fill('MXF_FACTOR_CODE_INVALID'), 'MXF_FACTOR_CHALLENGE_INVALID']);
+    // Each wrong code counted against the account like a failed sign-in: the next sign-in waits.
+    const throttled = await other.call('POST', '/v1/signin/start', {
+      contact: EMAIL,
+      startLoginRequest: opaque.client.startLogin({ password: PASSWORD }).startLoginRequest,
+    });
+    expect([throttled.statusCode, errorOf(throttled)]).toEqual([429, 'MXF_IDENTITY_THROTTLED']);
+    clock.advance(60_000);
+
+    const sessions = await count('customer_sessions');
+    const forged = await other.call('POST', '/v1/signin/totp', {
+      challengeId: 'A'.repeat(43),
+      code: totpCode(secret, clock.now()),
+    });
+    expect([forged.statusCode, errorOf(forged)]).toEqual([400, 'MXF_FACTOR_CHALLENGE_INVALID']);
+    const late = (await other.signin(EMAIL, PASSWORD)).json();
+    clock.advance(CHALLENGE_TTL_MS);
+    const expired = await other.call('POST', '/v1/signin/totp', {
+      challengeId: late.challengeId,
+      code: totpCode(secret, clock.now()),
+    });
+    expect([expired.statusCode, errorOf(expired)]).toEqual([400, 'MXF_FACTOR_CHALLENGE_INVALID']);
+    const garbage = await other.call('POST', '/v1/signin/totp', { challengeId: 'short', code: '123456' });
+    expect(errorOf(garbage)).toBe('MXF_REQUEST_INVALID');
+    const authn = softAuthenticator(RP);
+    const stranger = authn.register({ challenge: 'x', user: { id: 'y' } }).passkey;
+    const forgedPasskey = await other.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: 'B'.repeat(43),
+      response: authn.assert(stranger, { challenge: 'B'.repeat(43) }),
+    });
+    expect([forgedPasskey.statusCode, errorOf(forgedPasskey)]).toEqual([400, 'MXF_FACTOR_CHALLENGE_INVALID']);
+    expect(await count('customer_sessions')).toBe(sessions);
+    expect(other.jar.mxf_session).toBeUndefined();
+  });
+
+  it('registers a passkey and signs in with it alone (first-class); a replayed assertion is a catalogued error', async () => {
+    const authn = softAuthenticator(RP);
+    const b = customerBrowser(t.app, CHROME);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const passkey = await registerPasskey(b, authn);
+    const listed = (await b.call('GET', '/v1/me/factors')).json();
+    expect(listed).toMatchObject({ totp: false, totpId: null, recoveryCodesLeft: 0 });
+    expect(listed.passkeys).toEqual([
+      { id: expect.any(String), name: 'Phone', createdAt: clock.now(), lastUsedAt: null },
+    ]);
+
+    const phone = customerBrowser(t.app, SAFARI);
+    clock.advance(1_000);
+    const start = (await phone.call('POST', '/v1/signin/passkey/start', {})).json();
+    expect(start.options.userVerification).toBe('required');
+    const assertion = authn.assert(passkey, start.options);
+    const signedIn = await phone.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: start.challengeId,
+      response: assertion,
+    });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().customer.subjectId).toBe(
+      (await b.call('GET', '/v1/me/profile')).json().profile.subjectId,
+    );
+    expect((await phone.call('GET', '/v1/me/profile')).statusCode).toBe(200);
+
+    const sessions = await count('customer_sessions');
+    const replay = await customerBrowser(t.app).call('POST', '/v1/signin/passkey/finish', {
+      challengeId: start.challengeId,
+      response: assertion,
+    });
+    expect([replay.statusCode, errorOf(replay)]).toEqual([400, 'MXF_FACTOR_CHALLENGE_INVALID']);
+    // A fresh challenge, but the authenticator's counter did not move: a cloned key.
+    clock.advance(1_000);
+    const next = (await phone.call('POST', '/v1/signin/passkey/start', {})).json();
+    const cloned = await phone.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: next.challengeId,
+      response: authn.assert(passkey, next.options, { counter: passkey.counter }),
+    });
+    expect([cloned.statusCode, errorOf(cloned)]).toEqual([401, 'MXF_FACTOR_PASSKEY_INVALID']);
+    // An assertion for another origin.
+    clock.advance(1_000);
+    const again = (await phone.call('POST', '/v1/signin/passkey/start', {})).json();
+    const phished = await phone.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: again.challengeId,
+      response: authn.assert(passkey, again.options, { origin: 'https://evil.example' }),
+    });
+    expect(errorOf(phished)).toBe('MXF_FACTOR_PASSKEY_INVALID');
+    expect(await count('customer_sessions')).toBe(sessions);
+
+    expect(await history(b)).toEqual([
+      ['password', 'success', false],
+      ['passkey', 'success', true],
+      ['passkey', 'failed', false],
+      ['passkey', 'failed', false],
+    ]);
+    const notices = (await b.call('GET', '/v1/me/notices')).json().notices;
+    expect(notices).toEqual([expect.objectContaining({ kind: 'new-device', device: 'Safari on macOS' })]);
+
+    // After a compromise report the passkey opens nothing until a reset.
+    await b.call('POST', '/v1/me/compromise');
+    const blockedStart = (await phone.call('POST', '/v1/signin/passkey/start', {})).json();
+    const blocked = await phone.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: blockedStart.challengeId,
+      response: authn.assert(passkey, blockedStart.options),
+    });
+    expect([blocked.statusCode, errorOf(blocked)]).toEqual([403, 'MXF_IDENTITY_SIGNIN_BLOCKED']);
+  });
+
+  it('needs a recent sign-in for every credential change, and a step-up (password with the app code, or a passkey) renews it', async () => {
+    const authn = softAuthenticator(RP);
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret } = await enrolTotp(b);
+    const passkey = await registerPasskey(b, authn);
+    const factors = (await b.call('GET', '/v1/me/factors')).json();
+
+    clock.advance(STEP_UP_MS + 1);
+    const before = [await count('auth_factors'), await count('recovery_codes')];
+    for (const [method, url] of [
+      ['POST', '/v1/me/factors/totp/start'],
+      ['POST', '/v1/me/factors/recovery-codes'],
+      ['POST', '/v1/me/factors/passkeys/register/start'],
+      ['DELETE', `/v1/me/factors/${factors.totpId}`],
+      ['POST', '/v1/me/password/start'],
+    ] as const) {
+      const body = url.endsWith('password/start')
+        ? { registrationRequest: opaque.client.startRegistration({ password: 'x' }).registrationRequest }
+        : {};
+      const res = await b.call(method, url, method === 'POST' ? body : undefined);
+      expect([url, res.statusCode, errorOf(res)]).toEqual([url, 403, 'MXF_IDENTITY_STEP_UP_REQUIRED']);
+    }
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual(before);
+    expect((await b.call('GET', '/v1/me/factors')).statusCode).toBe(200);
+
+    // The password alone does not step up an account with an authenticator app.
+    const passwordOnly = await reauthMessages(b, PASSWORD);
+    const noCode = await b.call('POST', '/v1/me/reauth/finish', passwordOnly);
+    expect([noCode.statusCode, errorOf(noCode)]).toEqual([401, 'MXF_FACTOR_CODE_INVALID']);
+    const wrongPassword = await reauthMessages(b, 'not the password');
+    expect(wrongPassword.finishLoginRequest).toBeUndefined();
+    const withCode = await reauthMessages(b, PASSWORD);
+    const stepped = await b.call('POST', '/v1/me/reauth/finish', {
+      ...withCode,
+      code: totpCode(secret, clock.now()),
+    });
+    expect(stepped.statusCode).toBe(204);
+    const codes = await b.call('POST', '/v1/me/factors/recovery-codes', {});
+    expect(codes.json().recoveryCodes).toHaveLength(10);
+    const removed = await b.call('DELETE', `/v1/me/factors/${factors.totpId}`);
+    expect(removed.statusCode).toBe(204);
+    expect((await b.call('GET', '/v1/me/factors')).json()).toMatchObject({
+      totp: false,
+      recoveryCodesLeft: 0,
+    });
+
+    clock.advance(STEP_UP_MS + 1);
+    const stale = await b.call('DELETE', `/v1/me/factors/${factors.passkeys[0].id}`);
+    expect(errorOf(stale)).toBe('MXF_IDENTITY_STEP_UP_REQUIRED');
+    const start = (await b.call('POST', '/v1/me/reauth/passkey/start', {})).json();
+    const replayable = authn.assert(passkey, start.options);
+    const byPasskey = await b.call('POST', '/v1/me/reauth/passkey/finish', {
+      challengeId: start.challengeId,
+      response: replayable,
+    });
+    expect(byPasskey.statusCode).toBe(204);
+    const replay = await b.call('POST', '/v1/me/reauth/passkey/finish', {
+      challengeId: start.challengeId,
+      response: replayable,
+    });
+    expect(errorOf(replay)).toBe('MXF_FACTOR_CHALLENGE_INVALID');
+    expect((await b.call('DELETE', `/v1/me/factors/${factors.passkeys[0].id}`)).statusCode).toBe(204);
+    expect(await count('auth_factors')).toBe(0);
+
+    // Another customer's passkey does not step up this session.
+    const other = customerBrowser(t.app);
+    await signUp(t, other, 'other@example.uz', PASSWORD);
+    const theirs = await registerPasskeyFor(other, authn);
+    clock.advance(STEP_UP_MS + 1);
+    const s2 = (await b.call('POST', '/v1/me/reauth/passkey/start', {})).json();
+    const foreign = await b.call('POST', '/v1/me/reauth/passkey/finish', {
+      challengeId: s2.challengeId,
+      response: authn.assert(theirs, s2.options),
+    });
+    expect(errorOf(foreign)).toBe('MXF_FACTOR_PASSKEY_INVALID');
+    expect(errorOf(await b.call('POST', '/v1/me/factors/totp/start', {}))).toBe(
+      'MXF_IDENTITY_STEP_UP_REQUIRED',
+    );
+
+    const reauths = await t.services.database.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('action', '=', 'customer.reauth')
+      .execute();
+    expect(reauths).toHaveLength(2);
+  });
+
+  async function registerPasskeyFor(b: Browser, authn: ReturnType<typeof softAuthenticator>) {
+    const reg = (await b.call('POST', '/v1/me/factors/passkeys/register/start', {})).json();
+    const { passkey, response } = authn.register(reg.options);
+    await b.call('POST', '/v1/me/factors/passkeys/register/finish', {
+      challengeId: reg.challengeId,
+      response,
+    });
+    return passkey;
+  }
+
+  /** The OPAQUE messages of a step-up (`finishLoginRequest` undefined when the browser finds the password wrong). */
+  async function reauthMessages(b: Browser, password: string) {
+    await opaque.ready;
+    const client = opaque.client.startLogin({ password });
+    const started = await b.call('POST', '/v1/me/reauth/start', {
+      startLoginRequest: client.startLoginRequest,
+    });
+    expect(started.statusCode).toBe(200);
+    const { loginId, loginResponse } = started.json();
+    const finishLoginRequest = opaque.client.finishLogin({
+      clientLoginState: client.clientLoginState,
+      loginResponse,
+      password,
+      keyStretching: TEST_KEY_STRETCHING,
+    })?.finishLoginRequest;
+    return { loginId, finishLoginRequest };
+  }
+
+  it('shows staff customers with masked contacts only, to the roles that need them, page by page', async () => {
+    const first = customerBrowser(t.app);
+    await signUp(t, first, EMAIL, PASSWORD);
+    await enrolTotp(first);
+    clock.advance(1_000);
+    await signUp(t, customerBrowser(t.app), '+998 90 123 45 67', PASSWORD);
+    clock.advance(1_000);
+    await signUp(t, customerBrowser(t.app), 'zafar@example.uz', PASSWORD);
+    await first.call('PATCH', '/v1/me/profile', { name: 'Dilnoza Karimova' });
+
+    const admin = staffBrowser(t.app, { now: () => clock.now() });
+    const setup = await admin.setUpAdmin(
+      tokenOf(await t.services.staff.ensureSetupLink()),
+      'admin@cdti.uz',
+      'staff password 1',
+    );
+    const adminCookie = sessionCookie(setup);
+    const { database, keyring } = t.services;
+    const member = (id: string, email: string, roles: ('support' | 'marketing')[]) =>
+      addStaffDirectly(database, keyring, { id, email, password: `pw ${email}`, displayName: email, roles });
+    await member('00000000-0000-4000-8000-000000000001', 'support@cdti.uz', ['support']);
+    await member('00000000-0000-4000-8000-000000000002', 'marketing@cdti.uz', ['marketing']);
+    const support = sessionCookie(await admin.login('support@cdti.uz', 'pw support@cdti.uz'));
+    const marketing = sessionCookie(await admin.login('marketing@cdti.uz', 'pw marketing@cdti.uz'));
+    const get = (url: string, cookie?: string) => t.app.inject({ url, headers: cookie ? { cookie } : {} });
+
+    expect((await get('/v1/customers')).statusCode).toBe(401);
+    const refused = await get('/v1/customers', marketing);
+    expect([refused.statusCode, errorOf(refused)]).toEqual([403, 'MXF_AUTH_FORBIDDEN']);
+    // A customer's own session is no staff session.
+    expect((await first.call('GET', '/v1/customers')).statusCode).toBe(401);
+
+    const page1 = await get('/v1/customers?limit=2', support);
+    expect(page1.statusCode).toBe(200);
+    expect(
+      page1
+        .json()
+        .customers.map((c: { emailMasked: string | null; phoneMasked: string | null }) => [
+          c.emailMasked,
+          c.phoneMasked,
+        ]),
+    ).toEqual([
+      ['z•••@example.uz', null],
+      [null, '+998•••••67'],
+    ]);
+    const page2 = await get(`/v1/customers?limit=2&cursor=${page1.json().next}`, adminCookie);
+    expect(page2.json().next).toBeNull();
+    const [dilnoza] = page2.json().customers;
+    expect(dilnoza).toEqual({
+      id: expect.any(String),
+      status: 'active',
+      createdAt: expect.any(Number),
+      lastSignInAt: expect.any(Number),
+      emailMasked: 'd•••@example.uz',
+      phoneMasked: null,
+      factors: { totp: true, passkeys: 0 },
+    });
+    for (const res of [page1, page2])
+      for (const secret of ['dilnoza', 'zafar', '901234567', 'Karimova'])
+        expect(res.body).not.toContain(secret);
+
+    const one = await get(`/v1/customers/${dilnoza.id}`, support);
+    expect(one.json()).toEqual({ ...dilnoza, openIncidents: 0, sessions: 1 });
+    expect(one.body).not.toContain('Karimova');
+    const missing = await get('/v1/customers/00000000-0000-4000-8000-00000000ffff', support);
+    expect([missing.statusCode, errorOf(missing)]).toEqual([404, 'MXF_IDENTITY_CUSTOMER_NOT_FOUND']);
+    expect(errorOf(await get('/v1/customers?cursor=nope', support))).toBe('MXF_REQUEST_INVALID');
+
+    const viewed = await t.services.database.db
+      .selectFrom('audit_entries')
+      .select(['action', 'actor'])
+      .where('action', 'in', ['customer.viewed', 'customer.list.viewed'])
+      .execute();
+    expect(viewed.map((v) => v.action).sort()).toEqual([
+      'customer.list.viewed',
+      'customer.list.viewed',
+      'customer.viewed',
+    ]);
+  });
+
+  it('tells the decision engine of a new customer in the sign-up itself', async () => {
+    const decisions = t.services.decisions;
+    decisions.engine.setRegister(shippedRegister());
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const subjectId = (await b.call('GET', '/v1/me/profile')).json().profile.subjectId;
+    expect(decisions.decide('00000000-0000-7000-8000-000000000000', 'identify', 'contact').reasons).toContain(
+      'unknown-subject',
+    );
+    const decision = decisions.decide(subjectId, 'identify', 'contact');
+    expect(decision.reasons).not.toContain('unknown-subject');
+    expect(decision.allow).toBe(true);
+    // And a rebuild from the database (another node, a restart) knows the subject too.
+    await decisions.rebuild();
+    decisions.engine.setRegister(shippedRegister());
+    expect(decisions.decide(subjectId, 'identify', 'contact').allow).toBe(true);
+  });
+});
