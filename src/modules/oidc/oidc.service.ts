@@ -1,0 +1,371 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { Value } from 'typebox/value';
+import type { AuditAppender } from '../../audit/appender.js';
+import type { Clock } from '../../clock.js';
+import { ConfigError } from '../../config/options.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import type { Database } from '../../db/database.js';
+import { MaxfiyError } from '../../errors.js';
+import { pickLanguage } from '../../i18n/errors-define.js';
+import {
+  failureLabel,
+  type Outbox,
+  type OutboxHandler,
+  type OutboxLogger,
+} from '../../outbox/outbox.service.js';
+import { COMPROMISED_TOPIC } from '../identity/channels.js';
+import type { Profile } from '../identity/profile.js';
+import { readCompanyFile } from '../org/org.service.js';
+import { adapterFactory } from './oidc.adapter.js';
+import { providerKeys } from './oidc.keys.js';
+import { errorPage, loggedOutPage, logoutPage } from './oidc.pages.js';
+import { type ClientInput, type ClientView, OidcConfigFile } from './oidc.schemas.js';
+import * as store from './oidc.store.js';
+import type { OidcClientTable } from './oidc.table.js';
+
+/** Where oidc-provider is mounted; the issuer is `${publicUrl}${OIDC_PATH}`. */
+export const OIDC_PATH = '/oidc';
+export const BACKCHANNEL_TOPIC = 'oidc.backchannel-logout';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+export interface OidcDeps {
+  options: { publicUrl: string; trustProxy: boolean | string; companyFile: string };
+  database: Database;
+  clock: Clock;
+  keyring: Keyring;
+  audit: AuditAppender;
+  outbox: Outbox;
+  /** Claims are read through identity (decrypted there); only the profile is needed. */
+  identity: {
+    getProfile(principal: {
+      subjectId: string;
+      sessionId: string;
+      authenticatedAt: number;
+    }): Promise<Profile>;
+  };
+  logger: OutboxLogger;
+  /** The relying parties of the company's products; default `oidc.json` beside the company file. */
+  configFile?: string;
+}
+
+/** config/oidc.json, validated; an invalid field stops the start, naming the field. */
+export function readOidcConfig(file: string): OidcConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ? 'cannot be read' : 'is not valid JSON';
+    throw new ConfigError(`OIDC file ${file} ${why}`);
+  }
+  const first = Value.Errors(OidcConfigFile, parsed)[0];
+  if (first) {
+    const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'root';
+    throw new ConfigError(`OIDC file ${file}: invalid field "${field}": ${first.message}`);
+  }
+  return parsed as OidcConfigFile;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https anywhere; plain http only to this machine (development and tests). */
+function acceptableUri(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return !u.hash && (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname)));
+  } catch {
+    return false;
+  }
+}
+
+/** Public clients: authorization code with PKCE (required for all), refresh tokens rotated on use. */
+function metadataOf(input: ClientInput, name: string): ClientMetadata {
+  return {
+    client_id: input.clientId,
+    client_name: name,
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: input.redirectUris,
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    ...(input.backchannelLogoutUri
+      ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: false }
+      : {}),
+  };
+}
+
+function viewOf(row: OidcClientTable): ClientView {
+  const m = JSON.parse(row.metadata) as ClientMetadata;
+  return {
+    clientId: row.client_id,
+    name: String(m.client_name ?? row.client_id),
+    redirectUris: m.redirect_uris ?? [],
+    postLogoutRedirectUris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
+    backchannelLogoutUri: (m.backchannel_logout_uri as string | undefined) ?? null,
+    source: row.source,
+    createdAt: row.created_at,
+  };
+}
+
+const langOf = (ctx: KoaContextWithOIDC) =>
+  pickLanguage(typeof ctx.query.lang === 'string' ? ctx.query.lang : undefined, ctx.get('accept-language'));
+
+/**
+ * Single sign-on (issue 3 item 12): oidc-provider over our database, its keys
+ * sealed in the keyring, the products' clients from config/oidc.json, clients
+ * administrators register, and the compromise hook that ends everything a
+ * customer holds at the provider and tells the apps by back-channel logout.
+ */
+export async function createOidc(deps: OidcDeps) {
+  const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
+  const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
+  const { jwks, cookieKeys } = await providerKeys(keyring);
+
+  const configuration: Configuration = {
+    adapter: adapterFactory(database, clock),
+    clients: [],
+    jwks,
+    cookies: { keys: cookieKeys, long: { signed: true }, short: { signed: true } },
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number', 'phone_number_verified'],
+    },
+    // `cabinet`: the app may read what it stored in the customer's cabinet while this grant lasts.
+    scopes: ['openid', 'offline_access', 'email', 'phone', 'cabinet'],
+    pkce: { required: () => true, methods: ['S256'] },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    async findAccount(_ctx, sub) {
+      const profile = await identity
+        .getProfile({ subjectId: sub, sessionId: '', authenticatedAt: 0 })
+        .catch(() => undefined);
+      if (!profile || profile.status !== 'active') return undefined;
+      return {
+        accountId: sub,
+        async claims(_use, scope) {
+          const scopes = new Set(scope.split(' '));
+          return {
+            sub,
+            ...(scopes.has('email') && profile.email
+              ? { email: profile.email, email_verified: profile.emailVerified }
+              : {}),
+            ...(scopes.has('phone') && profile.phone
+              ? { phone_number: profile.phone, phone_number_verified: profile.phoneVerified }
+              : {}),
+          };
+        },
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `${OIDC_PATH}/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage(langOf(ctx), form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage(langOf(ctx));
+        },
+      },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage(langOf(ctx), String(out.error ?? 'server_error'));
+    },
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: 60,
+      IdToken: HOUR,
+      RefreshToken: 30 * DAY,
+      Interaction: HOUR,
+      Session: 14 * DAY,
+      Grant: 30 * DAY,
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = options.trustProxy !== false;
+  // Only the error's class and code are logged: a provider error's message can echo request input.
+  const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');
+  provider.on('server_error', (_ctx: unknown, err: unknown) => logError(err));
+  provider.app.on('error', logError);
+  const callback = provider.callback();
+
+  async function validate(input: ClientInput, name: string): Promise<ClientMetadata> {
+    const uris = [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])];
+    if (input.backchannelLogoutUri) uris.push(input.backchannelLogoutUri);
+    if (!uris.every(acceptableUri)) throw new MaxfiyError('MXF_OIDC_CLIENT_INVALID', { field: 'uri' });
+    const metadata = metadataOf(input, name);
+    try {
+      await provider.Client.validate(metadata);
+    } catch (err) {
+      throw new MaxfiyError('MXF_OIDC_CLIENT_INVALID', { field: 'metadata' }, { cause: err });
+    }
+    return metadata;
+  }
+
+  /** The products' clients from the config file: its content wins over what the database held. */
+  async function registerConfigClients(file: string): Promise<number> {
+    const config = readOidcConfig(file);
+    const products = new Map(readCompanyFile(options.companyFile).products.map((p) => [p.id, p.name]));
+    const now = clock.now();
+    const rows: OidcClientTable[] = [];
+    for (const [i, input] of config.clients.entries()) {
+      const name = products.get(input.clientId);
+      if (!name)
+        throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}.clientId": not a product`);
+      const metadata = await validate(input, name).catch(() => {
+        throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}": refused client metadata`);
+      });
+      rows.push({
+        client_id: input.clientId,
+        metadata: JSON.stringify(metadata),
+        source: 'config',
+        created_at: now,
+        created_by: 'system',
+      });
+    }
+    await database.write(async (trx) => {
+      for (const row of rows) await store.upsertConfigClient(trx, row);
+    });
+    return rows.length;
+  }
+
+  const configFile = deps.configFile ?? path.join(path.dirname(options.companyFile), 'oidc.json');
+  if (existsSync(configFile)) await registerConfigClients(configFile);
+  else logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
+
+  const compromisedHandler: OutboxHandler = {
+    topic: COMPROMISED_TOPIC,
+    name: 'oidc.compromised',
+    async handle(payload, ctx) {
+      const { subjectId } = payload as { subjectId: string };
+      await database.write(async (trx) => {
+        const rows = await store.listAccountModels(trx, subjectId);
+        const grantIds: string[] = [];
+        const sids = new Map<string, string | undefined>();
+        for (const row of rows) {
+          if (row.kind === 'Grant') {
+            grantIds.push(row.id);
+            if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
+          } else {
+            const session = JSON.parse(row.payload) as { authorizations?: Record<string, { sid?: string }> };
+            for (const [clientId, auth] of Object.entries(session.authorizations ?? {}))
+              sids.set(clientId, auth.sid);
+          }
+        }
+        const removed = await store.destroyAccount(trx, subjectId, grantIds);
+        let told = 0;
+        for (const [clientId, sid] of sids) {
+          const client = await store.findClient(trx, clientId);
+          if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
+          told += 1;
+          await outbox.enqueue(trx, {
+            topic: BACKCHANNEL_TOPIC,
+            payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
+            idempotencyKey: `oidc.backchannel:${ctx.idempotencyKey}:${clientId}`,
+          });
+        }
+        await audit.append(trx, {
+          actor: 'system',
+          action: 'oidc.compromise.revoked',
+          subjectId,
+          target: `subject:${subjectId}`,
+          details: { removed, grants: grantIds.length, backchannelLogouts: told },
+        });
+      });
+    },
+  };
+
+  const backchannelHandler: OutboxHandler = {
+    topic: BACKCHANNEL_TOPIC,
+    name: 'oidc.backchannel-logout.send',
+    async handle(payload) {
+      const { clientId, subjectId, sid } = payload as { clientId: string; subjectId: string; sid?: string };
+      const client = await provider.Client.find(clientId);
+      if (!client?.backchannelLogoutUri) return;
+      // A failure (no 200/204) throws: the outbox tries again with backoff.
+      await (
+        client as unknown as { backchannelLogout(sub: string, sid?: string): Promise<void> }
+      ).backchannelLogout(subjectId, sid);
+    },
+  };
+
+  return {
+    provider,
+    issuer,
+    outboxHandlers: [compromisedHandler, backchannelHandler],
+    registerConfigClients,
+
+    /** Hands a raw request under /oidc to the provider, which answers it itself. */
+    handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+      req.originalUrl = req.url ?? OIDC_PATH;
+      req.url = (req.url ?? '').slice(OIDC_PATH.length) || '/';
+      void callback(req, res);
+    },
+
+    async listClients(): Promise<ClientView[]> {
+      return (await store.listClients(database.db)).map(viewOf);
+    },
+
+    async registerClient(actor: string, input: ClientInput): Promise<ClientView> {
+      const metadata = await validate(input, input.name ?? input.clientId);
+      const row: OidcClientTable = {
+        client_id: input.clientId,
+        metadata: JSON.stringify(metadata),
+        source: 'admin',
+        created_at: clock.now(),
+        created_by: actor,
+      };
+      await database.write(async (trx) => {
+        if (!(await store.insertClient(trx, row))) throw new MaxfiyError('MXF_OIDC_CLIENT_EXISTS');
+        await audit.append(trx, {
+          actor,
+          action: 'oidc.client.registered',
+          target: `oidc-client:${row.client_id}`,
+        });
+      });
+      return viewOf(row);
+    },
+
+    /** Removes an administrator's client and everything issued to it. */
+    async deleteClient(actor: string, clientId: string): Promise<void> {
+      await database.write(async (trx) => {
+        const row = await store.findClient(trx, clientId);
+        if (!row) throw new MaxfiyError('MXF_OIDC_CLIENT_NOT_FOUND');
+        if (row.source === 'config') throw new MaxfiyError('MXF_OIDC_CLIENT_FROM_CONFIG');
+        await store.deleteClient(trx, clientId);
+        await store.destroyClientModels(trx, clientId);
+        await audit.append(trx, { actor, action: 'oidc.client.deleted', target: `oidc-client:${clientId}` });
+      });
+    },
+
+    /** The customer and app an access token was issued to, if it is live; null for anything else. */
+    async customerToken(
+      token: string,
+    ): Promise<{ customerId: string; clientId: string; scopes: string[] } | null> {
+      const found = await provider.AccessToken.find(token).catch(() => undefined);
+      if (!found || found.isExpired || !found.accountId || !found.clientId) return null;
+      return {
+        customerId: found.accountId,
+        clientId: found.clientId,
+        scopes: (found.scope ?? '').split(' '),
+      };
+    },
+
+    /** Removes what has expired; the provider never reads it again anyway. */
+    purgeExpired: () => database.write((trx) => store.deleteExpired(trx, clock.now())),
+  };
+}
+
+export type OidcService = Awaited<ReturnType<typeof createOidc>>;

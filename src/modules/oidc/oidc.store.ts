@@ -1,0 +1,103 @@
+import type { Db, Trx } from '../../db/database.js';
+import type { OidcClientTable, OidcModelTable } from './oidc.table.js';
+
+export async function upsertModel(trx: Trx, row: OidcModelTable): Promise<void> {
+  const { kind, id, ...rest } = row;
+  await trx
+    .insertInto('oidc_models')
+    .values(row)
+    .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(rest))
+    .execute();
+}
+
+export function findModel(db: Db, kind: string, by: 'id' | 'uid' | 'user_code', value: string) {
+  return db
+    .selectFrom('oidc_models')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where(by, '=', value)
+    .executeTakeFirst();
+}
+
+export async function consumeModel(trx: Trx, kind: string, id: string, now: number): Promise<void> {
+  await trx
+    .updateTable('oidc_models')
+    .set({ consumed_at: now })
+    .where('kind', '=', kind)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function destroyModel(trx: Trx, kind: string, id: string): Promise<void> {
+  await trx.deleteFrom('oidc_models').where('kind', '=', kind).where('id', '=', id).execute();
+}
+
+/** Every model of one grant (codes, tokens, the grant itself). */
+export async function destroyGrant(trx: Trx, grantId: string): Promise<void> {
+  await trx.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+}
+
+/** Sessions and grants of a customer: who to tell when everything of theirs ends. */
+export function listAccountModels(db: Db | Trx, accountId: string) {
+  return db
+    .selectFrom('oidc_models')
+    .select(['kind', 'id', 'payload', 'client_id'])
+    .where('account_id', '=', accountId)
+    .where('kind', 'in', ['Session', 'Grant'])
+    .execute();
+}
+
+/** Every session, grant, code and token of a customer, and of their grants; the number of rows removed. */
+export async function destroyAccount(trx: Trx, accountId: string, grantIds: string[]): Promise<number> {
+  let n = 0;
+  const byAccount = await trx
+    .deleteFrom('oidc_models')
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  n += Number(byAccount.numDeletedRows);
+  if (grantIds.length > 0) {
+    const byGrant = await trx.deleteFrom('oidc_models').where('grant_id', 'in', grantIds).executeTakeFirst();
+    n += Number(byGrant.numDeletedRows);
+  }
+  return n;
+}
+
+export async function destroyClientModels(trx: Trx, clientId: string): Promise<void> {
+  await trx.deleteFrom('oidc_models').where('client_id', '=', clientId).execute();
+}
+
+export async function deleteExpired(trx: Trx, now: number): Promise<number> {
+  const r = await trx.deleteFrom('oidc_models').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export function findClient(db: Db | Trx, clientId: string) {
+  return db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+}
+
+export function listClients(db: Db) {
+  return db.selectFrom('oidc_clients').selectAll().orderBy('client_id').execute();
+}
+
+export async function insertClient(trx: Trx, row: OidcClientTable): Promise<boolean> {
+  const r = await trx
+    .insertInto('oidc_clients')
+    .values(row)
+    .onConflict((oc) => oc.column('client_id').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** The config file is the truth for its clients: on start their metadata is replaced. */
+export async function upsertConfigClient(trx: Trx, row: OidcClientTable): Promise<void> {
+  await trx
+    .insertInto('oidc_clients')
+    .values(row)
+    .onConflict((oc) => oc.column('client_id').doUpdateSet({ metadata: row.metadata, source: 'config' }))
+    .execute();
+}
+
+export async function deleteClient(trx: Trx, clientId: string): Promise<boolean> {
+  const r = await trx.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

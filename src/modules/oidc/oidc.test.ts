@@ -1,0 +1,516 @@
+/**
+ * Single sign-on over real HTTP: maxfiy listens on a loopback port; a relying
+ * party written here with fetch and node:crypto (PKCE S256) runs the code flow
+ * through the consent screen, reads userinfo, refreshes with rotation, and
+ * after the customer's compromise report finds its refresh token refused and
+ * its back-channel logout endpoint (a real local server) told, with a logout
+ * token signed by the provider's published keys.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { customerBrowser, deliver, signUp } from '../identity/identity.testkit.js';
+import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
+import { oidcHeaders } from './oidc.routes.js';
+
+const b64url = (b: Buffer) => b.toString('base64url');
+
+/** A browser over real HTTP: keeps cookies, follows nothing by itself. */
+function httpBrowser(
+  base: string,
+  cookies: Record<string, string> = {},
+  defaults: Record<string, string> = {},
+) {
+  const jar = { ...cookies };
+  async function go(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string> = {},
+    form: Record<string, string> = {},
+  ) {
+    const target = new URL(url, base);
+    const sameOrigin = target.origin === new URL(base).origin;
+    const cookie = Object.entries(jar)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ');
+    const res = await fetch(target, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(sameOrigin && cookie ? { cookie } : {}),
+        ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...defaults,
+        ...headers,
+      },
+      ...(method === 'POST' ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    if (sameOrigin) {
+      for (const line of res.headers.getSetCookie()) {
+        const [pair = ''] = line.split(';');
+        const i = pair.indexOf('=');
+        const name = pair.slice(0, i);
+        const value = pair.slice(i + 1);
+        if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) delete jar[name];
+        else jar[name] = value;
+      }
+    }
+    return res;
+  }
+  /** Follows redirects within /oidc; stops at a page, or at a redirect anywhere else (the app, the cabinet). */
+  async function follow(res: Response): Promise<Response | URL> {
+    let current = res;
+    while (current.status >= 300 && current.status < 400) {
+      const next = new URL(current.headers.get('location') ?? '', base);
+      if (next.origin !== new URL(base).origin || !next.pathname.startsWith('/oidc/')) return next;
+      current = await go('GET', next.href);
+    }
+    return current;
+  }
+  return { jar, go, follow };
+}
+
+/** The relying party under test: PKCE S256, form posts to the token endpoint. */
+function relyingParty(base: string, clientId: string, redirectUri: string) {
+  const form = async (path: string, body: Record<string, string>) => {
+    const res = await fetch(new URL(path, base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+  return {
+    authorizeUrl(params: Record<string, string>) {
+      const u = new URL('/oidc/auth', base);
+      for (const [k, v] of Object.entries({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        ...params,
+      }))
+        u.searchParams.set(k, v);
+      return u.href;
+    },
+    pkce() {
+      const verifier = b64url(randomBytes(32));
+      return { verifier, challenge: b64url(createHash('sha256').update(verifier).digest()) };
+    },
+    exchange: (code: string, verifier: string) =>
+      form('/oidc/token', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        client_id: clientId,
+        code_verifier: verifier,
+      }),
+    refresh: (refreshToken: string) =>
+      form('/oidc/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    async userinfo(accessToken: string) {
+      const res = await fetch(new URL('/oidc/me', base), {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      return {
+        status: res.status,
+        body: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : null,
+      };
+    },
+  };
+}
+
+/** The RP's own server: the redirect target is never fetched; back-channel logouts are recorded. */
+async function rpServer(): Promise<{ server: Server; port: number; logouts: string[] }> {
+  const logouts: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/backchannel') {
+        const token = new URLSearchParams(body).get('logout_token');
+        if (token) logouts.push(token);
+        res.writeHead(200).end();
+      } else res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, logouts };
+}
+
+/** Signs in (through the cabinet cookie), consents and returns the code. */
+async function authorize(
+  b: ReturnType<typeof httpBrowser>,
+  party: ReturnType<typeof relyingParty>,
+  redirectUri: string,
+  scope: string,
+  allowLabel: string,
+  appName = 'Test RP',
+) {
+  const { verifier, challenge } = party.pkce();
+  const state = b64url(randomBytes(12));
+  const start = await b.go(
+    'GET',
+    party.authorizeUrl({
+      scope,
+      state,
+      nonce: 'n-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }),
+  );
+  const consent = await b.follow(start);
+  expect(consent).toBeInstanceOf(Response);
+  const page = consent as Response;
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("form-action 'self' https: http:");
+  const html = await page.text();
+  expect(html).toContain(appName);
+  expect(html).toContain(allowLabel);
+  expect(html).toContain('data-scope="email"');
+  const action = html
+    .match(/<form method="post" action="([^"]+confirm[^"]*)"/)?.[1]
+    ?.replaceAll('&#38;', '&');
+  expect(action).toBeDefined();
+  const done = await b.follow(await b.go('POST', action ?? ''));
+  expect(done).toBeInstanceOf(URL);
+  const callback = done as URL;
+  expect(callback.origin + callback.pathname).toBe(redirectUri);
+  expect(callback.searchParams.get('state')).toBe(state);
+  const code = callback.searchParams.get('code') ?? '';
+  expect(code).not.toBe('');
+  return { code, verifier };
+}
+
+describe.each(databaseKinds())('single sign-on on %s', (kind) => {
+  let t: TestApp;
+  let base: string;
+  let admin: string;
+  let rp: Awaited<ReturnType<typeof rpServer>>;
+  let redirectUri: string;
+  let session: string;
+  let subjectId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { listen: true });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const link = await t.services.staff.ensureSetupLink();
+    admin = sessionCookie(
+      await browser(t.app).setUpAdmin(tokenOf(link), 'admin@cdti.uz', 'correct horse battery staple'),
+    );
+    rp = await rpServer();
+    redirectUri = `http://127.0.0.1:${rp.port}/callback`;
+    const customer = customerBrowser(t.app);
+    const signedUp = await signUp(t, customer, 'rp.customer@example.com', 'a long customer password 1');
+    expect(signedUp.statusCode).toBe(201);
+    session = customer.jar.mxf_session ?? '';
+    subjectId = (await t.services.identity.authenticate(session))?.subjectId ?? '';
+    expect(subjectId).not.toBe('');
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => rp?.server.close(resolve));
+    await t?.close();
+  });
+
+  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, cookie = admin) =>
+    t.app.inject({ method, url, headers: cookie ? { cookie } : {}, ...(payload ? { payload } : {}) });
+
+  it('registers the five products from config/oidc.json and lets administrators register more, validated', async () => {
+    const list = await api('GET', '/v1/oidc/clients');
+    expect(list.statusCode).toBe(200);
+    const config = list.json().clients.filter((c: { source: string }) => c.source === 'config');
+    expect(config.map((c: { clientId: string }) => c.clientId).sort()).toEqual([
+      'a-pay',
+      'silen',
+      'smartpos-supply',
+      'smartpos-trade',
+      'x-file',
+    ]);
+    expect(config.find((c: { clientId: string }) => c.clientId === 'silen').name).toBe('Silen');
+
+    const good = {
+      clientId: 'test-rp',
+      name: 'Test RP',
+      redirectUris: [redirectUri],
+      postLogoutRedirectUris: [`http://127.0.0.1:${rp.port}/bye`],
+      backchannelLogoutUri: `http://127.0.0.1:${rp.port}/backchannel`,
+    };
+    expect((await api('POST', '/v1/oidc/clients', good, '')).statusCode).toBe(401);
+    const bad = await api('POST', '/v1/oidc/clients', { ...good, redirectUris: ['not a url'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('MXF_REQUEST_INVALID');
+    const extra = await api('POST', '/v1/oidc/clients', { ...good, client_secret: 'x' });
+    expect(extra.json().error.code).toBe('MXF_REQUEST_INVALID');
+    const plainHttp = await api('POST', '/v1/oidc/clients', {
+      ...good,
+      redirectUris: ['http://rp.example.com/cb'],
+    });
+    expect(plainHttp.statusCode).toBe(422);
+    expect(plainHttp.json().error.code).toBe('MXF_OIDC_CLIENT_INVALID');
+
+    const created = await api('POST', '/v1/oidc/clients', good);
+    expect(created.statusCode).toBe(201);
+    expect(created.json().client).toMatchObject({
+      clientId: 'test-rp',
+      source: 'admin',
+      redirectUris: [redirectUri],
+    });
+    expect((await api('POST', '/v1/oidc/clients', good)).json().error.code).toBe('MXF_OIDC_CLIENT_EXISTS');
+    expect((await api('DELETE', '/v1/oidc/clients/silen')).json().error.code).toBe(
+      'MXF_OIDC_CLIENT_FROM_CONFIG',
+    );
+    expect((await api('DELETE', '/v1/oidc/clients/nobody')).statusCode).toBe(404);
+    const temp = await api('POST', '/v1/oidc/clients', { ...good, clientId: 'temp-rp' });
+    expect(temp.statusCode).toBe(201);
+    expect((await api('DELETE', '/v1/oidc/clients/temp-rp')).statusCode).toBe(204);
+    const after = (await api('GET', '/v1/oidc/clients'))
+      .json()
+      .clients.map((c: { clientId: string }) => c.clientId);
+    expect(after).toContain('test-rp');
+    expect(after).not.toContain('temp-rp');
+  });
+
+  it('publishes discovery with the public issuer and only public keys', async () => {
+    const res = await fetch(`${base}/oidc/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const discovery = (await res.json()) as Record<string, unknown>;
+    expect(discovery.issuer).toBe(`${t.options.publicUrl}/oidc`);
+    expect(discovery.code_challenge_methods_supported).toEqual(['S256']);
+    expect(discovery.backchannel_logout_supported).toBe(true);
+    const jwks = (await (await fetch(`${base}/oidc/jwks`)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) expect(key.d).toBeUndefined();
+  });
+
+  it('refuses an authorization request without PKCE, and one to an unregistered redirect URI', async () => {
+    const party = relyingParty(base, 'test-rp', redirectUri);
+    const noPkce = await fetch(party.authorizeUrl({ scope: 'openid', state: 's1' }), { redirect: 'manual' });
+    const back = new URL(noPkce.headers.get('location') ?? '', base);
+    expect(back.origin + back.pathname).toBe(redirectUri);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('code')).toBeNull();
+
+    const { challenge } = party.pkce();
+    const elsewhere = relyingParty(base, 'test-rp', `http://127.0.0.1:${rp.port}/other`);
+    const wrong = await fetch(
+      elsewhere.authorizeUrl({ scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }),
+      { redirect: 'manual' },
+    );
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers.get('location')).toBeNull();
+    expect(await wrong.text()).toContain('invalid_redirect_uri');
+  });
+
+  it('signs out by RP-initiated logout: a confirmation page in the customer’s language, the grant ended, the app told', async () => {
+    const party = relyingParty(base, 'test-rp', redirectUri);
+    const b = httpBrowser(base, { mxf_session: session }, { 'accept-language': 'uz-Latn' });
+    const { code, verifier } = await authorize(
+      b,
+      party,
+      redirectUri,
+      'openid email offline_access',
+      'Ruxsat berish',
+    );
+    const tokens = await party.exchange(code, verifier);
+    expect(tokens.status).toBe(200);
+
+    const end = new URL('/oidc/session/end', base);
+    end.searchParams.set('client_id', 'test-rp');
+    end.searchParams.set('post_logout_redirect_uri', `http://127.0.0.1:${rp.port}/bye`);
+    end.searchParams.set('state', 'bye-1');
+    const confirm = await b.go('GET', `${end.href}&lang=en`);
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain('Sign out of the apps on this device?');
+    const xsrf = html.match(/name="xsrf" value="([^"]+)"/)?.[1] ?? '';
+    const action = html.match(/id="op.logoutForm" method="post" action="([^"]+)"/)?.[1] ?? '';
+    expect(xsrf).not.toBe('');
+    const out = await b.follow(await b.go('POST', action, {}, { xsrf, logout: 'yes' }));
+    expect(out).toBeInstanceOf(URL);
+    expect((out as URL).href).toBe(`http://127.0.0.1:${rp.port}/bye?state=bye-1`);
+
+    expect((await party.refresh(tokens.body.refresh_token ?? '')).body.error).toBe('invalid_grant');
+    expect(rp.logouts).toHaveLength(1);
+    const keys = createRemoteJWKSet(new URL(`${base}/oidc/jwks`));
+    const logout = await jwtVerify(rp.logouts[0] ?? '', keys, {
+      issuer: `${t.options.publicUrl}/oidc`,
+      audience: 'test-rp',
+    });
+    expect(logout.payload.sub).toBe(subjectId);
+    rp.logouts.length = 0;
+  });
+
+  it('lets a product app read what it keeps in a cabinet only with the token the customer’s sign-in gave it', async () => {
+    // Silen, as configured: the redirect goes to the product's own site, which the test never fetches.
+    const silenUri = 'https://silen.uz/oidc/callback';
+    const silen = relyingParty(base, 'silen', silenUri);
+    const customer = httpBrowser(base, { mxf_session: session }, { 'accept-language': 'en' });
+    const grant = async (scope: string) => {
+      const { code, verifier } = await authorize(customer, silen, silenUri, scope, 'Allow', 'Silen');
+      const tokens = await silen.exchange(code, verifier);
+      expect(tokens.status).toBe(200);
+      return tokens.body.access_token ?? '';
+    };
+    // First without the cabinet; asking for it later shows the consent screen again, for that scope.
+    const withoutCabinet = await grant('openid email');
+    const withCabinet = await grant('openid email cabinet');
+
+    const { secret } = await t.services.apps.issue('system', {
+      productId: 'silen',
+      scopes: ['cabinet'],
+      label: 'Silen back end',
+    });
+    const link = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/me/cabinet/products/silen',
+      headers: { cookie: `mxf_session=${session}` },
+    });
+    expect(link.statusCode).toBe(204);
+    const recordUrl = `/v1/cabinet/customers/${subjectId}/records`;
+    const write = await t.app.inject({
+      method: 'PUT',
+      url: `${recordUrl}/playlist`,
+      headers: { authorization: `Bearer ${secret}` },
+      payload: { value: { songs: 3 } },
+    });
+    expect(write.statusCode).toBe(204);
+
+    const read = (token?: string, url = recordUrl) =>
+      t.app.inject({
+        url,
+        headers: { authorization: `Bearer ${secret}`, ...(token ? { 'x-customer-token': token } : {}) },
+      });
+    const ok = await read(withCabinet);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().records.map((r: { key: string; value: unknown }) => [r.key, r.value])).toEqual([
+      ['playlist', { songs: 3 }],
+    ]);
+    // The credential alone, a token without the cabinet scope, or one for another customer: refused.
+    const other = `/v1/cabinet/customers/${'0'.repeat(8)}-0000-7000-8000-${'0'.repeat(12)}/records`;
+    for (const res of [await read(), await read(withoutCabinet), await read(withCabinet, other)]) {
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('MXF_CABINET_NOT_AUTHORIZED');
+    }
+    // Another product's credential cannot use Silen's token.
+    const trade = await t.services.apps.issue('system', {
+      productId: 'smartpos-trade',
+      scopes: ['cabinet'],
+      label: 'Trade back end',
+    });
+    const crossed = await t.app.inject({
+      url: recordUrl,
+      headers: { authorization: `Bearer ${trade.secret}`, 'x-customer-token': withCabinet },
+    });
+    expect(crossed.statusCode).toBe(403);
+  });
+
+  it('runs the code flow through the consent screen, reads userinfo, rotates refresh tokens, and ends it all on a compromise report', async () => {
+    const party = relyingParty(base, 'test-rp', redirectUri);
+    const issuer = `${t.options.publicUrl}/oidc`;
+    const keys = createRemoteJWKSet(new URL(`${base}/oidc/jwks`));
+
+    // Without a cabinet session the interaction sends the browser to the cabinet's sign-in page.
+    const stranger = httpBrowser(base);
+    const first = party.pkce();
+    const toSignin = await stranger.follow(
+      await stranger.go(
+        'GET',
+        party.authorizeUrl({
+          scope: 'openid',
+          code_challenge: first.challenge,
+          code_challenge_method: 'S256',
+        }),
+      ),
+    );
+    expect(toSignin).toBeInstanceOf(URL);
+    const signin = toSignin as URL;
+    expect(signin.origin + signin.pathname).toBe(`${base}/signin`);
+    expect(signin.searchParams.get('return')).toMatch(/^\/oidc\/interaction\/[A-Za-z0-9_-]+/);
+
+    const customer = httpBrowser(base, { mxf_session: session }, { 'accept-language': 'ru-RU, en;q=0.5' });
+    const { code, verifier } = await authorize(
+      customer,
+      party,
+      redirectUri,
+      'openid email offline_access',
+      'Разрешить',
+    );
+    const tokens = await party.exchange(code, verifier);
+    expect(tokens.status).toBe(200);
+    const idToken = await jwtVerify(tokens.body.id_token ?? '', keys, { issuer, audience: 'test-rp' });
+    expect(idToken.payload.sub).toBe(subjectId);
+    expect(idToken.payload.nonce).toBe('n-1');
+
+    const info = await party.userinfo(tokens.body.access_token ?? '');
+    expect(info.status).toBe(200);
+    expect(info.body).toEqual({ sub: subjectId, email: 'rp.customer@example.com', email_verified: true });
+
+    // Rotation: the new refresh token works, the old one is refused, and reusing it ends the grant.
+    const r1 = tokens.body.refresh_token ?? '';
+    const rotated = await party.refresh(r1);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).not.toBe(r1);
+    const reused = await party.refresh(r1);
+    expect(reused.status).toBe(400);
+    expect(reused.body.error).toBe('invalid_grant');
+    expect((await party.refresh(rotated.body.refresh_token ?? '')).body.error).toBe('invalid_grant');
+    // A code is good once.
+    expect((await party.exchange(code, verifier)).body.error).toBe('invalid_grant');
+
+    // A second grant (the provider's session remembers the sign-in), then the compromise report.
+    const again = await authorize(customer, party, redirectUri, 'openid email offline_access', 'Разрешить');
+    const second = await party.exchange(again.code, again.verifier);
+    expect(second.status).toBe(200);
+    const r2 = await party.refresh(second.body.refresh_token ?? '');
+    expect(r2.status).toBe(200);
+    expect((await party.userinfo(r2.body.access_token ?? '')).status).toBe(200);
+    expect(rp.logouts).toEqual([]);
+
+    const report = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/compromise',
+      headers: { cookie: `mxf_session=${session}` },
+    });
+    expect(report.statusCode).toBe(200);
+    await deliver(t);
+
+    const refused = await party.refresh(r2.body.refresh_token ?? '');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_grant');
+    expect((await party.userinfo(r2.body.access_token ?? '')).status).toBe(401);
+    expect(rp.logouts).toHaveLength(1);
+    const logout = await jwtVerify(rp.logouts[0] ?? '', keys, { issuer, audience: 'test-rp' });
+    expect(logout.payload.sub).toBe(subjectId);
+    expect(logout.payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(logout.payload.nonce).toBeUndefined();
+    const left = await t.services.database.db
+      .selectFrom('oidc_models' as never)
+      .select('kind' as never)
+      .where('account_id' as never, '=', subjectId as never)
+      .execute();
+    expect(left).toEqual([]);
+
+    // Delivered again (the outbox may do so), nothing more happens.
+    const handler = t.services.outbox.handlerFor('identity.compromised');
+    await handler?.handle({ subjectId }, { messageId: 'again', attempt: 2, idempotencyKey: 'again' });
+    await deliver(t);
+    expect(rp.logouts).toHaveLength(1);
+  });
+
+  it('keeps its signing keys sealed in the keyring, not in files', async () => {
+    const row = await t.services.database.db
+      .selectFrom('secrets')
+      .selectAll()
+      .where('name', '=', 'oidc-jwks')
+      .executeTakeFirst();
+    expect(row).toBeDefined();
+    expect(JSON.stringify(row)).not.toContain('"kty"');
+    expect(oidcHeaders('https://id.example.uz')['content-security-policy']).toContain(
+      "form-action 'self' https:;",
+    );
+  });
+});
