@@ -13,12 +13,16 @@ import type { Database } from './db/database.js';
 import { Metrics } from './http/metrics.js';
 import { createMailSendHandler, type MailTransport, startMailTransport } from './mail/mail.service.js';
 import { type Agreements, createAgreements } from './modules/agreements/agreements.module.js';
+import { verifiedEmailFrom } from './modules/agreements/notice-mail.js';
 import { type AppCredentials, createAppCredentials } from './modules/apps/apps.service.js';
+import { type CabinetService, createCabinetService } from './modules/cabinet/cabinet.service.js';
 import { type ConsentService, createConsentService } from './modules/consents/consents.service.js';
 import { createWebhooks, type Webhooks } from './modules/consents/consents.webhooks.js';
 import { createDecisionService, type DecisionService } from './modules/decisions/decisions.service.js';
 import { identityOutboxHandlers } from './modules/identity/channels.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
+import { registerSubjectHook } from './modules/identity/subjects.js';
+import { createOidc, type OidcService } from './modules/oidc/oidc.service.js';
 import { createOrgService, type OrgService } from './modules/org/org.service.js';
 import { createPurposeService, type PurposeService } from './modules/purposes/purposes.service.js';
 import { createStaffService, type StaffService } from './modules/staff/staff.service.js';
@@ -46,7 +50,9 @@ export interface Services {
   decisions: DecisionService;
   consents: ConsentService;
   webhooks: Webhooks;
+  oidc: OidcService;
   apps: AppCredentials;
+  cabinet: CabinetService;
 }
 
 export interface ServiceDeps {
@@ -139,6 +145,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     org,
     options,
     logger: logger.child({ module: 'agreements' }),
+    verifiedEmail: (subjectId) => verifiedEmailFrom(identity, subjectId),
   });
   const identity = createIdentityService({
     database,
@@ -147,6 +154,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
     outbox,
     logger: logger.child({ module: 'identity' }),
+    // `decisions` is created below; the hook runs only at sign-up, long after.
+    onCustomerCreated: (trx, subjectId) => registerSubjectHook({ decisions, audit, clock })(trx, subjectId),
     options: {
       publicUrl: options.publicUrl,
       securityEmail: options.securityEmail,
@@ -163,8 +172,26 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     purposes,
     logger: logger.child({ module: 'decisions' }),
   });
-  const consents = createConsentService({ database, audit, clock, decisions, webhooks, options });
+  const consents = createConsentService({ database, audit, clock, decisions, webhooks, purposes, options });
   const apps = createAppCredentials({ database, audit, clock, logger: logger.child({ module: 'apps' }) });
+  const cabinet = createCabinetService({
+    database,
+    keyring,
+    audit,
+    clock,
+    products: async () => (await org.get()).products,
+  });
+  const oidc = await createOidc({
+    options,
+    database,
+    clock,
+    keyring,
+    audit,
+    outbox,
+    identity,
+    logger: logger.child({ module: 'oidc' }),
+  });
+  for (const handler of oidc.outboxHandlers) outbox.register(handler);
   const rebuilt = await decisions.rebuild();
   logger.info(rebuilt, 'decision index built');
 
@@ -197,7 +224,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     decisions,
     consents,
     webhooks,
+    oidc,
     apps,
+    cabinet,
   };
 }
 

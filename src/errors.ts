@@ -14,10 +14,12 @@ import type { ErrorDefinition } from './i18n/errors-define.js';
 import { mailErrors } from './mail/mail.errors.js';
 import { agreementErrors } from './modules/agreements/agreements.errors.js';
 import { appErrors } from './modules/apps/apps.errors.js';
+import { cabinetErrors } from './modules/cabinet/cabinet.errors.js';
 import { consentErrors } from './modules/consents/consents.errors.js';
 import { decisionErrors } from './modules/decisions/decisions.errors.js';
 import { factorErrors } from './modules/factors/factors.errors.js';
 import { identityErrors } from './modules/identity/identity.errors.js';
+import { oidcErrors } from './modules/oidc/oidc.errors.js';
 import { orgErrors } from './modules/org/org.errors.js';
 import { purposeErrors } from './modules/purposes/purposes.errors.js';
 import { staffErrors } from './modules/staff/staff.errors.js';
@@ -38,6 +40,8 @@ export const catalogue = {
   ...consentErrors,
   ...decisionErrors,
   ...appErrors,
+  ...cabinetErrors,
+  ...oidcErrors,
 } satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -12,9 +12,11 @@ import type { KeyTables } from '../crypto/keys.table.js';
 import type { MailTables } from '../mail/mail.table.js';
 import type { AgreementTables } from '../modules/agreements/agreements.table.js';
 import type { AppTables } from '../modules/apps/apps.table.js';
+import type { CabinetTables } from '../modules/cabinet/cabinet.table.js';
 import type { ConsentTables } from '../modules/consents/consents.table.js';
 import type { FactorTables } from '../modules/factors/factors.table.js';
 import type { IdentityTables } from '../modules/identity/identity.table.js';
+import type { OidcTables } from '../modules/oidc/oidc.table.js';
 import type { OrgTables } from '../modules/org/org.table.js';
 import type { PurposeTables } from '../modules/purposes/purposes.table.js';
 import type { StaffTables } from '../modules/staff/staff.table.js';
@@ -32,4 +34,6 @@ export interface Schema
     PurposeTables,
     ConsentTables,
     FactorTables,
-    AppTables {}
+    AppTables,
+    CabinetTables,
+    OidcTables {}

@@ -6,6 +6,9 @@ import { agreements } from './0003_agreements.js';
 import { purposesConsents } from './0004_purposes_consents.js';
 import { factors } from './0005_factors.js';
 import { apps } from './0006_apps.js';
+import { cabinet } from './0007_cabinet.js';
+import { oidc } from './0008_oidc.js';
+import { noticeMail } from './0009_notice_mail.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -31,6 +34,9 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0004_purposes_consents': purposesConsents(t),
     '0005_factors': factors(t),
     '0006_apps': apps(t),
+    '0007_cabinet': cabinet(t),
+    '0008_oidc': oidc(t),
+    '0009_notice_mail': noticeMail(t),
   };
 }
 

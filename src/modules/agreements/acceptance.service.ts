@@ -277,9 +277,11 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     return { state: await state(subjectId), recorded: true };
   }
 
-  async function receipt(id: string): Promise<Receipt> {
+  async function receipt(id: string, subjectId?: string): Promise<Receipt> {
     const row = await store.findAcceptance(database.db, id);
     assertThat(row, 'MXF_AGREEMENT_RECEIPT_NOT_FOUND');
+    // The cabinet shows a customer only their own receipts: another's is "not found", not "forbidden".
+    assertThat(subjectId === undefined || row.subject_id === subjectId, 'MXF_AGREEMENT_RECEIPT_NOT_FOUND');
     const proof = await audit.receipt(Number(row.audit_seq));
     assertThat(proof, 'MXF_AGREEMENT_RECEIPT_NOT_FOUND');
     const key = await audit.publicKey();
@@ -308,7 +310,9 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     acceptMany,
     state,
     used,
-    receipt,
+    receipt: (id: string) => receipt(id),
+    /** A receipt of `subjectId`'s own acceptance; another subject's is not found. */
+    receiptOf: (subjectId: string, id: string) => receipt(id, subjectId),
     notifyHandler: createReacceptanceHandler({
       database,
       audit,

@@ -6,11 +6,15 @@ import type { Database } from '../../db/database.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import type { OrgService } from '../org/org.service.js';
 import { createAcceptanceService } from './acceptance.service.js';
+import { createNoticeMailHandler, type VerifiedEmail } from './notice-mail.js';
 import { checkSites, recentSiteChecks, scheduleSiteChecks } from './site-checks.js';
 import { createVersionsService } from './versions.service.js';
 
 /** How often the scheduled publication check runs (the first run one interval after start). */
 export const SITE_CHECK_EVERY_MS = 6 * 60 * 60 * 1000;
+
+/** Customers per page of the e-mail notice: one outbox message, one transaction. */
+export const NOTICE_MAIL_PAGE = 1000;
 
 export function createAgreements(deps: {
   database: Database;
@@ -20,6 +24,8 @@ export function createAgreements(deps: {
   org: OrgService;
   options: { publicUrl: string; agreementContinuedUseCountsAsAcceptance: boolean; companyFile: string };
   logger: { error(obj: object, msg: string): void };
+  /** A customer's verified e-mail address, for the notice of a new version (identity decrypts it). */
+  verifiedEmail?: VerifiedEmail;
 }) {
   const { database, audit, outbox, clock, org } = deps;
   const versions = createVersionsService({
@@ -42,6 +48,17 @@ export function createAgreements(deps: {
     },
   });
   outbox.register(acceptances.notifyHandler);
+  outbox.register(
+    createNoticeMailHandler({
+      database,
+      audit,
+      outbox,
+      clock,
+      verifiedEmail: deps.verifiedEmail ?? (async () => null),
+      publicUrl: deps.options.publicUrl,
+      batchSize: NOTICE_MAIL_PAGE,
+    }),
+  );
   let stopChecks: (() => void) | undefined;
   return {
     versions,

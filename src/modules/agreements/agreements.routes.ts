@@ -324,6 +324,12 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
                   notified: Type.Integer(),
                   startedAt: Type.Integer(),
                   finishedAt: Type.Union([Type.Integer(), Type.Null()]),
+                  mail: Type.Object({
+                    total: Type.Integer({ description: 'customers at publication' }),
+                    done: Type.Integer({ description: 'customers walked so far' }),
+                    sent: Type.Integer({ description: 'notices queued to verified addresses' }),
+                    finishedAt: Type.Union([Type.Integer(), Type.Null()]),
+                  }),
                 }),
               ),
             }),
@@ -338,6 +344,12 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           notified: Number(n.notified),
           startedAt: Number(n.started_at),
           finishedAt: n.finished_at === null ? null : Number(n.finished_at),
+          mail: {
+            total: Number(n.mail_total),
+            done: Number(n.mail_done),
+            sent: Number(n.mail_sent),
+            finishedAt: n.mail_finished_at === null ? null : Number(n.mail_finished_at),
+          },
         })),
       }),
     );

@@ -171,6 +171,16 @@ export async function countSubjectsToNotify(db: Handle, version: number): Promis
   return Number(row?.n ?? 0);
 }
 
+/** Customers the e-mail notice walks (every account not closed): the job's total. */
+export async function countCustomersToMail(db: Handle): Promise<number> {
+  const row = await db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '!=', 'closed')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export async function markNotified(db: Trx, subjectIds: string[], version: number): Promise<void> {
   if (subjectIds.length === 0) return;
   await db
@@ -181,8 +191,13 @@ export async function markNotified(db: Trx, subjectIds: string[], version: numbe
     .execute();
 }
 
-export async function insertNotification(db: Trx, row: AgreementNotificationTable): Promise<void> {
-  await db.insertInto('agreement_notifications').values(row).execute();
+/** The e-mail columns default to nothing walked yet. */
+type NewNotification = Omit<AgreementNotificationTable, `mail_${string}`> &
+  Partial<Pick<AgreementNotificationTable, 'mail_total' | 'mail_done' | 'mail_sent' | 'mail_finished_at'>>;
+
+export async function insertNotification(db: Trx, row: NewNotification): Promise<void> {
+  const values = { mail_total: 0, mail_done: 0, mail_sent: 0, mail_finished_at: null, ...row };
+  await db.insertInto('agreement_notifications').values(values).execute();
 }
 
 export async function addNotified(db: Trx, version: number, count: number, finishedAt: number | null) {

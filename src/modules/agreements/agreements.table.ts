@@ -57,6 +57,11 @@ export interface AgreementNotificationTable {
   notified: number;
   started_at: number;
   finished_at: number | null;
+  /** The e-mail notice: customers at publication, walked so far, mailed (verified address). */
+  mail_total: number;
+  mail_done: number;
+  mail_sent: number;
+  mail_finished_at: number | null;
 }
 
 export interface AgreementSiteCheckTable {

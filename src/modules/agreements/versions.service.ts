@@ -20,6 +20,7 @@ import {
 } from './agreements.schemas.js';
 import * as store from './agreements.store.js';
 import type { AgreementTextTable, AgreementVersionTable, TextStatus } from './agreements.table.js';
+import { VERSION_MAIL_TOPIC } from './notice-mail.js';
 import { type ClauseDiff, diffClauses } from './text/diff.js';
 import { generateUzLatnText } from './text/generate.js';
 import { contentHash } from './text/hash.js';
@@ -303,11 +304,20 @@ export function createVersionsService(deps: VersionsDeps) {
         notified: 0,
         started_at: now,
         finished_at: null,
+        mail_total: await store.countCustomersToMail(trx),
+        mail_done: 0,
+        mail_sent: 0,
+        mail_finished_at: null,
       });
       await outbox.enqueue(trx, {
         topic: VERSION_PUBLISHED_TOPIC,
         payload: { version: n, after: '' },
         idempotencyKey: `${VERSION_PUBLISHED_TOPIC}:${n}:`,
+      });
+      await outbox.enqueue(trx, {
+        topic: VERSION_MAIL_TOPIC,
+        payload: { version: n, after: '', effectiveAt },
+        idempotencyKey: `${VERSION_MAIL_TOPIC}:${n}:`,
       });
       return detail(n, trx);
     });

@@ -18,6 +18,15 @@ const ACTIONS = {
   'withdraw-objection': { kind: 'objection', state: 'withdrawn', audit: 'consent.objection-withdrawn' },
 } as const;
 
+/** How long the categories, stores and company a consent record names are kept (see `referenceFor`). */
+const REFERENCE_TTL_MS = 1000;
+
+interface ReferenceData {
+  categories: Awaited<ReturnType<typeof purposeStore.listCategories>>;
+  stores: Awaited<ReturnType<typeof purposeStore.listStores>>;
+  company: Awaited<ReturnType<typeof findCompany>>;
+}
+
 export function toConsentEvent(r: store.ConsentEventRow): ConsentEvent {
   return {
     id: r.id,
@@ -47,9 +56,41 @@ export function createConsentService(deps: {
   clock: Clock;
   decisions: DecisionService;
   webhooks?: Pick<Webhooks, 'enqueue'>;
+  /** Tells this node of register edits as they commit, so the cached categories and stores follow at once. */
+  purposes?: { onChange(listener: () => void): unknown };
   options: { publicUrl: string };
 }) {
   const { database, audit, clock, decisions, webhooks, options } = deps;
+
+  /**
+   * What every consent record names besides its purpose: the categories, the
+   * stores and the company. Re-reading them for each write was a third of its
+   * queries; they are kept here, dropped when this node's register changes and
+   * re-read at most every REFERENCE_TTL_MS (another node's edit shows within that).
+   */
+  let reference: { at: number; value: Promise<ReferenceData> } | undefined;
+  deps.purposes?.onChange(() => {
+    reference = undefined;
+  });
+  async function referenceFor(trx: Trx, categoryIds: readonly string[]): Promise<ReferenceData> {
+    const now = clock.now();
+    if (reference && now - reference.at <= REFERENCE_TTL_MS && now >= reference.at) {
+      const cached = await reference.value;
+      // A purpose edited on another node may name a category this copy has not seen yet.
+      if (categoryIds.every((id) => cached.categories.some((c) => c.id === id))) return cached;
+    }
+    const value = Promise.all([
+      purposeStore.listCategories(trx),
+      purposeStore.listStores(trx),
+      findCompany(trx),
+    ]).then(([categories, stores, company]) => ({ categories, stores, company }));
+    // Only a read that succeeds is kept; read inside `trx`, it is what this write sees.
+    reference = { at: now, value };
+    value.catch(() => {
+      if (reference?.value === value) reference = undefined;
+    });
+    return value;
+  }
 
   function scopeOf(input: Pick<ConsentInput, 'channel' | 'topic'>): string {
     if (input.channel === undefined) {
@@ -85,11 +126,7 @@ export function createConsentService(deps: {
     const { rev, status } = await store.bumpSubject(trx, subjectId, now);
     const expiresAt =
       action.kind === 'consent' && action.state === 'given' ? (input.expiresAt ?? null) : null;
-    const [categories, stores, company] = await Promise.all([
-      purposeStore.listCategories(trx),
-      purposeStore.listStores(trx),
-      findCompany(trx),
-    ]);
+    const { categories, stores, company } = await referenceFor(trx, purpose.categories);
     const record = consentRecord({
       recordId: id,
       subjectId,

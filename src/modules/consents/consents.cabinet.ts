@@ -1,0 +1,194 @@
+/**
+ * The cabinet's "my data and why" (§10-§14) and its consent switches: what
+ * the register says each purpose uses and on what basis, and the customer's own
+ * consent or objection, changed at once (the decision index holds the change
+ * before the answer is sent).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/database.js';
+import { assertThat } from '../../errors.js';
+import { customerActor, customerOf } from '../../http/customer-auth.js';
+import { errors } from '../../http/schemas.js';
+import type { ConsentStateRow } from '../decisions/engine.js';
+import { DataClass, LegalBasis, RegisterId } from '../purposes/purposes.schemas.js';
+import type { IndexedPurpose } from '../purposes/purposes.store.js';
+import * as purposeStore from '../purposes/purposes.store.js';
+import type { ConsentService } from './consents.service.js';
+import * as store from './consents.store.js';
+
+const Lang = Type.Union([
+  Type.Literal('uz-Cyrl'),
+  Type.Literal('uz-Latn'),
+  Type.Literal('ru'),
+  Type.Literal('en'),
+]);
+/** Texts per language; the register holds its names and reasons in English today. */
+const PerLanguage = Type.Record(Type.String(), Type.String());
+
+const CategoryView = Type.Object({
+  id: RegisterId,
+  class: DataClass,
+  names: PerLanguage,
+  storedIn: Type.Object({ storeId: RegisterId, country: Type.String() }),
+  mustStayInUz: Type.Boolean(),
+});
+
+export const PurposeView = Type.Object({
+  id: RegisterId,
+  version: Type.Integer(),
+  names: PerLanguage,
+  descriptions: PerLanguage,
+  legalBasis: LegalBasis,
+  categories: Type.Array(RegisterId),
+  retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+  automated: Type.Boolean(),
+  depersonalisedOnly: Type.Boolean(),
+  consent: Type.Union([
+    Type.Literal('given'),
+    Type.Literal('withdrawn'),
+    Type.Literal('expired'),
+    Type.Literal('none'),
+    Type.Null(),
+  ]),
+  objected: Type.Union([Type.Boolean(), Type.Null()]),
+});
+type PurposeView = Static<typeof PurposeView>;
+
+/** A purpose as the customer sees it, with their own consent (consent basis) or objection (legitimate interest). */
+export function purposeView(p: IndexedPurpose, rows: ConsentStateRow[], now: number): PurposeView {
+  const row = (kind: 'consent' | 'objection') =>
+    rows.find((r) => r.purposeId === p.id && r.scope === '' && r.kind === kind);
+  const consent = row('consent');
+  const expired = consent?.state === 'given' && consent.expiresAt !== null && consent.expiresAt <= now;
+  return {
+    id: p.id,
+    version: p.version,
+    names: { en: p.name },
+    descriptions: { en: p.rationale },
+    legalBasis: p.legalBasis,
+    categories: p.categories,
+    retentionDays: p.retentionDays,
+    automated: p.automated,
+    depersonalisedOnly: p.depersonalisedOnly,
+    consent: p.legalBasis !== 'consent' ? null : !consent ? 'none' : expired ? 'expired' : consent.state,
+    objected: p.legalBasis !== 'legitimate-interest' ? null : row('objection')?.state === 'given',
+  };
+}
+
+export function consentCabinetRoutes(deps: {
+  consents: ConsentService;
+  database: Database;
+  clock: Clock;
+  requireCustomer: preHandlerAsyncHookHandler;
+}): FastifyPluginAsyncTypebox {
+  const { consents, database, clock } = deps;
+  const tags = ['cabinet'];
+  const params = Type.Object({ purposeId: RegisterId }, { additionalProperties: false });
+
+  async function viewOf(subjectId: string, purposeId: string): Promise<PurposeView> {
+    const [purpose, rows] = await Promise.all([
+      purposeStore.findPurpose(database.db, purposeId),
+      store.currentRows(database.db, subjectId),
+    ]);
+    assertThat(purpose, 'MXF_PURPOSE_NOT_FOUND');
+    return purposeView(purpose, rows, clock.now());
+  }
+
+  return async (app) => {
+    app.get(
+      '/v1/me/data',
+      {
+        preHandler: deps.requireCustomer,
+        schema: {
+          tags,
+          summary:
+            'My data and why: the categories kept, the purposes, their basis and retention, my choices',
+          response: {
+            200: Type.Object({ categories: Type.Array(CategoryView), purposes: Type.Array(PurposeView) }),
+            ...errors(401),
+          },
+        },
+      },
+      async (req) => {
+        const subjectId = customerOf(req).subjectId;
+        const [purposes, categories, stores, rows] = await Promise.all([
+          purposeStore.listPurposes(database.db),
+          purposeStore.listCategories(database.db),
+          purposeStore.listStores(database.db),
+          store.currentRows(database.db, subjectId),
+        ]);
+        const country = new Map(stores.map((s) => [s.id, s.country]));
+        const now = clock.now();
+        return {
+          categories: categories.map((c) => ({
+            id: c.id,
+            class: c.class,
+            names: { en: c.name },
+            storedIn: { storeId: c.storeId, country: country.get(c.storeId) ?? '' },
+            mustStayInUz: c.mustStayInUz,
+          })),
+          purposes: purposes.map((p) => purposeView(p, rows, now)),
+        };
+      },
+    );
+
+    app.put(
+      '/v1/me/consents/:purposeId',
+      {
+        preHandler: deps.requireCustomer,
+        schema: {
+          tags,
+          summary:
+            'Give or withdraw my consent to a consent-basis purpose; decisions follow before the answer',
+          params,
+          body: Type.Object(
+            { given: Type.Boolean(), lang: Type.Optional(Lang) },
+            { additionalProperties: false },
+          ),
+          response: { 200: PurposeView, ...errors(401, 404, 409) },
+        },
+      },
+      async (req) => {
+        const purpose = await viewOf(customerOf(req).subjectId, req.params.purposeId);
+        await consents.record(customerActor(req), customerOf(req).subjectId, {
+          purpose: purpose.id,
+          action: req.body.given ? 'give' : 'withdraw',
+          source: 'cabinet',
+          notice: { version: `purpose-v${purpose.version}`, language: req.body.lang ?? 'uz-Cyrl' },
+        });
+        return viewOf(customerOf(req).subjectId, purpose.id);
+      },
+    );
+
+    app.put(
+      '/v1/me/objections/:purposeId',
+      {
+        preHandler: deps.requireCustomer,
+        schema: {
+          tags,
+          summary:
+            'Object to a legitimate-interest purpose, or withdraw my objection; decisions follow at once',
+          params,
+          body: Type.Object(
+            { objected: Type.Boolean(), lang: Type.Optional(Lang) },
+            { additionalProperties: false },
+          ),
+          response: { 200: PurposeView, ...errors(401, 404, 409) },
+        },
+      },
+      async (req) => {
+        const purpose = await viewOf(customerOf(req).subjectId, req.params.purposeId);
+        await consents.record(customerActor(req), customerOf(req).subjectId, {
+          purpose: purpose.id,
+          action: req.body.objected ? 'object' : 'withdraw-objection',
+          source: 'cabinet',
+          notice: { version: `purpose-v${purpose.version}`, language: req.body.lang ?? 'uz-Cyrl' },
+        });
+        return viewOf(customerOf(req).subjectId, purpose.id);
+      },
+    );
+  };
+}
