@@ -4,11 +4,20 @@ import { messageOf } from '../ui/api';
 import { NotFound } from '../ui/Page';
 import { Redirect, type Route, Router, Routes, useRouter } from '../ui/router';
 import { Shell } from '../ui/Shell';
+import { AgreementPage } from './AgreementPage';
+import { AgreementVersionPage } from './AgreementVersionPage';
+import { APPS_ROLES, AppsPage } from './AppsPage';
 import { AuditPage } from './AuditPage';
+import { CUSTOMER_ROLES, CustomerDetailPage, CustomersPage, mayUse } from './CustomersPage';
 import { EnrolPage } from './EnrolPage';
+import { GRANTS_ROLES, GrantedPage, GrantedRecordsPage, GrantsPage } from './GrantsPage';
 import { InboxPage } from './InboxPage';
+import { IncidentsPage } from './IncidentsPage';
 import { MessagePage } from './MessagePage';
 import { OrgPage } from './OrgPage';
+import { PurposePage } from './PurposePage';
+import { PurposesPage } from './PurposesPage';
+import { RopaPage } from './RopaPage';
 import { SecurityPage } from './SecurityPage';
 import { SetupPage } from './SetupPage';
 import { SignInPage } from './SignInPage';
@@ -25,6 +34,18 @@ const consoleRoutes: Route[] = [
   { path: '/inbox/:id', render: ({ id = '' }) => <MessagePage id={id} /> },
   { path: '/audit', render: () => <AuditPage /> },
   { path: '/security', render: () => <SecurityPage /> },
+  { path: '/incidents', render: () => <IncidentsPage /> },
+  { path: '/customers', render: () => <CustomersPage /> },
+  { path: '/customers/:id', render: ({ id = '' }) => <CustomerDetailPage id={id} /> },
+  { path: '/grants', render: () => <GrantsPage /> },
+  { path: '/granted', render: () => <GrantedPage /> },
+  { path: '/granted/:grantId', render: ({ grantId = '' }) => <GrantedRecordsPage grantId={grantId} /> },
+  { path: '/apps', render: () => <AppsPage /> },
+  { path: '/agreement', render: () => <AgreementPage /> },
+  { path: '/agreement/:n', render: ({ n = '' }) => <AgreementVersionPage n={n} /> },
+  { path: '/purposes', render: () => <PurposesPage /> },
+  { path: '/purposes/:id', render: ({ id = '' }) => <PurposePage id={id} /> },
+  { path: '/ropa', render: () => <RopaPage /> },
 ];
 
 const NAV = [
@@ -32,6 +53,15 @@ const NAV = [
   { to: '/inbox', key: 'admin.nav.inbox' },
   { to: '/audit', key: 'admin.nav.audit' },
   { to: '/security', key: 'admin.nav.security' },
+  // Shown only to roles that may use them (the server refuses the rest anyway).
+  { to: '/incidents', key: 'people.nav.incidents', roles: ['security', 'admin'] },
+  { to: '/customers', key: 'people.nav.customers', roles: CUSTOMER_ROLES },
+  { to: '/grants', key: 'people.nav.grants', roles: GRANTS_ROLES },
+  { to: '/granted', key: 'people.nav.granted' },
+  { to: '/apps', key: 'people.nav.apps', roles: APPS_ROLES },
+  { to: '/agreement', key: 'console.nav.agreement' },
+  { to: '/purposes', key: 'console.nav.purposes' },
+  { to: '/ropa', key: 'console.nav.ropa' },
 ] as const;
 
 function SignedInTools({ staff }: { staff: Staff }) {
@@ -100,7 +130,10 @@ function AdminRoutes() {
           surface={t('admin.name')}
           nav={{
             label: t('admin.navLabel'),
-            items: NAV.map((item) => ({ to: item.to, label: t(item.key) })),
+            items: NAV.filter((item) => !('roles' in item) || mayUse(staff, item.roles)).map((item) => ({
+              to: item.to,
+              label: t(item.key),
+            })),
           }}
           navPlacement="side"
           tools={<SignedInTools staff={staff} />}
