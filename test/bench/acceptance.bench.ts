@@ -16,7 +16,6 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import * as store from '../../src/modules/agreements/agreements.store.js';
 import { readCompanyFile } from '../../src/modules/org/org.service.js';
-import { browser, sessionCookie, tokenOf } from '../../src/modules/staff/staff.testkit.js';
 import type { BenchResult } from './types.js';
 
 type Result = { requests: { average: number; total: number }; non2xx: number; errors: number };
@@ -94,13 +93,13 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
   c15tDb.pragma('synchronous = NORMAL');
   const c15t = await startC15t(c15tDb);
   try {
-    const cookie = sessionCookie(
-      await browser(app).setUpAdmin(
-        tokenOf(await services.staff.ensureSetupLink()),
-        'bench@cdti.uz',
-        'a long bench password',
-      ),
-    );
+    // A product's back end records and reads, as apps do: with its bearer credential.
+    const { secret } = await services.apps.issue('system', {
+      productId: 'smartpos-trade',
+      scopes: ['agreements'],
+      label: 'bench',
+    });
+    const auth = { authorization: `Bearer ${secret}` };
     const json = { 'content-type': 'application/json' };
     let n = 0;
     const acceptance = () => ({
@@ -108,8 +107,8 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
       path: '/v1/agreements/acceptances',
       body: JSON.stringify({ subjectId: `cust-${n++}`, version: 1, language: 'uz-Cyrl' }),
     });
-    await load(base, 1, acceptance, { ...json, cookie });
-    const recorded = await load(base, SECONDS, acceptance, { ...json, cookie });
+    await load(base, 1, acceptance, { ...json, ...auth });
+    const recorded = await load(base, SECONDS, acceptance, { ...json, ...auth });
     log(`maxfiy records ${recorded.toFixed(0)}/s`);
 
     const batch = () => ({
@@ -123,7 +122,7 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
         })),
       }),
     });
-    const batched = (await load(base, SECONDS, batch, { ...json, cookie })) * BATCH;
+    const batched = (await load(base, SECONDS, batch, { ...json, ...auth })) * BATCH;
     log(`maxfiy records ${batched.toFixed(0)}/s in batches of ${BATCH}`);
 
     const plain = await plainInserts(database, SECONDS);
@@ -151,8 +150,8 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
       method: 'GET' as const,
       path: `/v1/agreements/acceptance-state?subjectId=cust-${r++ % customers}`,
     });
-    await load(base, 1, state, { cookie });
-    const read = await load(base, SECONDS, state, { cookie });
+    await load(base, 1, state, auth);
+    const read = await load(base, SECONDS, state, auth);
     log(`maxfiy reads acceptance state ${read.toFixed(0)}/s`);
     const subjects = m;
     let q = 0;
