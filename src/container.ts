@@ -133,6 +133,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     keyring,
     audit,
     clock,
+    outbox,
     options: { publicUrl: options.publicUrl },
     logger: logger.child({ module: 'staff' }),
   });

@@ -9,6 +9,7 @@ import { apps } from './0006_apps.js';
 import { cabinet } from './0007_cabinet.js';
 import { oidc } from './0008_oidc.js';
 import { noticeMail } from './0009_notice_mail.js';
+import { staffInvites } from './0010_staff_invites.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -37,6 +38,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0007_cabinet': cabinet(t),
     '0008_oidc': oidc(t),
     '0009_notice_mail': noticeMail(t),
+    '0010_staff_invites': staffInvites(t),
   };
 }
 

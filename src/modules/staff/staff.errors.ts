@@ -56,12 +56,56 @@ export const staffErrors = defineErrors({
   },
   MXF_STAFF_LAST_ADMIN: {
     status: 409,
-    doc: 'The change would leave no active administrator; give another staff member the admin role first.',
+    doc: 'The change (removing the admin role, or deactivating) would leave no active administrator; give another staff member the admin role first.',
     messages: {
       'uz-Cyrl': 'Охирги администратордан администратор ролини олиб бўлмайди: аввал бошқасини тайинланг.',
       'uz-Latn': 'Oxirgi administratordan administrator rolini olib boʻlmaydi: avval boshqasini tayinlang.',
       ru: 'Нельзя снять роль администратора с последнего администратора: сначала назначьте другого.',
       en: 'The last administrator cannot lose the administrator role; make someone else an administrator first.',
+    },
+  },
+  MXF_STAFF_INVITE_INVALID: {
+    status: 400,
+    doc: 'The invitation link is unknown, expired (72 h), already used or revoked. Deliberately one answer for all four; ask an administrator for a new invitation.',
+    messages: {
+      'uz-Cyrl':
+        'Таклиф ҳаволаси яроқсиз, муддати ўтган, бекор қилинган ёки аллақачон ишлатилган. Администратордан янги таклиф сўранг.',
+      'uz-Latn':
+        'Taklif havolasi yaroqsiz, muddati oʻtgan, bekor qilingan yoki allaqachon ishlatilgan. Administratordan yangi taklif soʻrang.',
+      ru: 'Ссылка-приглашение недействительна, просрочена, отозвана или уже использована. Попросите администратора прислать новое приглашение.',
+      en: 'This invitation link is invalid, expired, revoked or already used. Ask an administrator for a new invitation.',
+    },
+  },
+  MXF_STAFF_INVITE_NOT_FOUND: {
+    status: 404,
+    doc: 'No pending invitation has this id: it was accepted, revoked or has expired.',
+    messages: {
+      'uz-Cyrl': 'Бундай кутилаётган таклиф топилмади.',
+      'uz-Latn': 'Bunday kutilayotgan taklif topilmadi.',
+      ru: 'Такое ожидающее приглашение не найдено.',
+      en: 'No such pending invitation.',
+    },
+  },
+  MXF_STAFF_ALREADY_INVITED: {
+    status: 409,
+    doc: 'A pending invitation for this e-mail exists; revoke it first to send a new one.',
+    messages: {
+      'uz-Cyrl':
+        'Бу электрон почтага таклиф аллақачон юборилган. Янгисини юбориш учун аввал уни бекор қилинг.',
+      'uz-Latn':
+        'Bu elektron pochtaga taklif allaqachon yuborilgan. Yangisini yuborish uchun avval uni bekor qiling.',
+      ru: 'На этот адрес уже отправлено приглашение. Чтобы отправить новое, сначала отзовите его.',
+      en: 'An invitation to this e-mail is already pending; revoke it first to send a new one.',
+    },
+  },
+  MXF_STAFF_SELF_DEACTIVATE: {
+    status: 409,
+    doc: 'An administrator cannot deactivate their own account; another administrator must.',
+    messages: {
+      'uz-Cyrl': 'Ўз ҳисобингизни ўчира олмайсиз: буни бошқа администратор қилиши керак.',
+      'uz-Latn': 'Oʻz hisobingizni oʻchira olmaysiz: buni boshqa administrator qilishi kerak.',
+      ru: 'Нельзя отключить собственную учётную запись: это должен сделать другой администратор.',
+      en: 'You cannot deactivate your own account; another administrator must.',
     },
   },
   MXF_STAFF_FACTOR_REQUIRED: {

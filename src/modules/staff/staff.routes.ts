@@ -4,8 +4,15 @@ import { Type } from 'typebox';
 import { MaxfiyError } from '../../errors.js';
 import { requireStaff, STAFF_COOKIE, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
+import { pickLanguage } from '../../i18n/errors-define.js';
 import { staffFactorRoutes } from './staff.factors.routes.js';
 import {
+  InviteBody,
+  InviteFinishBody,
+  InviteId,
+  InviteSchema,
+  InviteStartBody,
+  InviteTokenBody,
   LoginFinishBody,
   LoginStartBody,
   RolesBody,
@@ -14,6 +21,7 @@ import {
   StaffId,
   StaffMemberSchema,
   StaffPrincipalSchema,
+  StaffRoles,
 } from './staff.schemas.js';
 import type { StaffService } from './staff.service.js';
 
@@ -187,6 +195,130 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       async (request) => ({
         staff: await staff.setRoles(staffOf(request).id, request.params.id, request.body.roles),
       }),
+    );
+
+    app.post(
+      '/v1/staff/:id/deactivate',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary:
+            'Deactivate a staff member: their sessions end and they can no longer sign in (administrators; not oneself, not the last administrator)',
+          params: Type.Object({ id: StaffId }),
+          response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await staff.deactivate(staffOf(request).id, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/staff/invites',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary: 'Pending invitations (administrators)',
+          response: { 200: Type.Object({ invites: Type.Array(InviteSchema) }), ...errors(401, 403) },
+        },
+      },
+      async () => ({ invites: await staff.listInvites() }),
+    );
+
+    app.post(
+      '/v1/staff/invites',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary:
+            'Invite a staff member (administrators): mails a one-time link valid 72 hours and returns it this once',
+          body: InviteBody,
+          response: {
+            201: Type.Object({ invite: InviteSchema, link: Type.String({ description: 'Shown once.' }) }),
+            ...errors(401, 403, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        const query = (request.query ?? {}) as { lang?: unknown };
+        const language =
+          request.body.language ??
+          pickLanguage(
+            typeof query.lang === 'string' ? query.lang : undefined,
+            request.headers['accept-language'],
+          );
+        const done = await staff.invite(staffOf(request).id, { ...request.body, language });
+        return reply.code(201).send(done);
+      },
+    );
+
+    app.delete(
+      '/v1/staff/invites/:id',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary: 'Revoke a pending invitation (administrators); its link stops working',
+          params: Type.Object({ id: InviteId }),
+          response: { 204: NoContent, ...errors(401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        await staff.revokeInvite(staffOf(request).id, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/staff/invite/check',
+      {
+        schema: {
+          tags,
+          summary:
+            'Invitation link: whom it invites (expired, used, revoked and unknown links are refused alike)',
+          body: InviteTokenBody,
+          response: {
+            200: Type.Object({ email: Type.String(), displayName: Type.String(), roles: StaffRoles }),
+            ...errors(),
+          },
+        },
+      },
+      async (request) => staff.checkInvite(request.body.token),
+    );
+
+    app.post(
+      '/v1/staff/invite/start',
+      {
+        schema: {
+          tags,
+          summary: 'Invitation, step 1: check the link and answer the OPAQUE registration request',
+          body: InviteStartBody,
+          response: { 200: Type.Object({ registrationResponse: Type.String() }), ...errors() },
+        },
+      },
+      async (request) => staff.startAccept(request.body),
+    );
+
+    app.post(
+      '/v1/staff/invite/finish',
+      {
+        schema: {
+          tags,
+          summary:
+            'Invitation, step 2: store the OPAQUE record, use up the link, sign in (limited to enrolling a factor)',
+          body: InviteFinishBody,
+          response: { 201: SignedInBody, ...errors(409) },
+        },
+      },
+      async (request, reply) => {
+        const done = await staff.finishAccept(request.body);
+        setSession(reply, done.sessionToken);
+        return reply.code(201).send({ staff: done.staff, factorRequired: true });
+      },
     );
   };
 }

@@ -90,3 +90,36 @@ export const LoginFinishBody = Type.Object(
   { additionalProperties: false },
 );
 export const RolesBody = Type.Object({ roles: StaffRoles }, { additionalProperties: false });
+
+export const InviteId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'Invitation id (UUID), also the staff id the invitee gets.',
+});
+export const InviteBody = Type.Object(
+  {
+    email: Email,
+    displayName: DisplayName,
+    roles: Type.Array(StaffRoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    language: Type.Optional(
+      Type.Union([Type.Literal('uz-Cyrl'), Type.Literal('uz-Latn'), Type.Literal('ru'), Type.Literal('en')], {
+        description: 'Language of the invitation mail; the request’s language when absent.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const InviteSchema = Type.Object({
+  id: InviteId,
+  email: Type.String(),
+  displayName: Type.String(),
+  roles: StaffRoles,
+  invitedBy: StaffId,
+  createdAt: Type.Integer({ description: 'Milliseconds since the epoch.' }),
+  expiresAt: Type.Integer({ description: 'Milliseconds since the epoch; the link works until then.' }),
+});
+export const InviteTokenBody = Type.Object({ token: Token }, { additionalProperties: false });
+export const InviteStartBody = Type.Object(
+  { token: Token, registrationRequest: RegistrationRequest },
+  { additionalProperties: false },
+);
+export const InviteFinishBody = SetupFinishBody;

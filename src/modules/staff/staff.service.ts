@@ -5,10 +5,12 @@ import type { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import { newToken } from '../../ids.js';
+import type { Outbox } from '../../outbox/outbox.service.js';
 import { createFactorService, type FactorService } from '../factors/factors.service.js';
 import { createSigninThrottle, type SigninKeys, type SigninThrottle } from './signin-throttle.js';
 import { normaliseEmail, once, openState, sealState } from './staff.crypto.js';
 import { createStaffFactorFlows, type StaffFactorFlows } from './staff.factors.js';
+import { createStaffInvitations, type StaffInvitations } from './staff.invites.js';
 import { createOpaqueServer } from './staff.opaque.js';
 import { createStaffSessions, type StaffPrincipal, type StaffSessionView } from './staff.sessions.js';
 import { createFirstAdminSetup, type FirstAdminSetup } from './staff.setup.js';
@@ -42,6 +44,8 @@ export interface StaffServiceDeps {
   clock: Clock;
   options: { publicUrl: string };
   logger: StaffLogger;
+  /** Invitation mails are queued here. */
+  outbox: Outbox;
   /** Defaults to the in-memory back-off of `signin-throttle.ts`. */
   throttle?: SigninThrottle;
   /** Defaults to a factor service on the same database and keys. */
@@ -53,7 +57,7 @@ export type PasswordSignin =
   | { staff: StaffPrincipal; sessionToken: string; factorRequired: boolean }
   | { pendingId: string; secondFactor: 'totp' };
 
-export interface StaffService extends FirstAdminSetup {
+export interface StaffService extends FirstAdminSetup, StaffInvitations {
   readonly publicUrl: string;
   startLogin(input: {
     email: string;
@@ -113,6 +117,17 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     stateKey,
     emailIndex,
     logger,
+  });
+  const invitations = createStaffInvitations({
+    database,
+    keyring,
+    audit,
+    clock,
+    outbox: deps.outbox,
+    publicUrl,
+    opaque,
+    sessions,
+    emailIndex,
   });
 
   async function memberOf(row: store.StaffRow): Promise<StaffMember> {
@@ -251,6 +266,7 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
 
   return {
     ...setup,
+    ...invitations,
     publicUrl,
     startLogin,
     finishLogin,

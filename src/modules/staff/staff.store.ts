@@ -3,6 +3,7 @@ import type { Schema } from '../../db/schema.js';
 import type {
   LoginStateTable,
   SetupTokenTable,
+  StaffInviteTable,
   StaffRole,
   StaffSessionTable,
   StaffTable,
@@ -14,6 +15,7 @@ type Handle = Kysely<Schema>;
 export type StaffRow = Selectable<StaffTable>;
 export type StaffSessionRow = Selectable<StaffSessionTable>;
 export type LoginStateRow = Selectable<LoginStateTable>;
+export type StaffInviteRow = Selectable<StaffInviteTable>;
 
 export function parseRoles(json: string): StaffRole[] {
   return JSON.parse(json) as StaffRole[];
@@ -69,6 +71,101 @@ export async function updateStaffRoles(
     .set({ roles: JSON.stringify(roles), updated_at: now })
     .where('id', '=', id)
     .execute();
+}
+
+/** Marks the member disabled; false when there was no active member with this id. */
+export async function disableStaff(db: Handle, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('staff')
+    .set({ status: 'disabled', updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Ends every live session of the member; returns how many. */
+export async function revokeSessionsOf(db: Handle, staffId: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('staff_sessions')
+    .set({ revoked_at: now })
+    .where('staff_id', '=', staffId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// ── invitations ──────────────────────────────────────────────────────────────
+
+export async function insertInvite(db: Handle, row: StaffInviteRow): Promise<void> {
+  await db.insertInto('staff_invites').values(row).execute();
+}
+
+export async function findInviteByToken(db: Handle, tokenHash: Buffer): Promise<StaffInviteRow | undefined> {
+  return db.selectFrom('staff_invites').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Invitations neither accepted nor revoked nor expired. */
+export async function listPendingInvites(db: Handle, now: number): Promise<StaffInviteRow[]> {
+  return db
+    .selectFrom('staff_invites')
+    .selectAll()
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** A pending invitation for this e-mail, if any. */
+export async function findPendingInviteByEmail(
+  db: Handle,
+  emailIndex: Buffer,
+  now: number,
+): Promise<StaffInviteRow | undefined> {
+  return db
+    .selectFrom('staff_invites')
+    .selectAll()
+    .where('email_index', '=', emailIndex)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+/** Revokes a pending invitation; false when none by this id is pending. */
+export async function revokeInvite(db: Handle, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_invites')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Marks the invitation accepted if it is still pending and returns it. A
+ * conditional update, so of two concurrent acceptances only one gets the row.
+ */
+export async function acceptInvite(
+  db: Handle,
+  tokenHash: Buffer,
+  now: number,
+): Promise<StaffInviteRow | undefined> {
+  const result = await db
+    .updateTable('staff_invites')
+    .set({ accepted_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return undefined;
+  return findInviteByToken(db, tokenHash);
 }
 
 // ── one-time set-up tokens ───────────────────────────────────────────────────

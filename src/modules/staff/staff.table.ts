@@ -47,8 +47,28 @@ export interface LoginStateTable {
   expires_at: number;
 }
 
+/** An administrator's invitation of a further staff member (migration 0010). */
+export interface StaffInviteTable {
+  /** Also the staff id the invitee gets: the e-mail is encrypted under its data key. */
+  id: string;
+  /** SHA-256 of the link's token; the token itself is only in the link. */
+  token_hash: Buffer;
+  email_index: Buffer;
+  email_enc: Buffer;
+  display_name: string;
+  /** JSON array of StaffRole. */
+  roles: string;
+  /** Staff id of the administrator who invited. */
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface StaffTables {
   login_states: LoginStateTable;
+  staff_invites: StaffInviteTable;
   staff: StaffTable;
   staff_sessions: StaffSessionTable;
   setup_tokens: SetupTokenTable;

@@ -17,6 +17,9 @@ import { type Database, onCommit } from '../../db/database.js';
 import { catalogue, MaxfiyError } from '../../errors.js';
 import { ErrorResponse } from '../../http/schemas.js';
 import { formatMessage } from '../../i18n/errors-define.js';
+import { MAIL_TOPIC, type MailMessage } from '../../mail/mail.service.js';
+import { createOutbox } from '../../outbox/outbox.service.js';
+import { createWorker } from '../../outbox/outbox.worker.js';
 import { normaliseEmail } from './staff.crypto.js';
 import { addTestAuthenticator, derivedRecoveryCodes, totpCode } from './staff.factors.testkit.js';
 import { staffRoutes } from './staff.routes.js';
@@ -62,6 +65,7 @@ export async function testKeyring(database: Database, clock: Clock): Promise<Key
 }
 
 export const silentLogger = { info() {}, warn() {} };
+const quietOutboxLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * A bare app: cookies, TypeBox validation, errors rendered as the app renders
@@ -181,6 +185,23 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
         keyStretching: TEST_KEY_STRETCHING,
       });
       return post('/v1/setup/admin/finish', { token, registrationRecord });
+    },
+    /** Sets a password through an invitation link, as the console's invitation page does; stops before the factor. */
+    async acceptInvite(token: string, password: string) {
+      await opaque.ready;
+      const reg = opaque.client.startRegistration({ password });
+      const start = await post('/v1/staff/invite/start', {
+        token,
+        registrationRequest: reg.registrationRequest,
+      });
+      if (start.statusCode !== 200) return start;
+      const { registrationRecord } = opaque.client.finishRegistration({
+        clientRegistrationState: reg.clientRegistrationState,
+        registrationResponse: start.json().registrationResponse,
+        password,
+        keyStretching: TEST_KEY_STRETCHING,
+      });
+      return post('/v1/staff/invite/finish', { token, registrationRecord });
     },
     /** Enrols an authenticator app in the session of `cookie`; keeps the secret and recovery codes. */
     async enrolTotp(cookie: string, email: string) {
@@ -306,11 +327,35 @@ export async function staffEnv(
   const clock = new ManualClock();
   const keyring = await testKeyring(t.database, clock);
   const audit = recordingAudit();
+  const outbox = await createOutbox({
+    database: t.database,
+    clock,
+    keyring,
+    options: { maxAttempts: 3, pollMs: 50 },
+    logger: quietOutboxLogger,
+  });
+  // Mail is delivered into this list: the outbox, its sealing and the worker are the real ones.
+  const mails: MailMessage[] = [];
+  outbox.register({
+    topic: MAIL_TOPIC,
+    name: 'test-mail',
+    async handle(payload) {
+      mails.push(payload as MailMessage);
+    },
+  });
+  const worker = createWorker({
+    database: t.database,
+    outbox,
+    clock,
+    logger: quietOutboxLogger,
+    workerId: 't',
+  });
   const staff = createStaffService({
     database: t.database,
     keyring,
     audit,
     clock,
+    outbox,
     options: { publicUrl },
     logger: silentLogger,
   });
@@ -323,6 +368,11 @@ export async function staffEnv(
     staff,
     app,
     browser: browser(app, { now: () => clock.now() }),
+    /** Runs the outbox worker until it is idle and returns every mail delivered so far. */
+    async deliverMail() {
+      while ((await worker.runOnce()) > 0) {}
+      return mails;
+    },
     async close() {
       await app.close();
       await t.cleanup();

@@ -13,6 +13,7 @@ import { EnrolPage } from './EnrolPage';
 import { GRANTS_ROLES, GrantedPage, GrantedRecordsPage, GrantsPage } from './GrantsPage';
 import { InboxPage } from './InboxPage';
 import { IncidentsPage } from './IncidentsPage';
+import { InvitePage } from './InvitePage';
 import { MessagePage } from './MessagePage';
 import { OrgPage } from './OrgPage';
 import { PurposePage } from './PurposePage';
@@ -21,6 +22,7 @@ import { RopaPage } from './RopaPage';
 import { SecurityPage } from './SecurityPage';
 import { SetupPage } from './SetupPage';
 import { SignInPage } from './SignInPage';
+import { STAFF_ROLES, StaffPage } from './StaffPage';
 import { RequireStaff, SessionProvider, type Staff, useSession } from './session';
 
 /** The console is served under /admin/; routes below are relative to it. */
@@ -46,6 +48,7 @@ const consoleRoutes: Route[] = [
   { path: '/purposes', render: () => <PurposesPage /> },
   { path: '/purposes/:id', render: ({ id = '' }) => <PurposePage id={id} /> },
   { path: '/ropa', render: () => <RopaPage /> },
+  { path: '/staff', render: () => <StaffPage /> },
 ];
 
 const NAV = [
@@ -62,6 +65,7 @@ const NAV = [
   { to: '/agreement', key: 'console.nav.agreement' },
   { to: '/purposes', key: 'console.nav.purposes' },
   { to: '/ropa', key: 'console.nav.ropa' },
+  { to: '/staff', key: 'staff.nav', roles: STAFF_ROLES },
 ] as const;
 
 function SignedInTools({ staff }: { staff: Staff }) {
@@ -104,6 +108,17 @@ function SignedInTools({ staff }: { staff: Staff }) {
 function AdminRoutes() {
   const { t } = useTranslation();
   const { path } = useRouter();
+
+  // An invitation link stands alone too: the invitee is not signed in yet.
+  if (path === '/invite') {
+    return (
+      <Shell variant="console" surface={t('admin.name')}>
+        <div className="container auth-page">
+          <InvitePage />
+        </div>
+      </Shell>
+    );
+  }
 
   // Setup and sign-in stand alone: no console menu before someone is signed in.
   if (path === '/setup' || path === '/signin') {

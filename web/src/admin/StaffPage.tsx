@@ -1,0 +1,422 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../ui/api';
+import { Field } from '../ui/Field';
+import { formatDateTime } from '../ui/format';
+import { type FieldErrors, focusFirstInvalid, hasErrors, requireEmail, requireText } from '../ui/forms';
+import { ErrorNotice, Loading, Notice } from '../ui/Notice';
+import { PageHeader } from '../ui/Page';
+import { useApi } from '../ui/useApi';
+import { useSession } from './session';
+
+/** Only administrators manage staff; the server checks again. */
+export const STAFF_ROLES = ['admin'];
+const ROLES = ['admin', 'dpo', 'legal', 'support', 'marketing', 'security', 'auditor'] as const;
+
+interface Member {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: string[];
+  status: 'active' | 'disabled';
+  createdAt: number;
+}
+
+interface Invite {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: string[];
+  expiresAt: number;
+}
+
+function RolePicker({
+  legend,
+  value,
+  onChange,
+  error,
+}: {
+  legend: string;
+  value: string[];
+  onChange: (roles: string[]) => void;
+  error?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="field" aria-invalid={error ? true : undefined}>
+      <legend className="field-label">{legend}</legend>
+      {ROLES.map((role) => (
+        <label key={role} className="nowrap">
+          <input
+            type="checkbox"
+            checked={value.includes(role)}
+            onChange={(event) =>
+              onChange(event.target.checked ? [...value, role] : value.filter((r) => r !== role))
+            }
+          />{' '}
+          {t(`people.roles.${role}`)}
+        </label>
+      ))}
+      {error && <p className="field-error">{error}</p>}
+    </fieldset>
+  );
+}
+
+/** The invitation link, shown once: the server keeps only its hash. Takes focus so nobody misses it. */
+function LinkOnce({ link, onDone }: { link: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section className="card section-card" aria-labelledby="link-title">
+      <h2 id="link-title" ref={heading} tabIndex={-1}>
+        {t('staff.link.title')}
+      </h2>
+      <Notice>
+        <p>{t('staff.link.once')}</p>
+      </Notice>
+      <p className="mono break" data-testid="invite-link">
+        {link}
+      </p>
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button button--secondary"
+          onClick={() => void navigator.clipboard?.writeText(link).catch(() => undefined)}
+        >
+          {t('staff.link.copy')}
+        </button>
+        <button type="button" className="button" onClick={onDone}>
+          {t('staff.link.done')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+type InviteField = 'displayName' | 'email' | 'roles';
+
+function InviteForm({ onInvited }: { onInvited: (link: string) => void }) {
+  const { t } = useTranslation();
+  const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
+  const [roles, setRoles] = useState<string[]>([]);
+  const [errors, setErrors] = useState<FieldErrors<InviteField>>({});
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const found: FieldErrors<InviteField> = {
+      displayName: requireText(displayName),
+      email: requireEmail(email),
+      roles: roles.length === 0 ? 'staff.invite.pickRole' : undefined,
+    };
+    setErrors(found);
+    setFailure(null);
+    if (hasErrors(found)) return focusFirstInvalid(form);
+    setBusy(true);
+    try {
+      const { link } = await api<{ link: string }>('/v1/staff/invites', {
+        method: 'POST',
+        body: { displayName: displayName.trim(), email: email.trim(), roles },
+      });
+      setDisplayName('');
+      setEmail('');
+      setRoles([]);
+      onInvited(link);
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form
+      className="form card section-card"
+      noValidate
+      onSubmit={submit}
+      aria-labelledby="invite-title"
+      aria-busy={busy}
+    >
+      <h2 id="invite-title">{t('staff.invite.formTitle')}</h2>
+      <p>{t('staff.invite.formLead')}</p>
+      {Boolean(failure) && <ErrorNotice error={failure} />}
+      <Field
+        label={t('admin.fields.displayName')}
+        value={displayName}
+        maxLength={100}
+        onChange={(event) => setDisplayName(event.target.value)}
+        error={errors.displayName && t(errors.displayName)}
+      />
+      <Field
+        label={t('admin.fields.email')}
+        type="email"
+        value={email}
+        onChange={(event) => setEmail(event.target.value)}
+        error={errors.email && t(errors.email)}
+      />
+      <RolePicker
+        legend={t('staff.roles')}
+        value={roles}
+        onChange={setRoles}
+        error={errors.roles && t(errors.roles)}
+      />
+      <div className="form-actions">
+        <button type="submit" className="button" disabled={busy}>
+          {t('staff.invite.send')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A button that asks once more before it acts; `label` names what it acts on, for screen readers. */
+function ConfirmButton({
+  label,
+  question,
+  yes,
+  act,
+}: {
+  label: string;
+  question: string;
+  yes: string;
+  act: () => Promise<void>;
+}) {
+  const { t } = useTranslation();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) confirm.current?.focus();
+  }, [asking]);
+
+  async function run() {
+    setBusy(true);
+    setFailure(null);
+    try {
+      await act();
+    } catch (error) {
+      setFailure(error);
+      setBusy(false);
+    }
+  }
+
+  if (!asking) {
+    return (
+      <button
+        type="button"
+        className="button button--secondary button--small"
+        onClick={() => setAsking(true)}
+      >
+        {label}
+      </button>
+    );
+  }
+  return (
+    <div className="cell-actions">
+      <span role="alert">{question}</span>
+      {Boolean(failure) && <ErrorNotice error={failure} />}
+      <button ref={confirm} type="button" className="button button--small" disabled={busy} onClick={run}>
+        {yes}
+      </button>
+      <button
+        type="button"
+        className="button button--secondary button--small"
+        onClick={() => setAsking(false)}
+      >
+        {t('staff.cancel')}
+      </button>
+    </div>
+  );
+}
+
+function RolesCell({ member, onSaved }: { member: Member; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [roles, setRoles] = useState(member.roles);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const names = member.roles.map((role) => t(`people.roles.${role}`, role)).join(', ');
+
+  async function save() {
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api(`/v1/staff/${encodeURIComponent(member.id)}/roles`, { method: 'PUT', body: { roles } });
+      setEditing(false);
+      onSaved();
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!editing) {
+    return (
+      <>
+        {names || '—'}{' '}
+        {member.status === 'active' && (
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            aria-label={t('staff.editRolesOf', { name: member.displayName })}
+            onClick={() => {
+              setRoles(member.roles);
+              setEditing(true);
+            }}
+          >
+            {t('staff.editRoles')}
+          </button>
+        )}
+      </>
+    );
+  }
+  return (
+    <div>
+      <RolePicker
+        legend={t('staff.rolesOf', { name: member.displayName })}
+        value={roles}
+        onChange={setRoles}
+      />
+      {Boolean(failure) && <ErrorNotice error={failure} />}
+      <div className="cell-actions">
+        <button type="button" className="button button--small" disabled={busy} onClick={save}>
+          {t('staff.save')}
+        </button>
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={() => setEditing(false)}
+        >
+          {t('staff.cancel')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Staff members, their roles, and invitations of new ones (administrators). */
+export function StaffPage() {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const me = session.status === 'signed-in' ? session.staff.id : '';
+  const members = useApi<{ staff: Member[] }>('/v1/staff');
+  const invites = useApi<{ invites: Invite[] }>('/v1/staff/invites');
+  const [link, setLink] = useState<string | null>(null);
+  const roleNames = (roles: string[]) => roles.map((role) => t(`people.roles.${role}`, role)).join(', ');
+
+  return (
+    <div className="page">
+      <PageHeader title={t('staff.title')} lead={t('staff.lead')} />
+      {link && <LinkOnce link={link} onDone={() => setLink(null)} />}
+      {!link && (
+        <InviteForm
+          onInvited={(made) => {
+            setLink(made);
+            invites.reload();
+          }}
+        />
+      )}
+
+      <section className="card section-card" aria-labelledby="pending-title">
+        <h2 id="pending-title">{t('staff.pending.title')}</h2>
+        {invites.state === 'loading' && <Loading />}
+        {invites.state === 'failed' && <ErrorNotice error={invites.error} onRetry={invites.reload} />}
+        {invites.state === 'ready' &&
+          (invites.data.invites.length === 0 ? (
+            <p className="empty">{t('staff.pending.empty')}</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('admin.fields.displayName')}</th>
+                    <th scope="col">{t('admin.fields.email')}</th>
+                    <th scope="col">{t('staff.roles')}</th>
+                    <th scope="col">{t('staff.pending.expires')}</th>
+                    <th scope="col">{t('staff.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {invites.data.invites.map((invite) => (
+                    <tr key={invite.id}>
+                      <th scope="row">{invite.displayName}</th>
+                      <td>{invite.email}</td>
+                      <td>{roleNames(invite.roles)}</td>
+                      <td className="nowrap">{formatDateTime(invite.expiresAt)}</td>
+                      <td>
+                        <ConfirmButton
+                          label={t('staff.pending.revoke')}
+                          question={t('staff.pending.revokeConfirm', { name: invite.displayName })}
+                          yes={t('staff.pending.revokeYes')}
+                          act={async () => {
+                            await api(`/v1/staff/invites/${encodeURIComponent(invite.id)}`, {
+                              method: 'DELETE',
+                            });
+                            invites.reload();
+                          }}
+                        />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
+      </section>
+
+      <section className="card section-card" aria-labelledby="members-title">
+        <h2 id="members-title">{t('staff.members.title')}</h2>
+        {members.state === 'loading' && <Loading />}
+        {members.state === 'failed' && <ErrorNotice error={members.error} onRetry={members.reload} />}
+        {members.state === 'ready' && (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admin.fields.displayName')}</th>
+                  <th scope="col">{t('admin.fields.email')}</th>
+                  <th scope="col">{t('staff.roles')}</th>
+                  <th scope="col">{t('staff.members.state')}</th>
+                  <th scope="col">{t('staff.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {members.data.staff.map((member) => (
+                  <tr key={member.id}>
+                    <th scope="row">{member.displayName}</th>
+                    <td>{member.email}</td>
+                    <td>
+                      <RolesCell member={member} onSaved={members.reload} />
+                    </td>
+                    <td>{t(`staff.members.${member.status}`)}</td>
+                    <td>
+                      {member.status === 'active' && member.id !== me && (
+                        <ConfirmButton
+                          label={t('staff.members.deactivate')}
+                          question={t('staff.members.deactivateConfirm', { name: member.displayName })}
+                          yes={t('staff.members.deactivateYes')}
+                          act={async () => {
+                            await api(`/v1/staff/${encodeURIComponent(member.id)}/deactivate`, {
+                              method: 'POST',
+                            });
+                            members.reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
