@@ -239,6 +239,8 @@ export async function startBackground(services: Services): Promise<void> {
   services.audit.startTreeHeads();
   services.agreements.siteChecks.start();
   await services.decisions.listen();
+  // Single sign-on loads once the server answers, so start-up does not wait for it.
+  services.oidc.warm();
 }
 
 export async function stopBackground(services: Services): Promise<void> {

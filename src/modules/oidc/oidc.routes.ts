@@ -44,7 +44,6 @@ const LangQuery = Type.Object({ lang: Type.Optional(Type.String({ maxLength: 20 
 
 export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
   const { oidc, identity, requireAdmin, actorOf } = deps;
-  const { provider } = oidc;
   const headers = oidcHeaders(deps.publicUrl);
 
   return async (app) => {
@@ -74,6 +73,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
       });
 
       async function details(req: FastifyRequest, reply: FastifyReply) {
+        const provider = await oidc.provider();
         try {
           return await provider.interactionDetails(req.raw, reply.raw);
         } catch (err) {
@@ -88,6 +88,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
         `${OIDC_PATH}/interaction/:uid`,
         { schema: { hide: true, params: Uid, querystring: LangQuery } },
         async (req, reply) => {
+          const provider = await oidc.provider();
           const interaction = await details(req, reply);
           const { uid } = req.params as { uid: string };
           const lang = pickLanguage((req.query as { lang?: string }).lang, req.headers['accept-language']);
@@ -130,6 +131,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
         `${OIDC_PATH}/interaction/:uid/confirm`,
         { schema: { hide: true, params: Uid, querystring: LangQuery } },
         async (req, reply) => {
+          const provider = await oidc.provider();
           const interaction = await details(req, reply);
           const principal = await customer(req);
           const accountId = interaction.session?.accountId;
@@ -175,6 +177,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
         `${OIDC_PATH}/interaction/:uid/abort`,
         { schema: { hide: true, params: Uid, querystring: LangQuery } },
         async (req, reply) => {
+          const provider = await oidc.provider();
           await details(req, reply);
           reply.hijack();
           return provider.interactionFinished(

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { Value } from 'typebox/value';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
@@ -124,9 +125,8 @@ const langOf = (ctx: KoaContextWithOIDC) =>
 export async function createOidc(deps: OidcDeps) {
   const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
   const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
-  const { jwks, cookieKeys } = await providerKeys(keyring);
 
-  const configuration: Configuration = {
+  const configuration = (jwks: Configuration['jwks'], cookieKeys: string[]): Configuration => ({
     adapter: adapterFactory(database, clock),
     clients: [],
     jwks,
@@ -192,16 +192,34 @@ export async function createOidc(deps: OidcDeps) {
       Session: 14 * DAY,
       Grant: 30 * DAY,
     },
-  };
-  const provider = new Provider(issuer, configuration);
-  provider.proxy = options.trustProxy !== false;
-  // Only the error's class and code are logged: a provider error's message can echo request input.
-  const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');
-  provider.on('server_error', (_ctx: unknown, err: unknown) => logError(err));
-  provider.app.on('error', logError);
-  const callback = provider.callback();
+  });
 
-  async function validate(input: ClientInput, name: string): Promise<ClientMetadata> {
+  /**
+   * oidc-provider and Koa were a third of the server's start-up: they are
+   * loaded once the server is up (`warm`), or by the first call that needs
+   * them, which waits. The products' clients are registered in the same step.
+   */
+  async function load() {
+    const { default: ProviderClass } = await import('oidc-provider');
+    const { jwks, cookieKeys } = await providerKeys(keyring);
+    const provider = new ProviderClass(issuer, configuration(jwks, cookieKeys));
+    provider.proxy = options.trustProxy !== false;
+    // Only the error's class and code are logged: a provider error's message can echo request input.
+    const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');
+    provider.on('server_error', (_ctx: unknown, err: unknown) => logError(err));
+    provider.app.on('error', logError);
+    const loaded = { provider, callback: provider.callback() };
+    if (configClients) await registerConfigClients(provider, configClients);
+    return loaded;
+  }
+  let loading: ReturnType<typeof load> | undefined;
+  const loaded = () => {
+    loading ??= load();
+    return loading;
+  };
+  const providerOf = async () => (await loaded()).provider;
+
+  async function validate(provider: Provider, input: ClientInput, name: string): Promise<ClientMetadata> {
     const uris = [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])];
     if (input.backchannelLogoutUri) uris.push(input.backchannelLogoutUri);
     if (!uris.every(acceptableUri)) throw new MaxfiyError('MXF_OIDC_CLIENT_INVALID', { field: 'uri' });
@@ -214,17 +232,30 @@ export async function createOidc(deps: OidcDeps) {
     return metadata;
   }
 
-  /** The products' clients from the config file: its content wins over what the database held. */
-  async function registerConfigClients(file: string): Promise<number> {
+  /** The config file's clients, checked at start: a client that is not a product stops the start. */
+  function readConfigClients(file: string) {
     const config = readOidcConfig(file);
     const products = new Map(readCompanyFile(options.companyFile).products.map((p) => [p.id, p.name]));
+    return {
+      file,
+      clients: config.clients.map((input, i) => {
+        const name = products.get(input.clientId);
+        if (!name)
+          throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}.clientId": not a product`);
+        return { input, name };
+      }),
+    };
+  }
+
+  /** The products' clients from the config file: its content wins over what the database held. */
+  async function registerConfigClients(
+    provider: Provider,
+    { file, clients }: ReturnType<typeof readConfigClients>,
+  ): Promise<number> {
     const now = clock.now();
     const rows: OidcClientTable[] = [];
-    for (const [i, input] of config.clients.entries()) {
-      const name = products.get(input.clientId);
-      if (!name)
-        throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}.clientId": not a product`);
-      const metadata = await validate(input, name).catch(() => {
+    for (const [i, { input, name }] of clients.entries()) {
+      const metadata = await validate(provider, input, name).catch(() => {
         throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}": refused client metadata`);
       });
       rows.push({
@@ -242,8 +273,9 @@ export async function createOidc(deps: OidcDeps) {
   }
 
   const configFile = deps.configFile ?? path.join(path.dirname(options.companyFile), 'oidc.json');
-  if (existsSync(configFile)) await registerConfigClients(configFile);
-  else logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
+  const configClients = existsSync(configFile) ? readConfigClients(configFile) : undefined;
+  if (!configClients)
+    logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
 
   const compromisedHandler: OutboxHandler = {
     topic: COMPROMISED_TOPIC,
@@ -292,7 +324,7 @@ export async function createOidc(deps: OidcDeps) {
     name: 'oidc.backchannel-logout.send',
     async handle(payload) {
       const { clientId, subjectId, sid } = payload as { clientId: string; subjectId: string; sid?: string };
-      const client = await provider.Client.find(clientId);
+      const client = await (await providerOf()).Client.find(clientId);
       if (!client?.backchannelLogoutUri) return;
       // A failure (no 200/204) throws: the outbox tries again with backoff.
       await (
@@ -302,24 +334,39 @@ export async function createOidc(deps: OidcDeps) {
   };
 
   return {
-    provider,
+    /** The provider, loaded on first use. */
+    provider: providerOf,
     issuer,
     outboxHandlers: [compromisedHandler, backchannelHandler],
-    registerConfigClients,
+
+    /** Loads the provider now, after start, so the first sign-in does not wait; a failure is logged. */
+    warm(): void {
+      loaded().catch((err: unknown) =>
+        logger.error({ error: failureLabel(err) }, 'oidc provider could not start: /oidc answers 503'),
+      );
+    },
 
     /** Hands a raw request under /oidc to the provider, which answers it itself. */
     handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
       req.originalUrl = req.url ?? OIDC_PATH;
       req.url = (req.url ?? '').slice(OIDC_PATH.length) || '/';
-      void callback(req, res);
+      loaded().then(
+        ({ callback }) => callback(req, res),
+        () => {
+          res.statusCode = 503;
+          res.setHeader('content-type', 'text/plain; charset=utf-8');
+          res.end('single sign-on is not available');
+        },
+      );
     },
 
     async listClients(): Promise<ClientView[]> {
+      await loaded(); // the products' clients are registered with it
       return (await store.listClients(database.db)).map(viewOf);
     },
 
     async registerClient(actor: string, input: ClientInput): Promise<ClientView> {
-      const metadata = await validate(input, input.name ?? input.clientId);
+      const metadata = await validate(await providerOf(), input, input.name ?? input.clientId);
       const row: OidcClientTable = {
         client_id: input.clientId,
         metadata: JSON.stringify(metadata),
@@ -340,6 +387,7 @@ export async function createOidc(deps: OidcDeps) {
 
     /** Removes an administrator's client and everything issued to it. */
     async deleteClient(actor: string, clientId: string): Promise<void> {
+      await loaded();
       await database.write(async (trx) => {
         const row = await store.findClient(trx, clientId);
         if (!row) throw new MaxfiyError('MXF_OIDC_CLIENT_NOT_FOUND');
@@ -354,7 +402,7 @@ export async function createOidc(deps: OidcDeps) {
     async customerToken(
       token: string,
     ): Promise<{ customerId: string; clientId: string; scopes: string[] } | null> {
-      const found = await provider.AccessToken.find(token).catch(() => undefined);
+      const found = await (await providerOf()).AccessToken.find(token).catch(() => undefined);
       if (!found || found.isExpired || !found.accountId || !found.clientId) return null;
       return {
         customerId: found.accountId,
