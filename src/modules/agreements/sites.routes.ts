@@ -113,19 +113,22 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
   }
 
   /**
-   * Rendered pages for a few seconds: the texts are immutable, and the page
-   * names the version in force, so a new version or a renamed site shows
-   * within PAGE_TTL_MS. Keyed by what the page depends on.
+   * Rendered pages for a few seconds: the texts are immutable, and the key
+   * names the version in force, so a newly published version shows at once on
+   * this node (on others as soon as their list of versions in force is
+   * refreshed), and a renamed site within PAGE_TTL_MS.
    */
   const PAGE_TTL_MS = 5000;
   const pages = new Map<string, { at: number; body: string }>();
-  async function rendered(key: string, make: () => Promise<string>): Promise<string> {
+  async function rendered(siteId: string, key: string, make: () => Promise<string>): Promise<string> {
+    const inForce = await versions.inForce(siteId).catch(() => null);
+    const cacheKey = `${key}|v${inForce?.version.number ?? 0}`;
     const now = Date.now();
-    const hit = pages.get(key);
+    const hit = pages.get(cacheKey);
     if (hit && now - hit.at < PAGE_TTL_MS) return hit.body;
     const body = await make();
     if (pages.size > 1000) pages.clear();
-    pages.set(key, { at: now, body });
+    pages.set(cacheKey, { at: now, body });
     return body;
   }
 
@@ -139,7 +142,9 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
     const requested = pickLanguage(lang, req.headers['accept-language']);
     const path = req.url.split('?')[0] ?? '';
     try {
-      const html = await rendered(`html|${path}|${requested}`, () => renderPage(siteId, requested, path, n));
+      const html = await rendered(siteId, `html|${path}|${requested}`, () =>
+        renderPage(siteId, requested, path, n),
+      );
       return cached(req, reply, 'text/html; charset=utf-8', html);
     } catch (err) {
       // A browser gets the refusal as a page (status and code intact); API clients get the JSON error.
@@ -232,7 +237,7 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         const requested = pickLanguage(req.query.lang, req.headers['accept-language']);
-        const body = await rendered(`json|${req.params.site}|${requested}`, async () => {
+        const body = await rendered(req.params.site, `json|${req.params.site}|${requested}`, async () => {
           const d = await pageData(req.params.site, requested, undefined);
           return JSON.stringify({
             siteId: d.site.id,
