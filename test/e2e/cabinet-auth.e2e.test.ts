@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inboxFor, lastCode } from '../../src/modules/identity/identity.testkit.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import type { TestApp } from '../helpers/app.js';
+import { type OpenPage, openPage } from '../helpers/browser.js';
 import { landmarks, lowContrastText, unnamedControls } from './a11y.js';
+import { logFailure, startJourney, stopJourney } from './journeys.js';
 import { heading, LANGS, preferLanguage, screenshot, text } from './support.js';
 
 /**
@@ -25,18 +24,6 @@ let baseUrl: string;
 let browser: Browser;
 let tab: OpenPage;
 let page: Page;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Answers that are the contract, not failures: the session probe of a signed-out
@@ -115,31 +102,15 @@ function carriers(sent: Sent[], secret: string): string[] {
 // --- setup ---------------------------------------------------------------------
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://localhost:${port}`;
-  [app, browser] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { options: { publicUrl: baseUrl } }),
-    launchBrowser(),
-  ]);
-  await app.app.listen({ port, host: '127.0.0.1' });
-  tab = await openPage(browser, { baseURL: baseUrl, allowHttpError: allowed });
-  page = tab.page;
   // Two cores shared with other work: OPAQUE's key stretching in the page can take a while.
-  tab.context.setDefaultTimeout(60_000);
+  ({ app, baseUrl, browser, tab, page } = await startJourney({ allowHttpError: allowed, timeout: 60_000 }));
   await preferLanguage(page, 'en');
 });
 
 /** A failed step says where the page was and what it showed. */
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    console.log(page.url(), (await page.locator('main').innerText()).slice(0, 1500), tab.problems);
-});
+afterEach(async (ctx) => logFailure(ctx.task.result?.state === 'fail', { page, tab }));
 
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => stopJourney({ tab, browser, app }));
 
 async function signInWith(target: Page, contact: string, password: string) {
   await target.getByLabel('E-mail or phone').fill(contact);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { authenticator } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +5,10 @@ import { systemClock } from '../../src/clock.js';
 import { productApp, recordUrl, signedInStaff } from '../../src/modules/cabinet/cabinet.testkit.js';
 import { lastCode } from '../../src/modules/identity/identity.testkit.js';
 import { readRegisterFile } from '../../src/modules/purposes/purposes.service.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import type { TestApp } from '../helpers/app.js';
+import type { OpenPage } from '../helpers/browser.js';
 import { landmarks, lowContrastText, unnamedControls } from './a11y.js';
+import { addVirtualAuthenticator, logFailure, startJourney, stopJourney } from './journeys.js';
 import { heading, LANGS, preferLanguage, screenshot, text } from './support.js';
 
 /**
@@ -29,59 +28,26 @@ let tab: OpenPage;
 let page: Page;
 let subjectId: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** The session probe of a signed-out page answers 401: the contract, not an error. */
 const allowed = (path: string, status: number) => status === 401 && path === '/v1/me/profile';
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://localhost:${port}`;
-  [app, browser] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { options: { publicUrl: baseUrl } }),
-    launchBrowser(),
-  ]);
-  await app.services.agreements.seed();
-  await app.services.purposes.seed(readRegisterFile('config/purposes.json'));
-  await app.app.listen({ port, host: '127.0.0.1' });
-  tab = await openPage(browser, { baseURL: baseUrl, allowHttpError: allowed });
-  page = tab.page;
-  tab.context.setDefaultTimeout(60_000);
-  await preferLanguage(page, 'en');
-  const cdp = await tab.context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
+  ({ app, baseUrl, browser, tab, page } = await startJourney({
+    allowHttpError: allowed,
+    timeout: 60_000,
+    prepare: async (target) => {
+      await target.services.agreements.seed();
+      await target.services.purposes.seed(readRegisterFile('config/purposes.json'));
     },
-  });
+  }));
+  await preferLanguage(page, 'en');
+  await addVirtualAuthenticator(tab);
 });
 
 /** A failed step says where the page was and what it showed. */
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    console.log(page.url(), (await page.locator('main').innerText()).slice(0, 1500), tab.problems);
-});
+afterEach(async (ctx) => logFailure(ctx.task.result?.state === 'fail', { page, tab }));
 
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => stopJourney({ tab, browser, app }));
 
 async function signInWith(password: string) {
   await page.getByLabel('E-mail or phone').fill(EMAIL);

@@ -1,15 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementErrors } from '../../src/modules/agreements/agreements.errors.js';
-import {
-  addStaffDirectly,
-  browser as apiBrowser,
-  sessionCookie,
-} from '../../src/modules/staff/staff.testkit.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import { addStaffDirectly } from '../../src/modules/staff/staff.testkit.js';
+import type { TestApp } from '../helpers/app.js';
+import type { OpenPage } from '../helpers/browser.js';
 import { lowContrastText, unnamedControls } from './a11y.js';
+import { staffTab, startServer } from './journeys.js';
 import { heading, LANGS, type Lang, preferLanguage, screenshot, text } from './support.js';
 
 /**
@@ -43,12 +39,12 @@ async function staffPage(who: keyof typeof MEMBERS, lang: Lang): Promise<Page> {
   const email = `${who}@cdti.uz`;
   const password = `password of ${who} 123`;
   await addStaffDirectly(app.services.database, app.services.keyring, { ...member, email, password });
-  const cookie = sessionCookie(await apiBrowser(app.app).login(email, password));
-  const tab = await openPage(chromium, { baseURL: baseUrl, allowHttpError: allowed });
+  const tab = await staffTab(
+    { app, baseUrl, browser: chromium },
+    { email, password },
+    { lang, allowHttpError: allowed },
+  );
   tabs.push(tab);
-  const [name, value] = cookie.split('=') as [string, string];
-  await tab.context.addCookies([{ name, value, url: baseUrl }]);
-  await preferLanguage(tab.page, lang);
   return tab.page;
 }
 
@@ -56,13 +52,8 @@ let dpo: Page;
 let legal: Page;
 
 beforeAll(async () => {
-  [app, chromium] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { listen: true }),
-    launchBrowser(),
-  ]);
+  ({ app, baseUrl, browser: chromium } = await startServer());
   await app.services.agreements.seed();
-  const address = app.app.server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   dpo = await staffPage('dpo', 'en');
   legal = await staffPage('legal', 'ru');
 });

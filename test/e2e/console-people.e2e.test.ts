@@ -3,15 +3,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import { CHROME, customerBrowser, signUp } from '../../src/modules/identity/identity.testkit.js';
-import {
-  addStaffDirectly,
-  sessionCookie,
-  browser as staffBrowser,
-} from '../../src/modules/staff/staff.testkit.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import { addStaffDirectly } from '../../src/modules/staff/staff.testkit.js';
+import type { TestApp } from '../helpers/app.js';
+import { type OpenPage, openPage } from '../helpers/browser.js';
 import { lowContrastText, unnamedControls } from './a11y.js';
+import { staffTab, startServer } from './journeys.js';
 import {
   ADMIN,
   createFirstAdmin,
@@ -64,12 +60,7 @@ const seen = {
 const urls: string[] = [];
 
 beforeAll(async () => {
-  [t, browser] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { listen: true }),
-    launchBrowser(),
-  ]);
-  const address = t.app.server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ app: t, baseUrl, browser } = await startServer());
   const spec = (await t.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
   // OpenAPI spells parameters {id}; the journeys name routes as Fastify does.
   paths = new Set(Object.keys(spec.paths).map((p) => p.replace(/\{(\w+)\}/g, ':$1')));
@@ -88,12 +79,7 @@ afterAll(async () => {
 
 /** A page for another staff member, signed in through the API (their sign-in form is tested elsewhere). */
 async function pageFor(member: { email: string; password: string }): Promise<OpenPage> {
-  const cookie = sessionCookie(await staffBrowser(t.app).login(member.email, member.password));
-  const other = await openPage(browser, { baseURL: baseUrl, allowHttpError: signedOutIsFine });
-  const [name = '', value = ''] = cookie.split('=');
-  await other.context.addCookies([{ name, value, url: baseUrl }]);
-  await preferLanguage(other.page, 'en');
-  return other;
+  return staffTab({ app: t, baseUrl, browser }, member, { lang: 'en', allowHttpError: signedOutIsFine });
 }
 
 async function menu(p: Page): Promise<string[]> {

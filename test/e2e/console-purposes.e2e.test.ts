@@ -2,15 +2,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentInput } from '../../src/modules/consents/consents.schemas.js';
 import { readRegisterFile, registerFileFor } from '../../src/modules/purposes/purposes.service.js';
-import {
-  addStaffDirectly,
-  browser as apiBrowser,
-  sessionCookie,
-} from '../../src/modules/staff/staff.testkit.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import { addStaffDirectly } from '../../src/modules/staff/staff.testkit.js';
+import type { TestApp } from '../helpers/app.js';
+import type { OpenPage } from '../helpers/browser.js';
 import { lowContrastText, unnamedControls } from './a11y.js';
+import { staffTab, startServer } from './journeys.js';
 import { heading, LANGS, type Lang, preferLanguage, screenshot, text } from './support.js';
 
 /**
@@ -36,12 +32,8 @@ async function staffPage(who: 'dpo' | 'legal', lang: Lang): Promise<Page> {
     email,
     password,
   });
-  const cookie = sessionCookie(await apiBrowser(app.app).login(email, password));
-  const tab = await openPage(chromium, { baseURL: baseUrl });
+  const tab = await staffTab({ app, baseUrl, browser: chromium }, { email, password }, { lang });
   tabs.push(tab);
-  const [name, value] = cookie.split('=') as [string, string];
-  await tab.context.addCookies([{ name, value, url: baseUrl }]);
-  await preferLanguage(tab.page, lang);
   return tab.page;
 }
 
@@ -50,13 +42,8 @@ const notice: ConsentInput['notice'] = { version: '1', language: 'uz-Latn' };
 let dpo: Page;
 
 beforeAll(async () => {
-  [app, chromium] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { listen: true }),
-    launchBrowser(),
-  ]);
+  ({ app, baseUrl, browser: chromium } = await startServer());
   await app.services.purposes.seed(readRegisterFile(registerFileFor(app.options.companyFile)));
-  const address = app.app.server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   // Today's consent events: three given, one of them withdrawn again, one objection.
   for (const subject of ['c-1', 'c-2', 'c-3']) {
     await app.services.consents.setStatus('system', subject, 'active');

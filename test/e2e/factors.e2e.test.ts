@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 import { authenticator } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, type OpenPage, openPage } from '../helpers/browser.js';
-import { PG_URL } from '../helpers/db.js';
+import type { TestApp } from '../helpers/app.js';
+import type { OpenPage } from '../helpers/browser.js';
+import { addVirtualAuthenticator, startJourney, stopJourney } from './journeys.js';
 import { createFirstAdmin, heading, preferLanguage, screenshot, signedOutIsFine, signIn } from './support.js';
 
 /**
@@ -20,51 +19,17 @@ let browser: Browser;
 let tab: OpenPage;
 let page: Page;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** 403 MXF_STAFF_PASSKEY_REQUIRED is the contract for a password sign-in of a passkey-only member. */
 const allowed = (path: string, status: number) =>
   signedOutIsFine(path, status) || (path === '/v1/staff/login/finish' && status === 403);
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://localhost:${port}`;
-  [app, browser] = await Promise.all([
-    createTestApp(PG_URL ? 'postgres' : 'sqlite', { options: { publicUrl: baseUrl } }),
-    launchBrowser(),
-  ]);
-  await app.app.listen({ port, host: '127.0.0.1' });
-  tab = await openPage(browser, { baseURL: baseUrl, allowHttpError: allowed });
-  page = tab.page;
+  ({ app, baseUrl, browser, tab, page } = await startJourney({ allowHttpError: allowed }));
   await preferLanguage(page, 'en');
-  const cdp = await tab.context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
+  await addVirtualAuthenticator(tab);
 });
 
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => stopJourney({ tab, browser, app }));
 
 async function signInsBy(method: string): Promise<number> {
   const entries = await app.services.audit.entries({ limit: 1000 });

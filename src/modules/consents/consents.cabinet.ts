@@ -5,7 +5,7 @@
  * before the answer is sent).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
@@ -16,6 +16,7 @@ import type { ConsentStateRow } from '../decisions/engine.js';
 import { DataClass, LegalBasis, RegisterId } from '../purposes/purposes.schemas.js';
 import type { IndexedPurpose } from '../purposes/purposes.store.js';
 import * as purposeStore from '../purposes/purposes.store.js';
+import type { ConsentAction } from './consents.schemas.js';
 import type { ConsentService } from './consents.service.js';
 import * as store from './consents.store.js';
 
@@ -97,6 +98,24 @@ export function consentCabinetRoutes(deps: {
     return purposeView(purpose, rows, clock.now());
   }
 
+  /** Records the customer's choice about one purpose from the cabinet; answers with the purpose as it now is. */
+  async function choose(
+    req: FastifyRequest,
+    purposeId: string,
+    action: ConsentAction,
+    lang?: Static<typeof Lang>,
+  ) {
+    const { subjectId } = customerOf(req);
+    const purpose = await viewOf(subjectId, purposeId);
+    await consents.record(customerActor(req), subjectId, {
+      purpose: purpose.id,
+      action,
+      source: 'cabinet',
+      notice: { version: `purpose-v${purpose.version}`, language: lang ?? 'uz-Cyrl' },
+    });
+    return viewOf(subjectId, purpose.id);
+  }
+
   return async (app) => {
     app.get(
       '/v1/me/data',
@@ -151,16 +170,7 @@ export function consentCabinetRoutes(deps: {
           response: { 200: PurposeView, ...errors(401, 404, 409) },
         },
       },
-      async (req) => {
-        const purpose = await viewOf(customerOf(req).subjectId, req.params.purposeId);
-        await consents.record(customerActor(req), customerOf(req).subjectId, {
-          purpose: purpose.id,
-          action: req.body.given ? 'give' : 'withdraw',
-          source: 'cabinet',
-          notice: { version: `purpose-v${purpose.version}`, language: req.body.lang ?? 'uz-Cyrl' },
-        });
-        return viewOf(customerOf(req).subjectId, purpose.id);
-      },
+      async (req) => choose(req, req.params.purposeId, req.body.given ? 'give' : 'withdraw', req.body.lang),
     );
 
     app.put(
@@ -179,16 +189,8 @@ export function consentCabinetRoutes(deps: {
           response: { 200: PurposeView, ...errors(401, 404, 409) },
         },
       },
-      async (req) => {
-        const purpose = await viewOf(customerOf(req).subjectId, req.params.purposeId);
-        await consents.record(customerActor(req), customerOf(req).subjectId, {
-          purpose: purpose.id,
-          action: req.body.objected ? 'object' : 'withdraw-objection',
-          source: 'cabinet',
-          notice: { version: `purpose-v${purpose.version}`, language: req.body.lang ?? 'uz-Cyrl' },
-        });
-        return viewOf(customerOf(req).subjectId, purpose.id);
-      },
+      async (req) =>
+        choose(req, req.params.purposeId, req.body.objected ? 'object' : 'withdraw-objection', req.body.lang),
     );
   };
 }

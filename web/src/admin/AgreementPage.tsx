@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Loaded } from '../ui/AsyncTable';
 import { ApiError, api } from '../ui/api';
 import { formatDateTime } from '../ui/format';
 import { ErrorNotice, Loading } from '../ui/Notice';
@@ -226,26 +227,26 @@ function AcceptanceChart() {
   return (
     <section className="card section-card" aria-labelledby="acceptances-title">
       <h2 id="acceptances-title">{t('console.agreement.acceptances')}</h2>
-      {stats.state === 'loading' && <Loading />}
-      {stats.state === 'failed' && <ErrorNotice error={stats.error} onRetry={stats.reload} />}
-      {stats.state === 'ready' && (
-        <LineChart
-          title={t('console.agreement.acceptancesChart')}
-          days={stats.data.days.map((d) => d.day)}
-          series={[
-            {
-              key: 'accepted',
-              label: t('console.agreement.accepted'),
-              values: stats.data.days.map((d) => d.accepted),
-            },
-            {
-              key: 'continuedUse',
-              label: t('console.agreement.continuedUse'),
-              values: stats.data.days.map((d) => d.continuedUse),
-            },
-          ]}
-        />
-      )}
+      <Loaded result={stats}>
+        {(data) => (
+          <LineChart
+            title={t('console.agreement.acceptancesChart')}
+            days={data.days.map((d) => d.day)}
+            series={[
+              {
+                key: 'accepted',
+                label: t('console.agreement.accepted'),
+                values: data.days.map((d) => d.accepted),
+              },
+              {
+                key: 'continuedUse',
+                label: t('console.agreement.continuedUse'),
+                values: data.days.map((d) => d.continuedUse),
+              },
+            ]}
+          />
+        )}
+      </Loaded>
     </section>
   );
 }

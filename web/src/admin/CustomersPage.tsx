@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AsyncTable } from '../ui/AsyncTable';
 import { formatDateTime, formatNumber } from '../ui/format';
 import { ErrorNotice, Loading } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
@@ -74,52 +75,42 @@ export function CustomersPage() {
   return (
     <div className="page">
       <PageHeader title={t('people.customers.title')} lead={t('people.customers.lead')} />
-      {list.state === 'loading' && <Loading />}
-      {list.state === 'failed' && <ErrorNotice error={list.error} onRetry={list.reload} />}
-      {list.state === 'ready' &&
-        (list.data.customers.length === 0 ? (
-          <p className="card empty">{t('people.customers.empty')}</p>
-        ) : (
-          <div className="card table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">{t('people.customers.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('people.customers.id')}</th>
-                  <th scope="col">{t('people.customers.contacts')}</th>
-                  <th scope="col">{t('people.customers.status')}</th>
-                  <th scope="col">{t('people.customers.factors')}</th>
-                  <th scope="col">{t('people.customers.lastSignIn')}</th>
-                  <th scope="col">{t('people.customers.since')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.customers.map((customer) => (
-                  <tr key={customer.id}>
-                    <th scope="row" className="mono">
-                      <Link to={`/customers/${encodeURIComponent(customer.id)}`}>{customer.id}</Link>
-                    </th>
-                    <td className="break">
-                      <Contacts customer={customer} />
-                    </td>
-                    <td>
-                      <Status status={customer.status} />
-                    </td>
-                    <td>
-                      <Factors factors={customer.factors} />
-                    </td>
-                    <td className="nowrap">
-                      <When at={customer.lastSignInAt} />
-                    </td>
-                    <td className="nowrap">
-                      <When at={customer.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      <AsyncTable
+        result={list}
+        rows={(data) => data.customers}
+        empty={t('people.customers.empty')}
+        caption={t('people.customers.title')}
+        columns={[
+          t('people.customers.id'),
+          t('people.customers.contacts'),
+          t('people.customers.status'),
+          t('people.customers.factors'),
+          t('people.customers.lastSignIn'),
+          t('people.customers.since'),
+        ]}
+        row={(customer) => (
+          <tr key={customer.id}>
+            <th scope="row" className="mono">
+              <Link to={`/customers/${encodeURIComponent(customer.id)}`}>{customer.id}</Link>
+            </th>
+            <td className="break">
+              <Contacts customer={customer} />
+            </td>
+            <td>
+              <Status status={customer.status} />
+            </td>
+            <td>
+              <Factors factors={customer.factors} />
+            </td>
+            <td className="nowrap">
+              <When at={customer.lastSignInAt} />
+            </td>
+            <td className="nowrap">
+              <When at={customer.createdAt} />
+            </td>
+          </tr>
+        )}
+      />
       {list.state === 'ready' && (
         <nav className="form-actions" aria-label={t('people.customers.pages')}>
           <button

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AsyncTable, RefreshButton } from '../ui/AsyncTable';
 import { api } from '../ui/api';
 import { formatDateTime } from '../ui/format';
-import { ErrorNotice, Loading, Notice } from '../ui/Notice';
+import { ErrorNotice, Notice } from '../ui/Notice';
 import type { Organisation } from '../ui/org';
 import { PageHeader } from '../ui/Page';
 import { Link } from '../ui/router';
@@ -64,50 +65,38 @@ export function GrantsPage() {
   return (
     <div className="page">
       <PageHeader title={t('people.grants.title')} lead={t('people.grants.lead')}>
-        <button type="button" className="button button--secondary button--small" onClick={list.reload}>
-          {t('people.refresh')}
-        </button>
+        <RefreshButton onClick={list.reload}>{t('people.refresh')}</RefreshButton>
       </PageHeader>
-      {list.state === 'loading' && <Loading />}
-      {list.state === 'failed' && <ErrorNotice error={list.error} onRetry={list.reload} />}
-      {list.state === 'ready' &&
-        (list.data.grants.length === 0 ? (
-          <p className="card empty">{t('people.grants.empty')}</p>
-        ) : (
-          <div className="card table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">{t('people.grants.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('people.grants.customer')}</th>
-                  <th scope="col">{t('people.grants.grantee')}</th>
-                  <th scope="col">{t('people.grants.products')}</th>
-                  <th scope="col">{t('people.grants.reason')}</th>
-                  <th scope="col">{t('people.grants.until')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.grants.map((grant) => (
-                  <tr key={grant.id}>
-                    <th scope="row" className="mono">
-                      {grant.customerId}
-                    </th>
-                    <td>
-                      <GranteeName grantee={grant.grantee} />
-                    </td>
-                    <td>
-                      <Products ids={grant.productIds} />
-                    </td>
-                    <td className="break">{grant.reason}</td>
-                    <td className="nowrap">
-                      <Until at={grant.expiresAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      <AsyncTable
+        result={list}
+        rows={(data) => data.grants}
+        empty={t('people.grants.empty')}
+        caption={t('people.grants.title')}
+        columns={[
+          t('people.grants.customer'),
+          t('people.grants.grantee'),
+          t('people.grants.products'),
+          t('people.grants.reason'),
+          t('people.grants.until'),
+        ]}
+        row={(grant) => (
+          <tr key={grant.id}>
+            <th scope="row" className="mono">
+              {grant.customerId}
+            </th>
+            <td>
+              <GranteeName grantee={grant.grantee} />
+            </td>
+            <td>
+              <Products ids={grant.productIds} />
+            </td>
+            <td className="break">{grant.reason}</td>
+            <td className="nowrap">
+              <Until at={grant.expiresAt} />
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }
@@ -119,51 +108,39 @@ export function GrantedPage() {
   return (
     <div className="page">
       <PageHeader title={t('people.granted.title')} lead={t('people.granted.lead')}>
-        <button type="button" className="button button--secondary button--small" onClick={list.reload}>
-          {t('people.refresh')}
-        </button>
+        <RefreshButton onClick={list.reload}>{t('people.refresh')}</RefreshButton>
       </PageHeader>
-      {list.state === 'loading' && <Loading />}
-      {list.state === 'failed' && <ErrorNotice error={list.error} onRetry={list.reload} />}
-      {list.state === 'ready' &&
-        (list.data.grants.length === 0 ? (
-          <p className="card empty">{t('people.granted.empty')}</p>
-        ) : (
-          <div className="card table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">{t('people.granted.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('people.grants.customer')}</th>
-                  <th scope="col">{t('people.grants.products')}</th>
-                  <th scope="col">{t('people.grants.reason')}</th>
-                  <th scope="col">{t('people.grants.until')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.grants.map((grant) => (
-                  <tr key={grant.id}>
-                    <th scope="row" className="mono">
-                      <Link
-                        to={`/granted/${encodeURIComponent(grant.id)}`}
-                        aria-label={t('people.granted.open', { id: grant.customerId })}
-                      >
-                        {grant.customerId}
-                      </Link>
-                    </th>
-                    <td>
-                      <Products ids={grant.productIds} />
-                    </td>
-                    <td className="break">{grant.reason}</td>
-                    <td className="nowrap">
-                      <Until at={grant.expiresAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      <AsyncTable
+        result={list}
+        rows={(data) => data.grants}
+        empty={t('people.granted.empty')}
+        caption={t('people.granted.title')}
+        columns={[
+          t('people.grants.customer'),
+          t('people.grants.products'),
+          t('people.grants.reason'),
+          t('people.grants.until'),
+        ]}
+        row={(grant) => (
+          <tr key={grant.id}>
+            <th scope="row" className="mono">
+              <Link
+                to={`/granted/${encodeURIComponent(grant.id)}`}
+                aria-label={t('people.granted.open', { id: grant.customerId })}
+              >
+                {grant.customerId}
+              </Link>
+            </th>
+            <td>
+              <Products ids={grant.productIds} />
+            </td>
+            <td className="break">{grant.reason}</td>
+            <td className="nowrap">
+              <Until at={grant.expiresAt} />
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

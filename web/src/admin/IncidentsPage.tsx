@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
+import { AsyncTable, RefreshButton } from '../ui/AsyncTable';
 import { formatDateTime } from '../ui/format';
-import { ErrorNotice, Loading } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Link } from '../ui/router';
 import { useApi } from '../ui/useApi';
@@ -33,68 +33,54 @@ export function IncidentsPage() {
   return (
     <div className="page">
       <PageHeader title={t('people.incidents.title')} lead={t('people.incidents.lead')}>
-        <button type="button" className="button button--secondary button--small" onClick={list.reload}>
-          {t('people.refresh')}
-        </button>
+        <RefreshButton onClick={list.reload}>{t('people.refresh')}</RefreshButton>
       </PageHeader>
-      {list.state === 'loading' && <Loading />}
-      {list.state === 'failed' && <ErrorNotice error={list.error} onRetry={list.reload} />}
-      {list.state === 'ready' &&
-        (list.data.incidents.length === 0 ? (
-          <p className="card empty">{t('people.incidents.empty')}</p>
-        ) : (
-          <div className="card table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">{t('people.incidents.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('people.incidents.id')}</th>
-                  <th scope="col">{t('people.incidents.state')}</th>
-                  <th scope="col">{t('people.incidents.opened')}</th>
-                  <th scope="col">{t('people.incidents.source')}</th>
-                  <th scope="col">{t('people.incidents.done')}</th>
-                  <th scope="col">{t('people.incidents.customer')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.incidents.map((incident) => (
-                  <tr key={incident.id}>
-                    <th scope="row" className="mono">
-                      {incident.id}
-                    </th>
-                    <td>{word(t, 'states', incident.status, ['open', 'closed'])}</td>
-                    <td className="nowrap">
-                      <time dateTime={new Date(incident.createdAt).toISOString()}>
-                        {formatDateTime(incident.createdAt)}
-                      </time>
-                    </td>
-                    <td>{word(t, 'sources', incident.source, ['cabinet', 'link'])}</td>
-                    <td>
-                      {incident.kind === 'compromise-report' ? (
-                        <ul aria-label={t('people.incidents.done')}>
-                          {COMPROMISE_STEPS.map((step) => (
-                            <li key={step}>{t(`people.incidents.steps.${step}`)}</li>
-                          ))}
-                        </ul>
-                      ) : (
-                        incident.kind
-                      )}
-                    </td>
-                    <td className="mono">
-                      {canOpenCustomers ? (
-                        <Link to={`/customers/${encodeURIComponent(incident.subjectId)}`}>
-                          {incident.subjectId}
-                        </Link>
-                      ) : (
-                        incident.subjectId
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      <AsyncTable
+        result={list}
+        rows={(data) => data.incidents}
+        empty={t('people.incidents.empty')}
+        caption={t('people.incidents.title')}
+        columns={[
+          t('people.incidents.id'),
+          t('people.incidents.state'),
+          t('people.incidents.opened'),
+          t('people.incidents.source'),
+          t('people.incidents.done'),
+          t('people.incidents.customer'),
+        ]}
+        row={(incident) => (
+          <tr key={incident.id}>
+            <th scope="row" className="mono">
+              {incident.id}
+            </th>
+            <td>{word(t, 'states', incident.status, ['open', 'closed'])}</td>
+            <td className="nowrap">
+              <time dateTime={new Date(incident.createdAt).toISOString()}>
+                {formatDateTime(incident.createdAt)}
+              </time>
+            </td>
+            <td>{word(t, 'sources', incident.source, ['cabinet', 'link'])}</td>
+            <td>
+              {incident.kind === 'compromise-report' ? (
+                <ul aria-label={t('people.incidents.done')}>
+                  {COMPROMISE_STEPS.map((step) => (
+                    <li key={step}>{t(`people.incidents.steps.${step}`)}</li>
+                  ))}
+                </ul>
+              ) : (
+                incident.kind
+              )}
+            </td>
+            <td className="mono">
+              {canOpenCustomers ? (
+                <Link to={`/customers/${encodeURIComponent(incident.subjectId)}`}>{incident.subjectId}</Link>
+              ) : (
+                incident.subjectId
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { Loaded } from '../ui/AsyncTable';
 import { formatNumber } from '../ui/format';
 import { ErrorNotice, Loading } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
@@ -126,46 +127,46 @@ function ConsentChart() {
   return (
     <section className="card section-card" aria-labelledby="consents-title">
       <h2 id="consents-title">{t('console.purposes.consents')}</h2>
-      {stats.state === 'loading' && <Loading />}
-      {stats.state === 'failed' && <ErrorNotice error={stats.error} onRetry={stats.reload} />}
-      {stats.state === 'ready' && (
-        <>
-          <LineChart
-            title={t('console.purposes.consentsChart')}
-            days={stats.data.days.map((d) => d.day)}
-            series={(['given', 'withdrawn', 'objected'] as const).map((key) => ({
-              key,
-              label: t(`console.purposes.consent.${key}`),
-              values: stats.data.days.map((d) => d[key]),
-            }))}
-          />
-          {stats.data.byPurpose.length > 0 && (
-            <div className="table-wrap">
-              <table className="table" data-testid="consents-by-purpose">
-                <caption className="visually-hidden">{t('console.purposes.byPurpose')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('console.purposes.name')}</th>
-                    <th scope="col">{t('console.purposes.consent.given')}</th>
-                    <th scope="col">{t('console.purposes.consent.withdrawn')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {stats.data.byPurpose.map((p) => (
-                    <tr key={p.purposeId}>
-                      <th scope="row" className="mono">
-                        {p.purposeId}
-                      </th>
-                      <td>{formatNumber(p.given)}</td>
-                      <td>{formatNumber(p.withdrawn)}</td>
+      <Loaded result={stats}>
+        {(data) => (
+          <>
+            <LineChart
+              title={t('console.purposes.consentsChart')}
+              days={data.days.map((d) => d.day)}
+              series={(['given', 'withdrawn', 'objected'] as const).map((key) => ({
+                key,
+                label: t(`console.purposes.consent.${key}`),
+                values: data.days.map((d) => d[key]),
+              }))}
+            />
+            {data.byPurpose.length > 0 && (
+              <div className="table-wrap">
+                <table className="table" data-testid="consents-by-purpose">
+                  <caption className="visually-hidden">{t('console.purposes.byPurpose')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('console.purposes.name')}</th>
+                      <th scope="col">{t('console.purposes.consent.given')}</th>
+                      <th scope="col">{t('console.purposes.consent.withdrawn')}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </>
-      )}
+                  </thead>
+                  <tbody>
+                    {data.byPurpose.map((p) => (
+                      <tr key={p.purposeId}>
+                        <th scope="row" className="mono">
+                          {p.purposeId}
+                        </th>
+                        <td>{formatNumber(p.given)}</td>
+                        <td>{formatNumber(p.withdrawn)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        )}
+      </Loaded>
     </section>
   );
 }

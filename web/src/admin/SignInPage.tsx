@@ -1,15 +1,15 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../ui/api';
-import { Field } from '../ui/Field';
 import { type FieldErrors, focusFirstInvalid, hasErrors, requireEmail, requireText } from '../ui/forms';
-import { ErrorNotice, Notice } from '../ui/Notice';
+import { Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Redirect, useRouter } from '../ui/router';
+import { CodeStep, SignInForm } from '../ui/SignInForm';
 import { useApi } from '../ui/useApi';
 import { finishSecondStep, signInWithPasskey } from './factors';
 import { loadOpaque, signInStaff } from './opaque';
-import { type Staff, takeNextPath, useSession } from './session';
+import { takeNextPath, useSession } from './session';
 
 type SignInField = 'email' | 'password';
 
@@ -77,12 +77,17 @@ export function SignInPage() {
 
   if (pendingId) {
     return (
-      <SecondStep
-        pendingId={pendingId}
-        onDone={(staff) => {
-          signedIn(staff);
+      <CodeStep
+        title={t('admin.factors.signin.title')}
+        lead={t('admin.factors.signin.lead')}
+        label={t('admin.factors.signin.code')}
+        submit={t('admin.factors.signin.submit')}
+        finish={async (code) => {
+          signedIn(await finishSecondStep(pendingId, code));
           navigate(takeNextPath('/org'), { replace: true });
         }}
+        // After too many wrong codes the pending sign-in is gone: start again with the password.
+        expired={(error) => error instanceof ApiError && error.code === 'MXF_FACTOR_CHALLENGE_INVALID'}
         onRestart={() => setPendingId(null)}
       />
     );
@@ -96,96 +101,30 @@ export function SignInPage() {
           <p>{t('admin.signin.setupNeeded')}</p>
         </Notice>
       )}
-      <form ref={form} className="form" noValidate onSubmit={submit} aria-busy={busy}>
-        {wrong && (
-          <Notice tone="error">
-            <p>{t('admin.signin.wrong')}</p>
-          </Notice>
-        )}
-        {Boolean(failure) && <ErrorNotice error={failure} />}
-        <Field
-          label={t('admin.fields.email')}
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-          error={errors.email && t(errors.email)}
-        />
-        <Field
-          label={t('admin.fields.password')}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          error={errors.password && t(errors.password)}
-        />
-        <button type="submit" className="button button--block" disabled={busy}>
-          {busy ? t('admin.signin.working') : t('admin.signin.submit')}
-        </button>
-      </form>
-      <div className="form">
-        <button
-          type="button"
-          className="button button--secondary button--block"
-          onClick={withPasskey}
-          disabled={busy}
-        >
-          {t('admin.factors.signin.passkey')}
-        </button>
-      </div>
-    </div>
-  );
-}
-
-/** The password was right; a code from the authenticator app (or a recovery code) completes the sign-in. */
-function SecondStep({
-  pendingId,
-  onDone,
-  onRestart,
-}: {
-  pendingId: string;
-  onDone: (staff: Staff) => void;
-  onRestart: () => void;
-}) {
-  const { t } = useTranslation();
-  const [code, setCode] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setFailure(null);
-    setError(requireText(code));
-    if (!code.trim()) return;
-    setBusy(true);
-    try {
-      onDone(await finishSecondStep(pendingId, code));
-    } catch (caught) {
-      setFailure(caught);
-      setCode('');
-      setBusy(false);
-      // After too many wrong codes the pending sign-in is gone: start again with the password.
-      if (caught instanceof ApiError && caught.code === 'MXF_FACTOR_CHALLENGE_INVALID') onRestart();
-    }
-  }
-
-  return (
-    <div className="auth-card card">
-      <PageHeader title={t('admin.factors.signin.title')} lead={t('admin.factors.signin.lead')} />
-      <form className="form" noValidate onSubmit={submit} aria-busy={busy}>
-        {Boolean(failure) && <ErrorNotice error={failure} />}
-        <Field
-          label={t('admin.factors.signin.code')}
-          autoComplete="one-time-code"
-          value={code}
-          onChange={(event) => setCode(event.target.value)}
-          error={error && t(error)}
-        />
-        <button type="submit" className="button button--block" disabled={busy}>
-          {t('admin.factors.signin.submit')}
-        </button>
-      </form>
+      <SignInForm
+        formRef={form}
+        busy={busy}
+        onSubmit={submit}
+        wrong={wrong ? t('admin.signin.wrong') : null}
+        failure={failure}
+        login={{
+          label: t('admin.fields.email'),
+          type: 'email',
+          value: email,
+          onChange: setEmail,
+          error: errors.email && t(errors.email),
+        }}
+        password={{
+          label: t('admin.fields.password'),
+          value: password,
+          onChange: setPassword,
+          error: errors.password && t(errors.password),
+        }}
+        submit={t('admin.signin.submit')}
+        working={t('admin.signin.working')}
+        passkey={t('admin.factors.signin.passkey')}
+        onPasskey={withPasskey}
+      />
     </div>
   );
 }

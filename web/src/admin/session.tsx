@@ -1,6 +1,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api } from '../ui/api';
 import { ErrorNotice, Loading } from '../ui/Notice';
+import { rememberNextPath, takeNextPath as takeNext } from '../ui/nextPath';
 import { useRouter } from '../ui/router';
 
 export interface Staff {
@@ -73,13 +74,7 @@ export function useSession(): SessionApi {
 
 /** After signing in: back to the page the person first asked for, or the default one. */
 export function takeNextPath(fallback: string): string {
-  try {
-    const next = sessionStorage.getItem(NEXT_KEY);
-    sessionStorage.removeItem(NEXT_KEY);
-    return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
-  } catch {
-    return fallback;
-  }
+  return takeNext(NEXT_KEY, fallback);
 }
 
 /** Renders its children only for signed-in staff; sends everyone else to the sign-in page. */
@@ -109,11 +104,7 @@ export function RequireStaff({
 function ToSignIn({ from }: { from: string }) {
   const { navigate } = useRouter();
   useEffect(() => {
-    try {
-      if (from !== '/') sessionStorage.setItem(NEXT_KEY, from);
-    } catch {
-      // Without storage the person lands on the default page after signing in.
-    }
+    if (from !== '/') rememberNextPath(NEXT_KEY, from);
     navigate('/signin', { replace: true });
   }, [from, navigate]);
   return null;

@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AsyncTable } from '../ui/AsyncTable';
 import { api } from '../ui/api';
 import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
@@ -138,33 +139,20 @@ export function AccessPage() {
       </section>
       <section className="card section-card" aria-labelledby="log-title">
         <h2 id="log-title">{t('cabinet.access.log')}</h2>
-        {log.state === 'loading' && <Loading />}
-        {log.state === 'failed' && <ErrorNotice error={log.error} onRetry={log.reload} />}
-        {log.state === 'ready' &&
-          (log.data.entries.length === 0 ? (
-            <p className="empty">{t('cabinet.access.noLog')}</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('cabinet.common.when')}</th>
-                    <th scope="col">{t('cabinet.access.who')}</th>
-                    <th scope="col">{t('cabinet.access.scope')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {log.data.entries.map((entry) => (
-                    <tr key={`${entry.at}-${entry.grantId}-${entry.route}`}>
-                      <td>{formatDateTime(entry.at)}</td>
-                      <th scope="row">{entry.staffName ?? entry.staffId}</th>
-                      <td>{scope(entry.productIds)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
+        <AsyncTable
+          result={log}
+          rows={(data) => data.entries}
+          empty={t('cabinet.access.noLog')}
+          card={false}
+          columns={[t('cabinet.common.when'), t('cabinet.access.who'), t('cabinet.access.scope')]}
+          row={(entry) => (
+            <tr key={`${entry.at}-${entry.grantId}-${entry.route}`}>
+              <td>{formatDateTime(entry.at)}</td>
+              <th scope="row">{entry.staffName ?? entry.staffId}</th>
+              <td>{scope(entry.productIds)}</td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );

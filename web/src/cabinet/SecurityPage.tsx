@@ -10,7 +10,7 @@ import { useRouter } from '../ui/router';
 import { useApi } from '../ui/useApi';
 import { changePassword } from './auth';
 import { FactorsSection } from './FactorsSection';
-import { MIN_PASSWORD, requirePassword } from './SignUpPage';
+import { checkNewPassword, NewPasswordFields } from './NewPassword';
 import { useStepUp } from './StepUp';
 import { type CompromiseOutcome, useSession } from './session';
 
@@ -225,8 +225,7 @@ function PasswordChange() {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const found: FieldErrors<PasswordField> = {
-      password: requirePassword(password),
-      repeat: repeat === password ? undefined : 'cabinet.fields.repeatMismatch',
+      ...checkNewPassword(password, repeat),
     };
     setErrors(found);
     setDone(false);
@@ -251,22 +250,13 @@ function PasswordChange() {
         </Notice>
       )}
       <form ref={form} className="form" noValidate onSubmit={submit} aria-busy={stepUp.busy}>
-        <Field
+        <NewPasswordFields
           label={t('cabinet.fields.newPassword')}
-          hint={t('cabinet.fields.passwordHint', { n: MIN_PASSWORD })}
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          error={errors.password && t(errors.password, { n: MIN_PASSWORD })}
-        />
-        <Field
-          label={t('cabinet.fields.repeat')}
-          type="password"
-          autoComplete="new-password"
-          value={repeat}
-          onChange={(event) => setRepeat(event.target.value)}
-          error={errors.repeat && t(errors.repeat)}
+          password={password}
+          repeat={repeat}
+          onPassword={setPassword}
+          onRepeat={setRepeat}
+          errors={errors}
         />
         <button type="submit" className="button" disabled={stepUp.busy}>
           {t('cabinet.security.passwordSubmit')}

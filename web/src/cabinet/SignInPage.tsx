@@ -2,11 +2,10 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { loadOpaque } from '../admin/opaque';
 import { ApiError } from '../ui/api';
-import { Field } from '../ui/Field';
 import { type FieldErrors, focusFirstInvalid, hasErrors, requireText } from '../ui/forms';
-import { ErrorNotice, Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Link, useRouter } from '../ui/router';
+import { CodeStep, SignInForm } from '../ui/SignInForm';
 import { safeReturn, signIn, signInTotp, signInWithPasskey } from './auth';
 import { takeNextPath, useSession } from './session';
 
@@ -80,109 +79,57 @@ export function SignInPage() {
   }
 
   if (challengeId) {
-    return <SecondStep challengeId={challengeId} onDone={done} onRestart={() => setChallengeId(null)} />;
+    return (
+      <CodeStep
+        title={t('cabinet.signin.totpTitle')}
+        lead={t('cabinet.signin.totpLead')}
+        label={t('cabinet.signin.code')}
+        submit={t('cabinet.signin.continue')}
+        finish={async (code) => {
+          await signInTotp(challengeId, code);
+          done();
+        }}
+        // After too many wrong codes the challenge is gone: start again with the password.
+        expired={(error) => error instanceof ApiError && error.status === 404}
+        onRestart={() => setChallengeId(null)}
+      />
+    );
   }
 
   return (
     <div className="auth-card card">
       <PageHeader title={t('cabinet.signin.title')} lead={t('cabinet.signin.lead')} />
-      <form ref={form} className="form" noValidate onSubmit={submit} aria-busy={busy}>
-        {wrong && (
-          <Notice tone="error">
-            <p>{t('cabinet.signin.wrong')}</p>
-          </Notice>
-        )}
-        {Boolean(failure) && <ErrorNotice error={failure} />}
-        <Field
-          label={t('cabinet.fields.contact')}
-          hint={t('cabinet.fields.contactHint')}
-          autoComplete="username"
-          value={contact}
-          onChange={(event) => setContact(event.target.value)}
-          error={errors.contact && t(errors.contact)}
-        />
-        <Field
-          label={t('cabinet.fields.password')}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          error={errors.password && t(errors.password)}
-        />
-        <button type="submit" className="button button--block" disabled={busy}>
-          {busy ? t('cabinet.signin.working') : t('cabinet.signin.submit')}
-        </button>
-      </form>
-      <div className="form">
-        <button
-          type="button"
-          className="button button--secondary button--block"
-          onClick={withPasskey}
-          disabled={busy}
-        >
-          {t('cabinet.signin.passkey')}
-        </button>
+      <SignInForm
+        formRef={form}
+        busy={busy}
+        onSubmit={submit}
+        wrong={wrong ? t('cabinet.signin.wrong') : null}
+        failure={failure}
+        login={{
+          label: t('cabinet.fields.contact'),
+          hint: t('cabinet.fields.contactHint'),
+          value: contact,
+          onChange: setContact,
+          error: errors.contact && t(errors.contact),
+        }}
+        password={{
+          label: t('cabinet.fields.password'),
+          value: password,
+          onChange: setPassword,
+          error: errors.password && t(errors.password),
+        }}
+        submit={t('cabinet.signin.submit')}
+        working={t('cabinet.signin.working')}
+        passkey={t('cabinet.signin.passkey')}
+        onPasskey={withPasskey}
+      >
         <p>
           <Link to="/reset">{t('cabinet.signin.forgot')}</Link>
         </p>
         <p>
           {t('cabinet.signin.noAccount')} <Link to="/signup">{t('cabinet.signin.signup')}</Link>
         </p>
-      </div>
-    </div>
-  );
-}
-
-/** The password was right; a code from the authenticator app (or a recovery code) completes the sign-in. */
-function SecondStep({
-  challengeId,
-  onDone,
-  onRestart,
-}: {
-  challengeId: string;
-  onDone: () => void;
-  onRestart: () => void;
-}) {
-  const { t } = useTranslation();
-  const [code, setCode] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setFailure(null);
-    setError(requireText(code));
-    if (!code.trim()) return;
-    setBusy(true);
-    try {
-      await signInTotp(challengeId, code);
-      onDone();
-    } catch (caught) {
-      setFailure(caught);
-      setCode('');
-      setBusy(false);
-      // After too many wrong codes the challenge is gone: start again with the password.
-      if (caught instanceof ApiError && caught.status === 404) onRestart();
-    }
-  }
-
-  return (
-    <div className="auth-card card">
-      <PageHeader title={t('cabinet.signin.totpTitle')} lead={t('cabinet.signin.totpLead')} />
-      <form className="form" noValidate onSubmit={submit} aria-busy={busy}>
-        {Boolean(failure) && <ErrorNotice error={failure} />}
-        <Field
-          label={t('cabinet.signin.code')}
-          autoComplete="one-time-code"
-          value={code}
-          onChange={(event) => setCode(event.target.value)}
-          error={error && t(error)}
-        />
-        <button type="submit" className="button button--block" disabled={busy}>
-          {t('cabinet.signin.continue')}
-        </button>
-      </form>
+      </SignInForm>
     </div>
   );
 }

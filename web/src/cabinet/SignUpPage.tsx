@@ -7,18 +7,14 @@ import { ErrorNotice, Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Link, useRouter } from '../ui/router';
 import { finishReset, finishSignup, sendCode } from './auth';
+import { checkNewPassword, NewPasswordFields } from './NewPassword';
 import { useSession } from './session';
 
 /** The server decides what a contact is; this only catches what is plainly neither. */
 const CONTACT = /^(\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*|\s*\+?[0-9][0-9 ()-]{6,22}\s*)$/;
-export const MIN_PASSWORD = 10;
 
 export function requireContact(value: string): string | undefined {
   return requireText(value) ?? (CONTACT.test(value) ? undefined : 'cabinet.fields.contactInvalid');
-}
-
-export function requirePassword(value: string): string | undefined {
-  return value.length >= MIN_PASSWORD ? undefined : 'cabinet.fields.passwordShort';
 }
 
 type Flow = 'signup' | 'reset';
@@ -90,8 +86,7 @@ function PasswordStep({
     event.preventDefault();
     const found: FieldErrors<PasswordField> = {
       code: /^\s*\d{6}\s*$/.test(code) ? undefined : 'cabinet.fields.codeInvalid',
-      password: requirePassword(password),
-      repeat: repeat === password ? undefined : 'cabinet.fields.repeatMismatch',
+      ...checkNewPassword(password, repeat),
     };
     setErrors(found);
     setFailure(null);
@@ -121,22 +116,13 @@ function PasswordStep({
         onChange={(event) => setCode(event.target.value)}
         error={errors.code && t(errors.code)}
       />
-      <Field
+      <NewPasswordFields
         label={t(flow === 'signup' ? 'cabinet.fields.password' : 'cabinet.fields.newPassword')}
-        hint={t('cabinet.fields.passwordHint', { n: MIN_PASSWORD })}
-        type="password"
-        autoComplete="new-password"
-        value={password}
-        onChange={(event) => setPassword(event.target.value)}
-        error={errors.password && t(errors.password, { n: MIN_PASSWORD })}
-      />
-      <Field
-        label={t('cabinet.fields.repeat')}
-        type="password"
-        autoComplete="new-password"
-        value={repeat}
-        onChange={(event) => setRepeat(event.target.value)}
-        error={errors.repeat && t(errors.repeat)}
+        password={password}
+        repeat={repeat}
+        onPassword={setPassword}
+        onRepeat={setRepeat}
+        errors={errors}
       />
       <button type="submit" className="button button--block" disabled={busy}>
         {busy

@@ -1,6 +1,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api } from '../ui/api';
 import { ErrorNotice, Loading } from '../ui/Notice';
+import { rememberNextPath, takeNextPath as takeNext } from '../ui/nextPath';
 import { useRouter } from '../ui/router';
 
 /**
@@ -80,13 +81,7 @@ export function useSession(): SessionApi {
 
 /** After signing in: back to the cabinet page first asked for, or the default one. */
 export function takeNextPath(fallback: string): string {
-  try {
-    const next = sessionStorage.getItem(NEXT_KEY);
-    sessionStorage.removeItem(NEXT_KEY);
-    return next?.startsWith('/') && !next.startsWith('//') ? next : fallback;
-  } catch {
-    return fallback;
-  }
+  return takeNext(NEXT_KEY, fallback);
 }
 
 /** Renders its children only for a signed-in customer; sends everyone else to the sign-in page. */
@@ -100,11 +95,7 @@ export function RequireCustomer({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (session.status !== 'signed-out') return;
-    try {
-      sessionStorage.setItem(NEXT_KEY, path);
-    } catch {
-      // Without storage the customer lands on the default page after signing in.
-    }
+    rememberNextPath(NEXT_KEY, path);
     navigate('/signin', { replace: true });
   }, [session.status, path, navigate]);
 
