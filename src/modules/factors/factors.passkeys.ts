@@ -1,14 +1,13 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { FactorRow } from './factors.store.js';
+
+/** The WebAuthn library is loaded by the first passkey ceremony: it was a tenth of start-up. */
+const webauthn = () => import('@simplewebauthn/server');
 
 export type { AuthenticationResponseJSON, RegistrationResponseJSON };
 
@@ -37,6 +36,7 @@ export async function registrationOptions(
   user: { id: string; name: string; displayName: string },
   existing: FactorRow[],
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await webauthn();
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -54,6 +54,7 @@ export async function registrationOptions(
 export async function authenticationOptions(
   rp: RelyingParty,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn();
   return generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_TIMEOUT_MS,
@@ -67,6 +68,7 @@ export async function verifyRegistration(
   challenge: string,
   response: RegistrationResponseJSON,
 ) {
+  const { verifyRegistrationResponse } = await webauthn();
   try {
     const result = await verifyRegistrationResponse({
       response,
@@ -93,6 +95,7 @@ export async function verifyAssertion(
   factor: FactorRow,
 ): Promise<number | undefined> {
   if (!factor.credential_id || !factor.public_key) return undefined;
+  const { verifyAuthenticationResponse } = await webauthn();
   try {
     const result = await verifyAuthenticationResponse({
       response,
