@@ -10,7 +10,6 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import { assertMailMessage, MAIL_TOPIC } from '../../mail/mail.service.js';
 import { type Outbox, type OutboxHandler, processOnce } from '../../outbox/outbox.service.js';
-import type { CustomerPrincipal } from '../identity/sessions.js';
 import type { AgreementLanguage } from './agreements.schemas.js';
 
 export const VERSION_MAIL_TOPIC = 'agreement.version-mail';
@@ -138,14 +137,11 @@ export function createNoticeMailHandler(deps: {
   return handler;
 }
 
-/**
- * The verified address through identity's profile reader (a system read, so
- * the principal carries no session). A narrow identity method would be cleaner.
- */
+/** The customer's verified address, read through identity (a system read). */
 export async function verifiedEmailFrom(
-  identity: { getProfile(p: CustomerPrincipal): Promise<{ email: string | null; emailVerified: boolean }> },
+  identity: { profileOf(subjectId: string): Promise<{ email: string | null; emailVerified: boolean }> },
   subjectId: string,
 ): Promise<string | null> {
-  const profile = await identity.getProfile({ subjectId, sessionId: '', authenticatedAt: 0 });
+  const profile = await identity.profileOf(subjectId);
   return profile.emailVerified ? profile.email : null;
 }

@@ -98,4 +98,7 @@ export const AuthenticationResponse = Type.Object(
 /** WebAuthn options for the browser, as the library builds them; passed to @simplewebauthn/browser unchanged. */
 export const WebAuthnOptions = Type.Object({ challenge: Type.String() }, { additionalProperties: true });
 
+/** A passkey ceremony's start: its id and the options the browser passes to WebAuthn. */
+export const Ceremony = Type.Object({ challengeId: CeremonyId, options: WebAuthnOptions });
+
 export const EmptyBody = Type.Object({}, { additionalProperties: false });

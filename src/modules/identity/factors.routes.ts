@@ -5,6 +5,7 @@ import { errors, NoContent } from '../../http/schemas.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import {
   AuthenticationResponse,
+  Ceremony,
   CeremonyId,
   EmptyBody,
   FactorId,
@@ -29,7 +30,6 @@ export function customerFactorRoutes(deps: { identity: IdentityService }): Fasti
   const flows = identity.factors;
   const signedIn = { preHandler: requireCustomer(identity) };
   const recent = { preHandler: [requireCustomer(identity), requireRecentSignIn(identity.clock)] };
-  const Ceremony = Type.Object({ challengeId: CeremonyId, options: WebAuthnOptions });
   const Passkey = Type.Object({
     id: FactorId,
     name: Type.String(),

@@ -157,6 +157,7 @@ export function createIdentityService(deps: IdentityDeps) {
     },
 
     getProfile: profiles.get,
+    profileOf: profiles.of,
     updateProfile: profiles.update,
     profileHistory: profiles.history,
     startContactChange: profiles.startContactChange,

@@ -86,6 +86,8 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
 
   return {
     get: (principal: CustomerPrincipal) => read(database.db, principal.subjectId),
+    /** A system read (single sign-on claims, the notice of change): no session is involved. */
+    of: (subjectId: string) => read(database.db, subjectId),
 
     async update(principal: CustomerPrincipal, patch: ProfilePatch): Promise<Profile> {
       const id = principal.subjectId;

@@ -43,11 +43,7 @@ export interface OidcDeps {
   outbox: Outbox;
   /** Claims are read through identity (decrypted there); only the profile is needed. */
   identity: {
-    getProfile(principal: {
-      subjectId: string;
-      sessionId: string;
-      authenticatedAt: number;
-    }): Promise<Profile>;
+    profileOf(subjectId: string): Promise<Profile>;
   };
   logger: OutboxLogger;
   /** The relying parties of the company's products; default `oidc.json` beside the company file. */
@@ -142,9 +138,7 @@ export async function createOidc(deps: OidcDeps) {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     async findAccount(_ctx, sub) {
-      const profile = await identity
-        .getProfile({ subjectId: sub, sessionId: '', authenticatedAt: 0 })
-        .catch(() => undefined);
+      const profile = await identity.profileOf(sub).catch(() => undefined);
       if (!profile || profile.status !== 'active') return undefined;
       return {
         accountId: sub,

@@ -7,6 +7,7 @@ import { errors, NoContent } from '../../http/schemas.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import {
   AuthenticationResponse,
+  Ceremony,
   CeremonyId,
   EmptyBody,
   FactorId,
@@ -32,7 +33,6 @@ export function staffFactorRoutes(deps: { staff: StaffService }): FastifyPluginA
   const cookie = staffCookieOptions(staff.publicUrl);
   const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
   const StaffBody = Type.Object({ staff: StaffPrincipalSchema });
-  const Ceremony = Type.Object({ challengeId: CeremonyId, options: WebAuthnOptions });
 
   async function current(request: FastifyRequest) {
     const token = staffToken(request);

@@ -6,8 +6,7 @@ import { type FieldErrors, focusFirstInvalid, hasErrors, requireText } from '../
 import { ErrorNotice, Loading, Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { Link, useRouter } from '../ui/router';
-import { loadOpaque } from './opaque';
-import { registerStaffPassword } from './registerStaff';
+import { loadOpaque, registerStaffPassword } from './opaque';
 import { MIN_PASSWORD_LENGTH } from './SetupPage';
 import { useSession } from './session';
 

@@ -32,26 +32,38 @@ export interface FirstAdmin {
   password: string;
 }
 
-export async function registerFirstAdmin({
-  token,
-  email,
-  displayName,
-  password,
-}: FirstAdmin): Promise<Staff> {
+export function registerFirstAdmin({ token, email, displayName, password }: FirstAdmin): Promise<Staff> {
+  return registerStaffPassword(
+    { start: '/v1/setup/admin/start', finish: '/v1/setup/admin/finish' },
+    { token, email, displayName },
+    password,
+  );
+}
+
+/**
+ * OPAQUE registration against a pair of staff routes (the first administrator's
+ * set-up, an invitation): the password stays an argument to the local client;
+ * only the protocol messages go to `start` and `finish`, each with `fields`.
+ */
+export async function registerStaffPassword(
+  route: { start: string; finish: string },
+  fields: { token: string } & Record<string, string>,
+  password: string,
+): Promise<Staff> {
   const opaque = await loadOpaque();
   const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
-  const { registrationResponse } = await api<{ registrationResponse: string }>('/v1/setup/admin/start', {
+  const { registrationResponse } = await api<{ registrationResponse: string }>(route.start, {
     method: 'POST',
-    body: { token, email, displayName, registrationRequest },
+    body: { ...fields, registrationRequest },
   });
   const { registrationRecord } = opaque.client.finishRegistration({
     clientRegistrationState,
     registrationResponse,
     password,
   });
-  const { staff } = await api<{ staff: Staff }>('/v1/setup/admin/finish', {
+  const { staff } = await api<{ staff: Staff }>(route.finish, {
     method: 'POST',
-    body: { token, registrationRecord },
+    body: { token: fields.token, registrationRecord },
   });
   return staff;
 }
