@@ -4,6 +4,7 @@
  */
 import { type Selectable, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.js';
+import { first, run, statement } from '../db/statements.js';
 import type { AuditEntryTable, AuditTreeHeadTable } from './audit.table.js';
 
 export type AuditEntryRow = Selectable<AuditEntryTable>;
@@ -21,12 +22,9 @@ export async function lockAuditAppends(trx: Trx): Promise<void> {
 }
 
 /** Number of entries, i.e. the next seq, read as max(seq) + 1 (an index lookup, unlike count). */
+const MAX_SEQ = statement('select max(seq) as max from audit_entries');
 export async function auditLogSize(db: Handle): Promise<number> {
-  const row = await db
-    .selectFrom('audit_entries')
-    .select((eb) => eb.fn.max('seq').as('max'))
-    .executeTakeFirst();
-  const max = row?.max;
+  const max = (await first<{ max: number | string | null }>(db, MAX_SEQ, []))?.max;
   return max === null || max === undefined ? 0 : Number(max) + 1;
 }
 
@@ -38,8 +36,21 @@ export async function countAuditEntries(db: Handle): Promise<number> {
   return Number(row.count);
 }
 
+const INSERT_ENTRY = statement(
+  'insert into audit_entries (seq, at, actor, purpose, subject_id, action, target, details, leaf_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 export async function insertAuditEntry(trx: Trx, row: AuditEntryRow): Promise<void> {
-  await trx.insertInto('audit_entries').values(row).execute();
+  await run(trx, INSERT_ENTRY, [
+    row.seq,
+    row.at,
+    row.actor,
+    row.purpose,
+    row.subject_id,
+    row.action,
+    row.target,
+    row.details,
+    row.leaf_hash,
+  ]);
 }
 
 /** Up to `limit` entries with seq ≥ `fromSeq`, in seq order (keyset paging). */

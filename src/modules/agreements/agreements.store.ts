@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Trx } from '../../db/database.js';
+import { first, run, statement } from '../../db/statements.js';
 import type {
   AgreementAcceptanceTable,
   AgreementNotificationTable,
@@ -80,8 +81,22 @@ export async function replaceTexts(db: Trx, version: number, rows: AgreementText
   if (rows.length > 0) await db.insertInto('agreement_texts').values(rows).execute();
 }
 
+const INSERT_ACCEPTANCE = statement(
+  'insert into agreement_acceptances (id, subject_id, version, lang, content_hash, site_id, method, accepted_at, audit_seq, record) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 export async function insertAcceptance(db: Trx, row: AgreementAcceptanceTable): Promise<void> {
-  await db.insertInto('agreement_acceptances').values(row).execute();
+  await run(db, INSERT_ACCEPTANCE, [
+    row.id,
+    row.subject_id,
+    row.version,
+    row.lang,
+    row.content_hash,
+    row.site_id,
+    row.method,
+    row.accepted_at,
+    row.audit_seq,
+    row.record,
+  ]);
 }
 
 export async function findAcceptance(db: Handle, id: string): Promise<AgreementAcceptanceTable | undefined> {
@@ -101,12 +116,9 @@ export async function findSubjectState(
   db: Handle,
   subjectId: string,
 ): Promise<AgreementSubjectStateTable | undefined> {
-  return db
-    .selectFrom('agreement_subject_state')
-    .selectAll()
-    .where('subject_id', '=', subjectId)
-    .executeTakeFirst();
+  return first<AgreementSubjectStateTable>(db, SUBJECT_STATE, [subjectId]);
 }
+const SUBJECT_STATE = statement('select * from agreement_subject_state where subject_id = ?');
 
 export async function upsertSubjectState(db: Trx, row: AgreementSubjectStateTable): Promise<void> {
   const { subject_id: _, ...rest } = row;
@@ -124,23 +136,27 @@ export async function upsertSubjectState(db: Trx, row: AgreementSubjectStateTabl
  * were told about only grows.
  */
 export async function recordAcceptedState(db: Trx, row: AgreementSubjectStateTable): Promise<void> {
-  await db
-    .insertInto('agreement_subject_state')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .column('subject_id')
-        .doUpdateSet({
-          accepted_version: (eb) => eb.ref('excluded.accepted_version'),
-          accepted_at: (eb) => eb.ref('excluded.accepted_at'),
-          last_acceptance_id: (eb) => eb.ref('excluded.last_acceptance_id'),
-          needs_reacceptance: 0,
-          notified_version: sql<number>`case when agreement_subject_state.notified_version > excluded.notified_version then agreement_subject_state.notified_version else excluded.notified_version end`,
-        })
-        .where('agreement_subject_state.accepted_version', '<=', (eb) => eb.ref('excluded.accepted_version')),
-    )
-    .execute();
+  await run(db, RECORD_ACCEPTED_STATE, [
+    row.subject_id,
+    row.accepted_version,
+    row.accepted_at,
+    row.last_acceptance_id,
+    row.notified_version,
+    row.needs_reacceptance,
+  ]);
 }
+const RECORD_ACCEPTED_STATE = statement(
+  `insert into agreement_subject_state (subject_id, accepted_version, accepted_at, last_acceptance_id, notified_version, needs_reacceptance)
+   values (?, ?, ?, ?, ?, ?)
+   on conflict (subject_id) do update set
+     accepted_version = excluded.accepted_version,
+     accepted_at = excluded.accepted_at,
+     last_acceptance_id = excluded.last_acceptance_id,
+     needs_reacceptance = 0,
+     notified_version = case when agreement_subject_state.notified_version > excluded.notified_version
+       then agreement_subject_state.notified_version else excluded.notified_version end
+   where agreement_subject_state.accepted_version <= excluded.accepted_version`,
+);
 
 /** Subjects who accepted an earlier version and were not yet told about `version`, in id order. */
 export async function subjectsToNotify(

@@ -27,7 +27,10 @@ interface ReferenceData {
   company: Awaited<ReturnType<typeof findCompany>>;
 }
 
-export function toConsentEvent(r: store.ConsentEventRow): ConsentEvent {
+export function toConsentEvent(
+  r: store.ConsentEventRow,
+  record: unknown = JSON.parse(r.record),
+): ConsentEvent {
   return {
     id: r.id,
     rev: r.rev,
@@ -40,7 +43,7 @@ export function toConsentEvent(r: store.ConsentEventRow): ConsentEvent {
     at: r.at,
     expiresAt: r.expires_at,
     auditSeq: r.audit_seq,
-    record: JSON.parse(r.record),
+    record: record as ConsentEvent['record'],
   };
 }
 
@@ -198,7 +201,8 @@ export function createConsentService(deps: {
       rev,
       rows: await store.currentRows(trx, subjectId),
     });
-    return toConsentEvent(row);
+    // The record just written, not parsed back from its JSON.
+    return toConsentEvent(row, record);
   }
 
   /** Records one consent change; durable, audited and in this node's decision index when it resolves. */

@@ -1,8 +1,14 @@
 import type { Db, Trx } from '../../db/database.js';
+import { all, first, run, statement } from '../../db/statements.js';
 import type { ConsentStateRow, SubjectState } from '../decisions/engine.js';
-import type { ConsentEventTable } from './consents.table.js';
+import type { ConsentEventTable, WebhookSubscriberTable } from './consents.table.js';
 
 export type ConsentEventRow = ConsentEventTable;
+
+const BUMP_TEXT =
+  'insert into consent_subjects (subject_id, status, rev, updated_at) values (?, ?, 1, ?) on conflict (subject_id) do update set rev = consent_subjects.rev + 1, updated_at = excluded.updated_at';
+const BUMP = statement(`${BUMP_TEXT} returning rev, status`);
+const BUMP_SETTING_STATUS = statement(`${BUMP_TEXT}, status = excluded.status returning rev, status`);
 
 /** Registers the subject when new and bumps its revision, in one statement; returns the new revision and status. */
 export async function bumpSubject(
@@ -12,24 +18,39 @@ export async function bumpSubject(
   status?: 'active' | 'blocked',
 ): Promise<{ rev: number; status: 'active' | 'blocked' }> {
   // The upsert takes the row lock on PostgreSQL, so concurrent writes for one subject get distinct revisions.
-  const row = await db
-    .insertInto('consent_subjects')
-    .values({ subject_id: subjectId, status: status ?? 'active', rev: 1, updated_at: now })
-    .onConflict((oc) =>
-      oc.column('subject_id').doUpdateSet((eb) => ({
-        rev: eb('consent_subjects.rev', '+', 1),
-        updated_at: now,
-        ...(status ? { status } : {}),
-      })),
-    )
-    .returning(['rev', 'status'])
-    .executeTakeFirstOrThrow();
+  const row = await first<{ rev: number; status: string }>(db, status ? BUMP_SETTING_STATUS : BUMP, [
+    subjectId,
+    status ?? 'active',
+    now,
+  ]);
+  if (!row) throw new Error('the subject upsert returned no row');
   return { rev: Number(row.rev), status: row.status as 'active' | 'blocked' };
 }
 
+const INSERT_EVENT = statement(
+  'insert into consent_events (id, subject_id, rev, purpose_id, scope, kind, state, source, purpose_version, at, expires_at, record, audit_seq) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 export async function insertEvent(db: Trx, row: ConsentEventRow): Promise<void> {
-  await db.insertInto('consent_events').values(row).execute();
+  await run(db, INSERT_EVENT, [
+    row.id,
+    row.subject_id,
+    row.rev,
+    row.purpose_id,
+    row.scope,
+    row.kind,
+    row.state,
+    row.source,
+    row.purpose_version,
+    row.at,
+    row.expires_at,
+    row.record,
+    row.audit_seq,
+  ]);
 }
+
+const UPSERT_CURRENT = statement(
+  'insert into consent_current (subject_id, purpose_id, scope, kind, state, event_id, expires_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (subject_id, purpose_id, scope, kind) do update set state = excluded.state, event_id = excluded.event_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at',
+);
 
 export async function upsertCurrent(
   db: Trx,
@@ -44,28 +65,16 @@ export async function upsertCurrent(
     now: number;
   },
 ): Promise<void> {
-  const values = {
-    subject_id: row.subjectId,
-    purpose_id: row.purposeId,
-    scope: row.scope,
-    kind: row.kind,
-    state: row.state,
-    event_id: row.eventId,
-    expires_at: row.expiresAt,
-    updated_at: row.now,
-  };
-  await db
-    .insertInto('consent_current')
-    .values(values)
-    .onConflict((oc) =>
-      oc.columns(['subject_id', 'purpose_id', 'scope', 'kind']).doUpdateSet({
-        state: row.state,
-        event_id: row.eventId,
-        expires_at: row.expiresAt,
-        updated_at: row.now,
-      }),
-    )
-    .execute();
+  await run(db, UPSERT_CURRENT, [
+    row.subjectId,
+    row.purposeId,
+    row.scope,
+    row.kind,
+    row.state,
+    row.eventId,
+    row.expiresAt,
+    row.now,
+  ]);
 }
 
 const toStateRow = (r: {
@@ -99,15 +108,11 @@ export async function subjectState(db: Db | Trx, subjectId: string): Promise<Sub
 }
 
 /** The subject's current rows alone: a writer that just bumped the subject knows the rest. */
+const CURRENT_ROWS = statement(
+  'select purpose_id, scope, kind, state, expires_at from consent_current where subject_id = ? order by purpose_id, scope, kind',
+);
 export async function currentRows(db: Db | Trx, subjectId: string): Promise<ConsentStateRow[]> {
-  const rows = await db
-    .selectFrom('consent_current')
-    .select(['purpose_id', 'scope', 'kind', 'state', 'expires_at'])
-    .where('subject_id', '=', subjectId)
-    .orderBy('purpose_id')
-    .orderBy('scope')
-    .orderBy('kind')
-    .execute();
+  const rows = await all<Parameters<typeof toStateRow>[0]>(db, CURRENT_ROWS, [subjectId]);
   return rows.map(toStateRow);
 }
 
@@ -183,10 +188,10 @@ export async function findEvent(db: Db | Trx, id: string): Promise<ConsentEventR
   );
 }
 
+const ACTIVE_SUBSCRIBERS = statement('select * from webhook_subscribers where active = 1 order by id');
 export async function listSubscribers(db: Db | Trx, activeOnly: boolean) {
-  let q = db.selectFrom('webhook_subscribers').selectAll().orderBy('id');
-  if (activeOnly) q = q.where('active', '=', 1);
-  return q.execute();
+  if (activeOnly) return all<WebhookSubscriberTable>(db, ACTIVE_SUBSCRIBERS, []);
+  return db.selectFrom('webhook_subscribers').selectAll().orderBy('id').execute();
 }
 
 export async function findSubscriber(db: Db | Trx, id: string) {

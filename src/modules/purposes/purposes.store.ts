@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../../db/database.js';
+import { first, statement } from '../../db/statements.js';
 import type {
   DataCategory,
   DataClass,
@@ -107,15 +108,13 @@ export async function listPurposes(db: Db | Trx): Promise<IndexedPurpose[]> {
   }));
 }
 
+const FIND_PURPOSE = statement(
+  'select p.id, p.idx, v.version, v.definition from purposes p inner join purpose_versions v on v.purpose_id = p.id and v.version = p.current_version where p.id = ?',
+);
 export async function findPurpose(db: Db | Trx, id: string): Promise<IndexedPurpose | undefined> {
-  const r = await db
-    .selectFrom('purposes as p')
-    .innerJoin('purpose_versions as v', (j) =>
-      j.onRef('v.purpose_id', '=', 'p.id').onRef('v.version', '=', 'p.current_version'),
-    )
-    .select(['p.id', 'p.idx', 'v.version', 'v.definition'])
-    .where('p.id', '=', id)
-    .executeTakeFirst();
+  const r = await first<{ id: string; idx: number; version: number; definition: string }>(db, FIND_PURPOSE, [
+    id,
+  ]);
   return (
     r && {
       id: r.id,
