@@ -1,7 +1,10 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/helpers/db.js';
-import { onCommit } from './database.js';
+import { GroupCommitter, onCommit, openDatabase, walSync } from './database.js';
 import { migrationStatus } from './migrate.js';
 
 describe.each(databaseKinds())('database on %s', (kind) => {
@@ -57,5 +60,84 @@ describe.each(databaseKinds())('database on %s', (kind) => {
     });
     await Promise.allSettled([ok, bad]);
     expect(seen).toEqual(['ok']);
+  });
+});
+
+describe('group commit with the log synced off the main thread', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const open = async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-sync-'));
+    dirs.push(dir);
+    const database = await openDatabase({ databaseUrl: '', file: path.join(dir, 'maxfiy.db') });
+    return {
+      dir,
+      database,
+      db: database.schemaDb as unknown as ConstructorParameters<typeof GroupCommitter>[0],
+    };
+  };
+
+  it('acknowledges a write and runs its hooks only after its sync, in commit order', async () => {
+    const { database, db } = await open();
+    await sql`create table t (n integer)`.execute(db);
+    const syncs: (() => void)[] = [];
+    const committer = new GroupCommitter(db, 2, undefined, () => new Promise<void>((r) => syncs.push(r)));
+    const seen: string[] = [];
+    const write = (n: number) =>
+      committer
+        .submit(async (trx) => {
+          await sql`insert into t (n) values (${n})`.execute(trx);
+          onCommit(trx, () => seen.push(`hook ${n}`));
+          return n;
+        })
+        .then((v) => seen.push(`ack ${v}`));
+    const writes = [write(1), write(2), write(3)];
+    await vi.waitFor(() => expect(syncs).toHaveLength(2));
+    // Both batches are committed, neither is synced: nothing is acknowledged yet.
+    expect(seen).toEqual([]);
+    syncs[1]?.();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+    syncs[0]?.();
+    await Promise.all(writes);
+    // Writes 1 and 2 shared the first commit: their hooks ran before any of them heard back.
+    expect(seen).toEqual(['hook 1', 'hook 2', 'ack 1', 'ack 2', 'hook 3', 'ack 3']);
+    await database.close();
+  });
+
+  it('fails the batch whose sync failed and every write after it', async () => {
+    const { database, db } = await open();
+    let calls = 0;
+    const committer = new GroupCommitter(db, 1, undefined, () =>
+      ++calls === 1 ? Promise.reject(new Error('EIO')) : Promise.resolve(),
+    );
+    const hook = vi.fn();
+    await expect(
+      committer.submit(async (trx) => {
+        onCommit(trx, hook);
+        await sql`select 1`.execute(trx);
+      }),
+    ).rejects.toThrow('EIO');
+    await expect(committer.submit(async () => 1)).rejects.toThrow('EIO');
+    expect(hook).not.toHaveBeenCalled();
+    await database.close();
+  });
+
+  it('syncs the log file SQLite writes, and a new one if the log is replaced', async () => {
+    const { dir, database } = await open();
+    const file = path.join(dir, 'maxfiy.db');
+    await database.write((trx) => sql`create table t (n integer)`.execute(trx));
+    const sync = walSync(file);
+    await sync();
+    // Replaced under the same name: the next sync must reach the new file, not the unlinked one.
+    renameSync(`${file}-wal`, `${file}-old`);
+    writeFileSync(`${file}-wal`, '');
+    rmSync(`${file}-old`);
+    await sync();
+    rmSync(`${file}-wal`);
+    await expect(sync()).rejects.toThrow(/ENOENT/);
+    await database.close();
   });
 });

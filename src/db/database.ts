@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
+import { bindConnection, unbindConnection } from './statements.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 export type Trx = Transaction<Schema>;
@@ -36,6 +37,13 @@ export interface OpenOptions {
   file: string;
   /** Largest number of writes one group commit takes. */
   maxBatch?: number;
+  /**
+   * SQLite: how a commit is made durable. `wal-fsync` (the default) syncs the log
+   * off the main thread (see `walSync`); `full` lets SQLite sync inside COMMIT
+   * (synchronous=FULL), which blocks the thread for the fsync. Both acknowledge
+   * a write only once it is on disk.
+   */
+  sync?: 'wal-fsync' | 'full';
   poolSize?: number;
 }
 
@@ -45,15 +53,16 @@ export function sqliteFileFor(dataDir: string): string {
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openSqlite(options.file, options.maxBatch ?? 512);
+  return openSqlite(options.file, options.maxBatch ?? 512, options.sync ?? 'wal-fsync');
 }
 
-function configureSqlite(conn: SQLite.Database, readonly: boolean): SQLite.Database {
+function configureSqlite(conn: SQLite.Database, writer?: { sync: 'wal-fsync' | 'full' }): SQLite.Database {
   conn.pragma('busy_timeout = 5000');
-  if (!readonly) {
+  if (writer) {
     conn.pragma('journal_mode = WAL');
-    // Durability is not traded for speed: every acknowledged write is on disk.
-    conn.pragma('synchronous = FULL');
+    // Durability is not traded for speed: every acknowledged write is on disk. With
+    // `wal-fsync` the group committer syncs the log itself before acknowledging.
+    conn.pragma(`synchronous = ${writer.sync === 'full' ? 'FULL' : 'NORMAL'}`);
   }
   conn.pragma('foreign_keys = ON');
   return cachePrepared(conn);
@@ -80,15 +89,21 @@ function cachePrepared(conn: SQLite.Database, max = 1000): SQLite.Database {
   return conn;
 }
 
-function openSqlite(file: string, maxBatch: number): Database {
+function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'): Database {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const writer = configureSqlite(new SQLite(file), false);
+  const writer = configureSqlite(new SQLite(file), { sync });
   // A second connection for reads: in WAL mode it reads the last commit while a
   // group transaction is open on the writer, so reads never wait for writes.
-  const reader = configureSqlite(new SQLite(file, { readonly: true }), true);
+  const reader = configureSqlite(new SQLite(file, { readonly: true }));
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
-  const committer = new GroupCommitter(writeDb, maxBatch);
+  bindConnection(readDb, reader);
+  const committer = new GroupCommitter(
+    writeDb,
+    maxBatch,
+    writer,
+    sync === 'wal-fsync' ? walSync(file) : undefined,
+  );
   return {
     kind: 'sqlite',
     db: readDb,
@@ -165,21 +180,41 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+type Outcome = { ok: boolean; value: unknown; hooks?: (() => void)[] };
+
+/** How many committed batches may wait for their sync at once before the next commit waits too. */
+const MAX_UNSYNCED_BATCHES = 4;
+
 /**
  * Writes that arrive while a commit is in progress wait for the next one, then
  * all of them share it. Each job runs in a savepoint; the job's promise settles
  * only after the commit that holds it is durable.
+ *
+ * With `sync` (SQLite in WAL mode with synchronous=NORMAL, see `walSync`), a
+ * commit writes the log and `sync` makes it durable off this thread: the next
+ * batch runs while the last one's fsync is in flight, and each batch's writers
+ * hear back, and its commit hooks run, only once its own sync has completed, in
+ * commit order. Without it, the commit itself is durable (synchronous=FULL).
+ * A failed sync fails the batch and every later write: what is on disk is then
+ * unknown, and only a restart (which recovers from the log) can say.
  */
 export class GroupCommitter {
   private queue: Job[] = [];
   private running: Promise<void> | undefined;
+  private acknowledged: Promise<void> = Promise.resolve();
+  private unsynced = 0;
+  private failure: unknown;
 
   constructor(
     private readonly db: Db,
     private readonly maxBatch: number,
+    /** The connection under `db`: statements (statements.ts) and savepoints run on it directly. */
+    private readonly connection?: SQLite.Database,
+    private readonly sync?: () => Promise<void>,
   ) {}
 
   submit<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.running) this.running = this.loop();
@@ -188,6 +223,7 @@ export class GroupCommitter {
 
   async drain(): Promise<void> {
     while (this.running) await this.running;
+    await this.acknowledged;
   }
 
   private async loop(): Promise<void> {
@@ -195,52 +231,132 @@ export class GroupCommitter {
     await new Promise((r) => setImmediate(r));
     try {
       while (this.queue.length > 0) {
+        if (this.failure !== undefined) {
+          for (const job of this.queue.splice(0)) job.reject(this.failure);
+          break;
+        }
+        // Bounded: when syncs fall behind, commits wait rather than pile up unacknowledged.
+        while (this.unsynced >= MAX_UNSYNCED_BATCHES) await this.acknowledged;
         const batch = this.queue.splice(0, this.maxBatch);
-        await this.commit(batch);
+        const outcomes = await this.commit(batch);
+        if (outcomes) this.acknowledge(batch, outcomes);
       }
     } finally {
       this.running = undefined;
     }
   }
 
-  private async commit(batch: Job[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown; hooks?: (() => void)[] }[] = [];
+  /** Settles a committed batch: at once without `sync`, else after its sync and every earlier batch's. */
+  private acknowledge(batch: Job[], outcomes: Outcome[]): void {
+    if (!this.sync) {
+      settle(batch, outcomes);
+      return;
+    }
+    this.unsynced++;
+    const durable = this.sync();
+    this.acknowledged = this.acknowledged
+      .then(() => durable)
+      .then(
+        () => {
+          if (this.failure === undefined) settle(batch, outcomes);
+          else for (const job of batch) job.reject(this.failure);
+        },
+        (err) => {
+          this.failure ??= err;
+          for (const job of batch) job.reject(this.failure);
+        },
+      )
+      .finally(() => {
+        this.unsynced--;
+      });
+  }
+
+  /** Runs the batch in one transaction; undefined when the transaction failed (every job is rejected). */
+  private async commit(batch: Job[]): Promise<Outcome[] | undefined> {
+    const outcomes: Outcome[] = [];
+    const connection = this.connection;
+    const exec = async (trx: Trx, text: 'SAVEPOINT job' | 'RELEASE job' | 'ROLLBACK TO job') => {
+      if (connection) connection.prepare(text).run();
+      else await sql.raw(text).execute(trx);
+    };
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const job of batch) {
-          if (batch.length === 1) {
-            // No savepoint needed: the job's failure is the transaction's.
-            outcomes.push({ ok: true, ...(await withHooks(trx, job.fn)) });
-            continue;
+        if (connection) bindConnection(trx, connection);
+        try {
+          for (const job of batch) {
+            if (batch.length === 1) {
+              // No savepoint needed: the job's failure is the transaction's.
+              outcomes.push({ ok: true, ...(await withHooks(trx, job.fn)) });
+              continue;
+            }
+            await exec(trx, 'SAVEPOINT job');
+            try {
+              const done = await withHooks(trx, job.fn);
+              await exec(trx, 'RELEASE job');
+              outcomes.push({ ok: true, ...done });
+            } catch (err) {
+              await exec(trx, 'ROLLBACK TO job');
+              await exec(trx, 'RELEASE job');
+              outcomes.push({ ok: false, value: err });
+            }
           }
-          await sql`SAVEPOINT job`.execute(trx);
-          try {
-            const done = await withHooks(trx, job.fn);
-            await sql`RELEASE job`.execute(trx);
-            outcomes.push({ ok: true, ...done });
-          } catch (err) {
-            await sql`ROLLBACK TO job`.execute(trx);
-            await sql`RELEASE job`.execute(trx);
-            outcomes.push({ ok: false, value: err });
-          }
+        } finally {
+          unbindConnection(trx);
         }
       });
     } catch (err) {
       for (const job of batch) job.reject(err);
+      return undefined;
+    }
+    return outcomes;
+  }
+}
+
+function settle(batch: Job[], outcomes: Outcome[]): void {
+  batch.forEach((job, i) => {
+    const o = outcomes[i];
+    if (!o?.ok) {
+      job.reject(o?.value);
       return;
     }
-    batch.forEach((job, i) => {
-      const o = outcomes[i];
-      if (!o?.ok) {
-        job.reject(o?.value);
-        return;
+    try {
+      runHooks(o.hooks ?? []);
+      job.resolve(o.value);
+    } catch (err) {
+      job.reject(err);
+    }
+  });
+}
+
+/**
+ * Makes SQLite's write-ahead log durable with fsync(2) on the libuv thread
+ * pool, so the event loop goes on while the disk works. Together with
+ * synchronous=NORMAL this is what synchronous=FULL does in WAL mode (sync the
+ * log after each commit), moved off the main thread. The log's directory is
+ * synced once, when the log is first opened, as a new file's entry needs.
+ */
+export function walSync(databaseFile: string): () => Promise<void> {
+  const wal = `${databaseFile}-wal`;
+  let fd: number | undefined;
+  const open = () => {
+    const dir = openSync(path.dirname(path.resolve(databaseFile)), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    return openSync(wal, 'r');
+  };
+  return () => {
+    // SQLite keeps the log while any connection is open, and this process holds two;
+    // should it ever be replaced (nlink 0), the new file is the one to sync.
+    return new Promise<void>((resolve, reject) => {
+      if (fd !== undefined && fstatSync(fd).nlink === 0) {
+        closeSync(fd);
+        fd = undefined;
       }
-      try {
-        runHooks(o.hooks ?? []);
-        job.resolve(o.value);
-      } catch (err) {
-        job.reject(err);
-      }
+      fd ??= open();
+      fsync(fd, (err) => (err ? reject(err) : resolve()));
     });
-  }
+  };
 }
