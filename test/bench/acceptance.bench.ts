@@ -26,28 +26,32 @@ const CONNECTIONS = 50;
 const SECONDS = 6;
 const BATCH = 50;
 
-/** Loads a URL with 50 connections on loopback; each request from `next` (unique bodies or paths). */
+const REQUESTS = path.resolve('test/bench/acceptance.requests.cjs');
+type Kind = 'accept' | 'accept-batch' | 'state' | 'c15t-record' | 'c15t-read';
+
+/**
+ * Loads a URL with 50 connections on loopback, from a worker thread so the load
+ * generator does not take the server's thread; requests of `kind` from
+ * acceptance.requests.cjs, each different. Returns requests/s and how many succeeded.
+ */
 async function load(
   url: string,
   seconds: number,
-  next: () => { method: 'GET' | 'POST'; path: string; body?: string },
+  kind: Kind,
   headers: Record<string, string>,
-): Promise<number> {
+  params: { prefix: string; count?: number },
+): Promise<{ rate: number; total: number }> {
+  process.env.MAXFIY_BENCH_LOAD = JSON.stringify({ kind, batch: BATCH, ...params });
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: [
-      {
-        setupRequest: (req: object) => {
-          const n = next();
-          return { ...req, method: n.method, path: n.path, ...(n.body ? { body: n.body } : {}), headers };
-        },
-      },
-    ],
+    workers: 1,
+    headers,
+    requests: [{ setupRequest: REQUESTS }],
   });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r.requests.average;
+  return { rate: r.requests.average, total: r.requests.total };
 }
 
 /**
@@ -101,66 +105,31 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
     });
     const auth = { authorization: `Bearer ${secret}` };
     const json = { 'content-type': 'application/json' };
-    let n = 0;
-    const acceptance = () => ({
-      method: 'POST' as const,
-      path: '/v1/agreements/acceptances',
-      body: JSON.stringify({ subjectId: `cust-${n++}`, version: 1, language: 'uz-Cyrl' }),
-    });
-    await load(base, 1, acceptance, { ...json, ...auth });
-    const recorded = await load(base, SECONDS, acceptance, { ...json, ...auth });
+    await load(base, 1, 'accept', { ...json, ...auth }, { prefix: 'w' });
+    const written = await load(base, SECONDS, 'accept', { ...json, ...auth }, { prefix: 'm' });
+    const recorded = written.rate;
     log(`maxfiy records ${recorded.toFixed(0)}/s`);
 
-    const batch = () => ({
-      method: 'POST' as const,
-      path: '/v1/agreements/acceptances/batch',
-      body: JSON.stringify({
-        acceptances: Array.from({ length: BATCH }, () => ({
-          subjectId: `cust-${n++}`,
-          version: 1,
-          language: 'uz-Cyrl',
-        })),
-      }),
-    });
-    const batched = (await load(base, SECONDS, batch, { ...json, ...auth })) * BATCH;
+    const batched =
+      (await load(base, SECONDS, 'accept-batch', { ...json, ...auth }, { prefix: 'b' })).rate * BATCH;
     log(`maxfiy records ${batched.toFixed(0)}/s in batches of ${BATCH}`);
 
     const plain = await plainInserts(database, SECONDS);
     log(`plain durable inserts ${plain.toFixed(0)}/s`);
 
-    let m = 0;
-    const c15tRecord = () => ({
-      method: 'POST' as const,
-      path: '/api/c15t/subjects',
-      body: JSON.stringify({
-        type: 'privacy_policy',
-        subjectId: `sub_${base58(m++)}`,
-        domain: 'cdti.uz',
-        givenAt: Date.now(),
-        policyId: 'pol_v1',
-      }),
-    });
-    await load(c15t.url, 1, c15tRecord, json);
-    const c15tRecorded = await load(c15t.url, SECONDS, c15tRecord, json);
+    await load(c15t.url, 1, 'c15t-record', json, { prefix: 'W' });
+    const c15tWritten = await load(c15t.url, SECONDS, 'c15t-record', json, { prefix: 'M' });
+    const c15tRecorded = c15tWritten.rate;
     log(`c15t records ${c15tRecorded.toFixed(0)}/s`);
 
-    const customers = n;
-    let r = 0;
-    const state = () => ({
-      method: 'GET' as const,
-      path: `/v1/agreements/acceptance-state?subjectId=cust-${r++ % customers}`,
-    });
-    await load(base, 1, state, auth);
-    const read = await load(base, SECONDS, state, auth);
+    // Reads cycle over subjects written above (the first `total` requests, less those still in flight at the end).
+    const customers = { prefix: 'm', count: Math.max(1, written.total - CONNECTIONS) };
+    await load(base, 1, 'state', auth, customers);
+    const read = (await load(base, SECONDS, 'state', auth, customers)).rate;
     log(`maxfiy reads acceptance state ${read.toFixed(0)}/s`);
-    const subjects = m;
-    let q = 0;
-    const c15tRead = () => ({
-      method: 'GET' as const,
-      path: `/api/c15t/subjects/sub_${base58(q++ % subjects)}`,
-    });
-    await load(c15t.url, 1, c15tRead, {});
-    const c15tReads = await load(c15t.url, SECONDS, c15tRead, {});
+    const subjects = { prefix: 'M', count: Math.max(1, c15tWritten.total - CONNECTIONS) };
+    await load(c15t.url, 1, 'c15t-read', {}, subjects);
+    const c15tReads = (await load(c15t.url, SECONDS, 'c15t-read', {}, subjects)).rate;
     log(`c15t reads ${c15tReads.toFixed(0)}/s`);
 
     return [
@@ -201,17 +170,6 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
     c15tDb.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-/** c15t takes subject ids in base58 only (`sub_` + [1-9A-HJ-NP-Za-km-z]+). */
-function base58(n: number): string {
-  let s = '';
-  do {
-    s = ALPHABET[n % 58] + s;
-    n = Math.floor(n / 58);
-  } while (n > 0);
-  return s;
 }
 
 /** The same rows as an acceptance writes (record and state), through `database.write`, 50 writers at once. */

@@ -15,7 +15,7 @@ import type { Org } from '../org/org.service.js';
 import type { AcceptanceResult, AcceptanceState, AgreementLanguage } from './agreements.schemas.js';
 import * as store from './agreements.store.js';
 import { createReacceptanceHandler } from './reacceptance.js';
-import { type Receipt, type ReceiptBody, receiptBodyHash } from './receipt.js';
+import { canonicalReceiptBody, type Receipt, type ReceiptBody } from './receipt.js';
 import type { VersionsService } from './versions.service.js';
 
 export type AcceptanceMethod = 'api' | 'notice' | 'cabinet' | 'continued-use';
@@ -158,14 +158,14 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       effectiveAt: Number(target.version.effective_at),
       contentHash: text.content_hash,
     };
-    const body = receiptBody(id, input, c, v, now);
+    const body = canonicalReceiptBody(receiptBody(id, input, c, v, now));
     const { seq } = await audit.append(trx, {
       actor: input.actor,
       action: 'agreement.accepted',
       subjectId: input.subjectId,
       target: `agreement-version:${v.number}`,
       details: {
-        receipt: receiptBodyHash(body),
+        receipt: body.hash,
         lang: input.language,
         method: input.method,
         site: input.siteId ?? null,
@@ -181,7 +181,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       method: input.method,
       accepted_at: now,
       audit_seq: seq,
-      record: JSON.stringify(body),
+      record: body.text,
     });
     await store.recordAcceptedState(trx, {
       subject_id: input.subjectId,

@@ -46,7 +46,13 @@ export function renderReceipt(receipt: unknown): string {
 
 /** SHA-256 (hex) of the body's canonical JSON: what the audit entry's details carry as `receipt`. */
 export function receiptBodyHash(body: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
+  return canonicalReceiptBody(body).hash;
+}
+
+/** The body's canonical JSON (what is stored: it parses back to the body) and its SHA-256, serialised once. */
+export function canonicalReceiptBody(body: Record<string, unknown>): { text: string; hash: string } {
+  const text = canonicalJson(body);
+  return { text, hash: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
 export type VerifyOutcome =
