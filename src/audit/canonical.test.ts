@@ -55,3 +55,34 @@ describe('canonical entry bytes', () => {
       expect(entryLeafHash({ ...entry, ...edit }).equals(base), JSON.stringify(edit)).toBe(false);
   });
 });
+
+describe('canonical JSON of values built in order', () => {
+  it('is what the general form writes, including where integer-like keys come first', () => {
+    expect(canonicalJson({ a: 1, b: [{ c: null, d: 'é' }, true] })).toBe(
+      '{"a":1,"b":[{"c":null,"d":"é"},true]}',
+    );
+    // V8 iterates "9" before "10"; canonical order is by code unit, "10" first.
+    expect(canonicalJson({ 9: 'x', 10: 'y', a: 1 })).toBe('{"10":"y","9":"x","a":1}');
+    expect(canonicalJson({ a: undefined, b: [undefined, 1] })).toBe('{"b":[null,1]}');
+    expect(() => canonicalJson({ a: 1, b: () => 1 })).toThrow(TypeError);
+    expect(() => canonicalJson({ a: 1, b: Number.POSITIVE_INFINITY })).toThrow(TypeError);
+  });
+
+  it('agrees with the general form on any value, sorted or not', () => {
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortDeep)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v as object)
+                .sort()
+                .map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(sortDeep(value))).toBe(canonicalJson(value));
+      }),
+    );
+  });
+});

@@ -64,64 +64,66 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     const site = input.siteId ?? 'cdti.uz';
     const policyUrl = `${base}/sites/${site}/agreement/versions/${v.number}?lang=${input.language}`;
     const withdraw = `${base}/sites/${site}/agreement?lang=${input.language}`;
+    // Keys in sorted order at every level: the body is then its own canonical JSON
+    // and is serialised natively (canonicalJson checks the order, so a slip costs speed only).
     return {
-      version: 'KI-CR-v1.1.0',
-      jurisdiction: c.country,
-      consentTimestamp: Math.floor(now / 1000),
+      agreement: {
+        contentHash: v.contentHash,
+        effectiveAt: v.effectiveAt,
+        language: input.language,
+        siteId: input.siteId ?? null,
+        version: v.number,
+      },
       collectionMethod: input.method,
       consentReceiptID: id,
+      consentRecord: {
+        controllers: [{ id: c.id, name: c.name }],
+        dataCategories: ['identifiers', 'contact', 'usage'],
+        events: [{ state: 'given', time: new Date(now).toISOString(), type: input.method }],
+        jurisdiction: c.country,
+        notice: { contentHash: v.contentHash, language: input.language, url: policyUrl, version: v.number },
+        purposes: ['provision of the company’s services under the agreement'],
+        recordId: id,
+        retention: 'as set out in the agreement',
+        schemaVersion: 'ISO/IEC TS 27560:2023',
+        storageLocations: [c.country],
+        subjectId: input.subjectId,
+        thirdPartyRecipients: [],
+        withdrawal: withdraw,
+      },
+      consentTimestamp: Math.floor(now / 1000),
+      jurisdiction: c.country,
       language: input.language,
-      piiPrincipalId: input.subjectId,
       piiControllers: [
         {
-          piiController: c.legalNames[input.language] ?? c.name,
-          onBehalf: false,
+          address: { country: c.country, locality: c.city },
           contact: c.name,
-          address: { locality: c.city, country: c.country },
+          onBehalf: false,
+          piiController: c.legalNames[input.language] ?? c.name,
           piiControllerUrl: base,
         },
       ],
+      piiPrincipalId: input.subjectId,
       policyUrl,
+      sensitive: false,
       services: [
         {
-          service: 'agreement',
           purposes: [
             {
-              purpose: `Agreement on confidentiality and personal data, version ${v.number}`,
-              purposeCategory: ['core-function'],
               consentType: input.method === 'continued-use' ? 'IMPLICIT' : 'EXPLICIT',
               piiCategory: ['identifiers', 'contact', 'usage'],
               primaryPurpose: true,
+              purpose: `Agreement on confidentiality and personal data, version ${v.number}`,
+              purposeCategory: ['core-function'],
               termination: withdraw,
               thirdPartyDisclosure: false,
             },
           ],
+          service: 'agreement',
         },
       ],
-      sensitive: false,
       spiCat: [],
-      agreement: {
-        version: v.number,
-        language: input.language,
-        contentHash: v.contentHash,
-        effectiveAt: v.effectiveAt,
-        siteId: input.siteId ?? null,
-      },
-      consentRecord: {
-        schemaVersion: 'ISO/IEC TS 27560:2023',
-        recordId: id,
-        subjectId: input.subjectId,
-        notice: { version: v.number, language: input.language, contentHash: v.contentHash, url: policyUrl },
-        purposes: ['provision of the company’s services under the agreement'],
-        dataCategories: ['identifiers', 'contact', 'usage'],
-        controllers: [{ id: c.id, name: c.name }],
-        storageLocations: [c.country],
-        retention: 'as set out in the agreement',
-        jurisdiction: c.country,
-        thirdPartyRecipients: [],
-        withdrawal: withdraw,
-        events: [{ time: new Date(now).toISOString(), type: input.method, state: 'given' }],
-      },
+      version: 'KI-CR-v1.1.0',
     };
   }
 
