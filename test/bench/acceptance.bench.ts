@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import SQLite from 'better-sqlite3';
+import Fastify from 'fastify';
 import { Kysely, SqliteDialect } from 'kysely';
 import pino from 'pino';
 import { build } from '../../src/app.js';
@@ -132,6 +133,10 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
     const c15tReads = (await load(c15t.url, SECONDS, 'c15t-read', {}, subjects)).rate;
     log(`c15t reads ${c15tReads.toFixed(0)}/s`);
 
+    // What any server on one Node thread can show here: a bare Fastify route, same paths, bodies and load.
+    const ceiling = await bareCeiling(customers);
+    log(`bare Fastify: writes ${ceiling.writes.toFixed(0)}/s, reads ${ceiling.reads.toFixed(0)}/s`);
+
     return [
       {
         name: 'agreement_acceptances_per_s_http',
@@ -161,6 +166,20 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
         ratio: read / c15tReads,
         baseline: `@c15t/backend 2.2.1 GET /api/c15t/subjects/:id ${Math.round(c15tReads)}/s`,
       },
+      {
+        name: 'agreement_http_ceiling_bare_fastify_writes',
+        value: Math.round(ceiling.writes),
+        unit: 'req/s',
+        ratio: ceiling.writes / c15tRecorded,
+        baseline: `c15t's recording rate: the most any one-thread server could show here (maxfiy is at ${(recorded / ceiling.writes).toFixed(2)} of it)`,
+      },
+      {
+        name: 'agreement_http_ceiling_bare_fastify_reads',
+        value: Math.round(ceiling.reads),
+        unit: 'req/s',
+        ratio: ceiling.reads / c15tReads,
+        baseline: `c15t's read rate: the most any one-thread server could show here (maxfiy is at ${(read / ceiling.reads).toFixed(2)} of it)`,
+      },
     ];
   } finally {
     await app.close();
@@ -169,6 +188,37 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
     await c15t.close();
     c15tDb.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A bare Fastify server answering the same two routes with fixed JSON, loaded
+ * the same way: the ceiling this machine's loopback HTTP puts on any figure above.
+ */
+async function bareCeiling(customers: {
+  prefix: string;
+  count: number;
+}): Promise<{ writes: number; reads: number }> {
+  const bare = Fastify({ logger: false });
+  bare.post('/v1/agreements/acceptances', async (req, reply) =>
+    reply.code(201).send({ subjectId: (req.body as { subjectId: string }).subjectId, version: 1 }),
+  );
+  bare.get('/v1/agreements/acceptance-state', async (req) => ({
+    subjectId: (req.query as { subjectId: string }).subjectId,
+    current: true,
+    versionInForce: 1,
+    acceptedVersion: 1,
+  }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const url = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+    const json = { 'content-type': 'application/json' };
+    await load(url, 1, 'accept', json, { prefix: 'x' });
+    const writes = (await load(url, SECONDS, 'accept', json, { prefix: 'y' })).rate;
+    const reads = (await load(url, SECONDS, 'state', {}, customers)).rate;
+    return { writes, reads };
+  } finally {
+    await bare.close();
   }
 }
 
