@@ -44,9 +44,10 @@ export function staffOrApp(
   staffGuard: preHandlerAsyncHookHandler,
   appGuard: preHandlerAsyncHookHandler,
 ): preHandlerAsyncHookHandler {
-  return async function guard(this: unknown, request, reply) {
+  // The chosen guard's own promise, not one more around it: this runs on every API call.
+  return function guard(this: unknown, request, reply) {
     const chosen = request.headers.authorization === undefined ? staffGuard : appGuard;
-    await chosen.call(this as never, request, reply);
+    return chosen.call(this as never, request, reply);
   };
 }
 

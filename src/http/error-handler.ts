@@ -113,16 +113,31 @@ export function registerErrorHandling(
     ];
   });
 
+  // The series of each method, route pattern and status, looked up once: every request counts.
+  const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    opts.metrics.inc('maxfiy_http_requests_total', 'HTTP requests answered.', labels);
-    opts.metrics.observe(
-      'maxfiy_http_request_duration_seconds',
-      'Time to answer an HTTP request.',
-      { method: request.method, route },
-      reply.elapsedTime / 1000,
-    );
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let s = series.get(key);
+    if (s === undefined) {
+      const { method } = request;
+      s = {
+        count: opts.metrics.counter('maxfiy_http_requests_total', 'HTTP requests answered.', {
+          method,
+          route,
+          status: String(reply.statusCode),
+        }),
+        time: opts.metrics.histogram(
+          'maxfiy_http_request_duration_seconds',
+          'Time to answer an HTTP request.',
+          { method, route },
+        ),
+      };
+      // Route patterns, methods and statuses are few; the bound only guards against surprises.
+      if (series.size < 10_000) series.set(key, s);
+    }
+    s.count();
+    s.time(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -25,42 +25,67 @@ function renderLabels(labels: Labels): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+interface HistogramSeries {
+  labels: Labels;
+  counts: number[];
+  sum: number;
+  n: number;
+}
+
 export class Metrics {
-  private counters = new Map<string, { help: string; values: Map<string, number> }>();
-  private histograms = new Map<
-    string,
-    { help: string; series: Map<string, { counts: number[]; sum: number; n: number }> }
-  >();
+  private counters = new Map<string, { help: string; values: Map<string, { value: number }> }>();
+  private histograms = new Map<string, { help: string; series: Map<string, HistogramSeries> }>();
   private gauges: { name: string; help: string; read: () => Promise<{ labels: Labels; value: number }[]> }[] =
     [];
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+    this.counter(name, help, labels)(by);
+  }
+
+  observe(name: string, help: string, labels: Labels, seconds: number): void {
+    this.histogram(name, help, labels)(seconds);
+  }
+
+  /**
+   * One counter series, looked up once: the returned function adds to it. For
+   * hot paths that would otherwise build the same label text on every call.
+   */
+  counter(name: string, help: string, labels: Labels = {}): (by?: number) => void {
     let c = this.counters.get(name);
     if (!c) {
       c = { help, values: new Map() };
       this.counters.set(name, c);
     }
+    const values = c.values;
     const key = labelText(labels);
-    c.values.set(key, (c.values.get(key) ?? 0) + by);
+    return (by = 1) => {
+      // Looked up per call: the series appears at its first count, never at 0.
+      const series = values.get(key);
+      if (series) series.value += by;
+      else values.set(key, { value: by });
+    };
   }
 
-  observe(name: string, help: string, labels: Labels, seconds: number): void {
+  /** One histogram series, looked up once: the returned function records a duration in seconds. */
+  histogram(name: string, help: string, labels: Labels): (seconds: number) => void {
     let h = this.histograms.get(name);
     if (!h) {
       h = { help, series: new Map() };
       this.histograms.set(name, h);
     }
-    const key = JSON.stringify(labels);
-    let s = h.series.get(key);
-    if (!s) {
-      s = { counts: BUCKETS.map(() => 0), sum: 0, n: 0 };
-      h.series.set(key, s);
-    }
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.counts[i] = (s.counts[i] ?? 0) + 1;
-    });
-    s.sum += seconds;
-    s.n += 1;
+    const series = h.series;
+    const key = labelText(labels);
+    return (seconds) => {
+      let s = series.get(key);
+      if (!s) {
+        s = { labels: { ...labels }, counts: BUCKETS.map(() => 0), sum: 0, n: 0 };
+        series.set(key, s);
+      }
+      for (let i = 0; i < BUCKETS.length; i++)
+        if (seconds <= (BUCKETS[i] as number)) s.counts[i] = (s.counts[i] as number) + 1;
+      s.sum += seconds;
+      s.n += 1;
+    };
   }
 
   /** A gauge computed when scraped (outbox depth, audit size, …). */
@@ -72,12 +97,12 @@ export class Metrics {
     const lines: string[] = [];
     for (const [name, c] of this.counters) {
       lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
-      for (const [labels, v] of c.values) lines.push(`${name}${labels} ${v}`);
+      for (const [labels, v] of c.values) lines.push(`${name}${labels} ${v.value}`);
     }
     for (const [name, h] of this.histograms) {
       lines.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
-      for (const [key, s] of h.series) {
-        const labels = JSON.parse(key) as Labels;
+      for (const s of h.series.values()) {
+        const labels = s.labels;
         BUCKETS.forEach((b, i) => {
           lines.push(`${name}_bucket${labelText({ ...labels, le: String(b) })} ${s.counts[i]}`);
         });
