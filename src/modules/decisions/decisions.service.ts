@@ -7,6 +7,7 @@ import * as consentStore from '../consents/consents.store.js';
 import type { PurposeService } from '../purposes/purposes.service.js';
 import { CONSENT_CHANNEL, REGISTER_CHANGED } from './channel.js';
 import { type Decision, type DecisionContext, DecisionEngine, type SubjectState } from './engine.js';
+import { flatId } from './subject-index.js';
 
 /** A batch larger than this is refused (MXF_DECISION_BATCH_TOO_LARGE). */
 export const MAX_BATCH = 10_000;
@@ -88,7 +89,8 @@ export function createDecisionService(deps: {
   async function afterWrite(trx: Trx, state: SubjectState): Promise<void> {
     if (database.kind === 'postgres')
       await sql`select pg_notify(${CONSENT_CHANNEL}, ${state.subjectId})`.execute(trx);
-    onCommit(trx, () => engine.setSubject(state));
+    // The id may be cut from a request's URL; the index keeps its own flat copy.
+    onCommit(trx, () => engine.setSubject({ ...state, subjectId: flatId(state.subjectId) }));
   }
 
   async function reloadSubject(subjectId: string): Promise<void> {

@@ -17,7 +17,7 @@ describe('the decision engine', () => {
   let clock: ManualClock;
   let engine: DecisionEngine;
   const seen = new Set<Reason>();
-  const deny = (reasons: Reason[], got: { allow: boolean; reasons: Reason[] }) => {
+  const deny = (reasons: Reason[], got: { allow: boolean; reasons: readonly Reason[] }) => {
     expect(got.allow).toBe(false);
     expect(got.reasons).toEqual(reasons);
     for (const r of reasons) seen.add(r);
@@ -167,6 +167,28 @@ describe('the decision engine', () => {
     engine.setSubject({ subjectId: 's-1', status: 'active', rev: 2, rows: [row('extra-39')] });
     expect(engine.decide('s-1', 'extra-39', 'contact').allow).toBe(true);
     expect(engine.decide('s-1', 'interest-analytics', 'interests').allow).toBe(false);
+  });
+
+  it('shares one frozen answer per outcome, so deciding allocates nothing and no caller can alter an answer', () => {
+    const first = engine.decide('alice', 'identify', 'contact');
+    expect(engine.decide('alice', 'identify', 'contact')).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.reasons) && Object.isFrozen(first.versions)).toBe(
+      true,
+    );
+    const denied = engine.decide('alice', 'interest-analytics', 'interests');
+    expect(() => (denied.reasons as string[]).push('objected')).toThrow();
+    expect(engine.decide('alice', 'interest-analytics', 'interests').reasons).toEqual(['no-consent']);
+    // A new register makes new answers: they name the new versions.
+    const register = shippedRegister();
+    engine.setRegister({ ...register, purposes: register.purposes.map((p) => ({ ...p, version: 2 })) });
+    expect(engine.decide('alice', 'identify', 'contact').versions).toEqual({ purpose: 2, consent: 1 });
+  });
+
+  it('names the right consent revision for every subject, past the bound of kept answers and at any revision', () => {
+    const revs = [...Array.from({ length: 20_000 }, (_, i) => i + 1), 2 ** 17, 2 ** 31];
+    for (const rev of revs) engine.setSubject({ subjectId: `r-${rev}`, status: 'active', rev, rows: [] });
+    for (const rev of revs)
+      expect(engine.decide(`r-${rev}`, 'identify', 'contact').versions.consent, `rev ${rev}`).toBe(rev);
   });
 
   it('has a test for every reason code', () => {
