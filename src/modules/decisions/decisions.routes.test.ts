@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
+import { toMaxfiyError } from '../../http/error-handler.js';
 import { signature } from '../consents/consents.webhooks.js';
 import { readRegisterFile } from '../purposes/purposes.service.js';
 import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
+import { DecisionBody } from './decisions.schemas.js';
 
 const notice = { version: '1', language: 'ru' };
 
@@ -124,6 +128,149 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     });
     const history = await t.app.inject({ url: '/v1/consents/subjects/alice', headers: { cookie } });
     expect(history.json().history).toHaveLength(1);
+  });
+
+  it('answers in the declared JSON shape, whichever form of a string the question uses', async () => {
+    await post('/v1/consents/subjects/erin', {
+      purpose: 'interest-analytics',
+      action: 'give',
+      source: 'app',
+      notice,
+    });
+    // Escapes, non-ASCII ids and contexts take the framework's own paths; the answers are the same.
+    const raw =
+      '{"questions":[' +
+      '{"subjectId":"erin","purpose":"interest-analytics","category":"interests"},' +
+      '{"subjectId":"er\\u0069n","purpose":"interest-analytics","category":"interests"},' +
+      '{"subjectId":"эрин","purpose":"interest-analytics","category":"interests"},' +
+      '{"subjectId":"erin","purpose":"support","category":"cabinet-contents","context":{"grant":true}},' +
+      '{"subjectId":"erin","purpose":"no-such","category":"interests"}]}';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      payload: raw,
+      headers: { cookie, 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const allowed = { allow: true, reasons: [], versions: { purpose: 1, consent: 1 } };
+    expect(res.json()).toEqual({
+      answers: [
+        allowed,
+        allowed,
+        { allow: false, reasons: ['unknown-subject'], versions: { purpose: 1 } },
+        allowed,
+        { allow: false, reasons: ['unknown-purpose'], versions: { purpose: 0 } },
+      ],
+    });
+    const one = await post('/v1/decisions', {
+      subjectId: 'erin',
+      purpose: 'offers-newsletters',
+      category: 'contact',
+    });
+    expect(one.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(one.body).toBe('{"allow":false,"reasons":["no-consent"],"versions":{"purpose":1,"consent":1}}');
+  });
+
+  it('refuses hostile and malformed questions in a batch as the schema and the JSON parser do', async () => {
+    const question = { subjectId: 'erin', purpose: 'identify', category: 'contact' };
+    const send = (payload: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/decisions',
+        payload,
+        headers: { cookie, 'content-type': 'application/json' },
+      });
+    const batch = (...questions: unknown[]) => JSON.stringify({ questions });
+    const cases: [string, string, string][] = [
+      [
+        'prototype key in a question',
+        batch(question).replace('"erin",', '"erin","__proto__":{"x":1},'),
+        'MXF_REQUEST_MALFORMED',
+      ],
+      [
+        'prototype key at the top',
+        `{"__proto__":{"x":1},${batch(question).slice(1)}`,
+        'MXF_REQUEST_MALFORMED',
+      ],
+      [
+        'constructor.prototype',
+        `{"constructor":{"prototype":{"x":1}},${batch(question).slice(1)}`,
+        'MXF_REQUEST_MALFORMED',
+      ],
+      ['truncated JSON', batch(question).slice(0, -3), 'MXF_REQUEST_MALFORMED'],
+      ['an unknown field', batch({ ...question, extra: 1 }), 'MXF_REQUEST_INVALID'],
+      ['a missing field', batch({ subjectId: 'erin', purpose: 'identify' }), 'MXF_REQUEST_INVALID'],
+      ['an empty id', batch({ ...question, subjectId: '' }), 'MXF_REQUEST_INVALID'],
+      ['an id of 256 characters', batch({ ...question, subjectId: 'x'.repeat(256) }), 'MXF_REQUEST_INVALID'],
+      ['a number for a string', batch({ ...question, category: 5 }), 'MXF_REQUEST_INVALID'],
+      ['a bad channel', batch({ ...question, context: { channel: 'E-Mail' } }), 'MXF_REQUEST_INVALID'],
+      ['a question that is a list', batch([question]), 'MXF_REQUEST_INVALID'],
+      ['questions that are not a list', JSON.stringify({ questions: question }), 'MXF_REQUEST_INVALID'],
+      ['both forms at once', JSON.stringify({ ...question, questions: [question] }), 'MXF_REQUEST_INVALID'],
+    ];
+    for (const [label, payload, code] of cases) {
+      const res = await send(payload);
+      expect([res.statusCode, res.json().error.code], label).toEqual([400, code]);
+    }
+    // The field a refusal names is the one the schema's own check names.
+    const bad = {
+      questions: [question, { subjectId: 'erin', purpose: 'identify', category: 'contact', x: 1 }],
+    };
+    const schemaCheck = TypeBoxValidatorCompiler({ schema: DecisionBody, httpPart: 'body' } as never);
+    const { error } = schemaCheck(bad) as { error: unknown[] };
+    const expected = toMaxfiyError({ validation: [...error], validationContext: 'body' }, 'r').params.field;
+    expect((await send(JSON.stringify(bad))).json().error.field).toBe(expected);
+    // At the limits the schema sets, questions are answered.
+    const longest = await send(batch({ ...question, subjectId: 'x'.repeat(255) }));
+    expect(longest.json().answers[0].reasons).toEqual(['unknown-subject']);
+  });
+
+  it('accepts exactly the bodies the schema accepts, whichever path parses them (fuzz)', async () => {
+    const schemaCheck = TypeBoxValidatorCompiler({ schema: DecisionBody, httpPart: 'body' } as never);
+    const text = fc.oneof(
+      fc.string({ minLength: 0, maxLength: 70 }),
+      fc.string({ unit: 'grapheme', maxLength: 64 }),
+      fc.constantFrom('', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(255), 'x'.repeat(256), '__proto__'),
+    );
+    const value = fc.oneof(
+      { weight: 4, arbitrary: text },
+      { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) },
+    );
+    // Null five times in six: questions are mostly near-valid, where a fast path and the schema could disagree.
+    const sometimes = <T>(arb: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+    const question = fc
+      .record({
+        subjectId: value,
+        purpose: value,
+        category: value,
+        context: sometimes(fc.oneof(fc.constant({}), fc.record({ channel: text }), fc.string())),
+        extra: sometimes(value),
+        drop: sometimes(fc.constantFrom('subjectId', 'purpose', 'category')),
+      })
+      .map(({ context, extra, drop, ...q }) => {
+        const out: Record<string, unknown> = { ...q };
+        if (context !== null) out.context = context;
+        if (extra !== null) out.extra = extra;
+        if (drop !== null) delete out[drop];
+        return out;
+      });
+    const body = fc.oneof(question, fc.record({ questions: fc.array(question, { maxLength: 4 }) }));
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/decisions',
+          payload: JSON.stringify(b),
+          headers: { cookie, 'content-type': 'application/json' },
+        });
+        const valid = !('error' in (schemaCheck(b) as object));
+        expect(res.statusCode, JSON.stringify(b)).toBe(valid ? 200 : 400);
+        if (!valid) expect(['MXF_REQUEST_INVALID', 'MXF_REQUEST_MALFORMED']).toContain(res.json().error.code);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('refuses a batch over 10,000, a consent for a contract-basis purpose and an unknown purpose with catalogued errors', async () => {
