@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../ui/api';
+import { ConfirmButton } from '../ui/ConfirmButton';
 import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
 import { type FieldErrors, focusFirstInvalid, hasErrors, requireEmail, requireText } from '../ui/forms';
@@ -173,67 +174,6 @@ function InviteForm({ onInvited }: { onInvited: (link: string) => void }) {
   );
 }
 
-/** A button that asks once more before it acts; `label` names what it acts on, for screen readers. */
-function ConfirmButton({
-  label,
-  question,
-  yes,
-  act,
-}: {
-  label: string;
-  question: string;
-  yes: string;
-  act: () => Promise<void>;
-}) {
-  const { t } = useTranslation();
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) confirm.current?.focus();
-  }, [asking]);
-
-  async function run() {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await act();
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
-  }
-
-  if (!asking) {
-    return (
-      <button
-        type="button"
-        className="button button--secondary button--small"
-        onClick={() => setAsking(true)}
-      >
-        {label}
-      </button>
-    );
-  }
-  return (
-    <div className="cell-actions">
-      <span role="alert">{question}</span>
-      {Boolean(failure) && <ErrorNotice error={failure} />}
-      <button ref={confirm} type="button" className="button button--small" disabled={busy} onClick={run}>
-        {yes}
-      </button>
-      <button
-        type="button"
-        className="button button--secondary button--small"
-        onClick={() => setAsking(false)}
-      >
-        {t('staff.cancel')}
-      </button>
-    </div>
-  );
-}
-
 function RolesCell({ member, onSaved }: { member: Member; onSaved: () => void }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
@@ -354,6 +294,7 @@ export function StaffPage() {
                           label={t('staff.pending.revoke')}
                           question={t('staff.pending.revokeConfirm', { name: invite.displayName })}
                           yes={t('staff.pending.revokeYes')}
+                          cancel={t('staff.cancel')}
                           act={async () => {
                             await api(`/v1/staff/invites/${encodeURIComponent(invite.id)}`, {
                               method: 'DELETE',
@@ -401,6 +342,7 @@ export function StaffPage() {
                           label={t('staff.members.deactivate')}
                           question={t('staff.members.deactivateConfirm', { name: member.displayName })}
                           yes={t('staff.members.deactivateYes')}
+                          cancel={t('staff.cancel')}
                           act={async () => {
                             await api(`/v1/staff/${encodeURIComponent(member.id)}/deactivate`, {
                               method: 'POST',
