@@ -15,6 +15,7 @@ import { InboxPage } from './InboxPage';
 import { IncidentsPage } from './IncidentsPage';
 import { InvitePage } from './InvitePage';
 import { MessagePage } from './MessagePage';
+import { OidcClientsPage, SSO_ROLES } from './OidcClientsPage';
 import { OrgPage } from './OrgPage';
 import { PurposePage } from './PurposePage';
 import { PurposesPage } from './PurposesPage';
@@ -43,6 +44,7 @@ const consoleRoutes: Route[] = [
   { path: '/granted', render: () => <GrantedPage /> },
   { path: '/granted/:grantId', render: ({ grantId = '' }) => <GrantedRecordsPage grantId={grantId} /> },
   { path: '/apps', render: () => <AppsPage /> },
+  { path: '/sso', render: () => <OidcClientsPage /> },
   { path: '/agreement', render: () => <AgreementPage /> },
   { path: '/agreement/:n', render: ({ n = '' }) => <AgreementVersionPage n={n} /> },
   { path: '/purposes', render: () => <PurposesPage /> },
@@ -62,6 +64,7 @@ const NAV = [
   { to: '/grants', key: 'people.nav.grants', roles: GRANTS_ROLES },
   { to: '/granted', key: 'people.nav.granted' },
   { to: '/apps', key: 'people.nav.apps', roles: APPS_ROLES },
+  { to: '/sso', key: 'console.nav.sso', roles: SSO_ROLES },
   { to: '/agreement', key: 'console.nav.agreement' },
   { to: '/purposes', key: 'console.nav.purposes' },
   { to: '/ropa', key: 'console.nav.ropa' },
