@@ -66,7 +66,7 @@ function canonicalText(value: unknown): string {
       // and records are serialised on every write, mostly from objects built in order.
       if (Array.isArray(value)) {
         let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i] ?? null);
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalText(value[i] ?? null);
         return `${out}]`;
       }
       const proto = Object.getPrototypeOf(value);
@@ -85,7 +85,7 @@ function canonicalText(value: unknown): string {
       for (const k of keys) {
         const v = record[k];
         if (v === undefined) continue;
-        out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+        out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalText(v)}`;
       }
       return `${out}}`;
     }

@@ -112,13 +112,14 @@ export async function listAcceptancesOf(db: Handle, subjectId: string): Promise<
     .execute();
 }
 
+const SUBJECT_STATE = statement('select * from agreement_subject_state where subject_id = ?');
+
 export async function findSubjectState(
   db: Handle,
   subjectId: string,
 ): Promise<AgreementSubjectStateTable | undefined> {
   return first<AgreementSubjectStateTable>(db, SUBJECT_STATE, [subjectId]);
 }
-const SUBJECT_STATE = statement('select * from agreement_subject_state where subject_id = ?');
 
 export async function upsertSubjectState(db: Trx, row: AgreementSubjectStateTable): Promise<void> {
   const { subject_id: _, ...rest } = row;
@@ -128,6 +129,19 @@ export async function upsertSubjectState(db: Trx, row: AgreementSubjectStateTabl
     .onConflict((oc) => oc.column('subject_id').doUpdateSet(rest))
     .execute();
 }
+
+const RECORD_ACCEPTED_STATE = statement(
+  `insert into agreement_subject_state (subject_id, accepted_version, accepted_at, last_acceptance_id, notified_version, needs_reacceptance)
+   values (?, ?, ?, ?, ?, ?)
+   on conflict (subject_id) do update set
+     accepted_version = excluded.accepted_version,
+     accepted_at = excluded.accepted_at,
+     last_acceptance_id = excluded.last_acceptance_id,
+     needs_reacceptance = 0,
+     notified_version = case when agreement_subject_state.notified_version > excluded.notified_version
+       then agreement_subject_state.notified_version else excluded.notified_version end
+   where agreement_subject_state.accepted_version <= excluded.accepted_version`,
+);
 
 /**
  * Records an acceptance of `row.accepted_version` in one statement: a subject's
@@ -145,18 +159,6 @@ export async function recordAcceptedState(db: Trx, row: AgreementSubjectStateTab
     row.needs_reacceptance,
   ]);
 }
-const RECORD_ACCEPTED_STATE = statement(
-  `insert into agreement_subject_state (subject_id, accepted_version, accepted_at, last_acceptance_id, notified_version, needs_reacceptance)
-   values (?, ?, ?, ?, ?, ?)
-   on conflict (subject_id) do update set
-     accepted_version = excluded.accepted_version,
-     accepted_at = excluded.accepted_at,
-     last_acceptance_id = excluded.last_acceptance_id,
-     needs_reacceptance = 0,
-     notified_version = case when agreement_subject_state.notified_version > excluded.notified_version
-       then agreement_subject_state.notified_version else excluded.notified_version end
-   where agreement_subject_state.accepted_version <= excluded.accepted_version`,
-);
 
 /** Subjects who accepted an earlier version and were not yet told about `version`, in id order. */
 export async function subjectsToNotify(

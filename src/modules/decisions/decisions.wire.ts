@@ -97,7 +97,8 @@ export const decisionBodyValidator: FastifySchemaCompiler<unknown> = (route) => 
 /** Each answer's JSON, made the first time it is sent (answers are shared, see AnswerCache). */
 const fragments = new WeakMap<Decision, Buffer>();
 
-function fragmentOf(answer: Decision): Buffer {
+/** One answer's JSON, as the route's response schema writes it (made once per shared answer). */
+export function answerJson(answer: Decision): Buffer {
   let fragment = fragments.get(answer);
   if (fragment === undefined) {
     const { allow, reasons, versions } = answer;
@@ -106,11 +107,6 @@ function fragmentOf(answer: Decision): Buffer {
     fragments.set(answer, fragment);
   }
   return fragment;
-}
-
-/** One answer's JSON, as the route's response schema writes it. */
-export function answerJson(answer: Decision): Buffer {
-  return fragmentOf(answer);
 }
 
 const OPEN = Buffer.from('{"answers":[');
@@ -122,7 +118,7 @@ export function answersJson(answers: readonly Decision[]): Buffer {
   const parts = new Array<Buffer>(answers.length);
   let size = OPEN.length + CLOSE.length + Math.max(0, answers.length - 1);
   for (let i = 0; i < answers.length; i++) {
-    const fragment = fragmentOf(answers[i] as Decision);
+    const fragment = answerJson(answers[i] as Decision);
     parts[i] = fragment;
     size += fragment.length;
   }
