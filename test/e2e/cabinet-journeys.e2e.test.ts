@@ -9,7 +9,7 @@ import type { TestApp } from '../helpers/app.js';
 import type { OpenPage } from '../helpers/browser.js';
 import { landmarks, lowContrastText, unnamedControls } from './a11y.js';
 import { addVirtualAuthenticator, logFailure, startJourney, stopJourney } from './journeys.js';
-import { heading, LANGS, preferLanguage, screenshot, text } from './support.js';
+import { heading, LANGS, preferLanguage, scanQr, screenshot, text } from './support.js';
 
 /**
  * The signed-in cabinet beyond the password: the agreement and its receipts,
@@ -188,7 +188,9 @@ describe('the cabinet: second factors', () => {
     await page.getByRole('link', { name: 'Security' }).click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secret = page.getByTestId('totp-secret');
-    const key = ((await secret.textContent()) ?? '').trim();
+    // Scanned from the screen, as the customer's phone would.
+    const key = new URL(await scanQr(page)).searchParams.get('secret') ?? '';
+    expect(key).toBe(((await secret.textContent()) ?? '').trim());
     await page.getByLabel('Six-digit code from the app').fill(authenticator.generate(key));
     await page.getByRole('button', { name: 'Confirm', exact: true }).click();
     await page.getByRole('button', { name: 'I have saved them' }).click();

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
 import type { OpenPage } from '../helpers/browser.js';
 import { addVirtualAuthenticator, startJourney, stopJourney } from './journeys.js';
-import { createFirstAdmin, heading, preferLanguage, screenshot, signedOutIsFine, signIn } from './support.js';
+import {
+  createFirstAdmin,
+  heading,
+  preferLanguage,
+  scanQr,
+  screenshot,
+  signedOutIsFine,
+  signIn,
+} from './support.js';
 
 /**
  * Passkeys and the authenticator app in the console, with Chromium's virtual
@@ -67,7 +75,11 @@ describe('staff passkeys and authenticator app in the console', () => {
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secret = page.getByTestId('totp-secret');
     await secret.waitFor();
-    const key = ((await secret.textContent()) ?? '').trim();
+    // The app scans the code on screen: it carries the key shown beside it.
+    const scanned = new URL(await scanQr(page));
+    const key = scanned.searchParams.get('secret') ?? '';
+    expect(key).toBe(((await secret.textContent()) ?? '').trim());
+    expect(scanned.protocol).toBe('otpauth:');
     await page.getByLabel('Six-digit code from the app').fill(authenticator.generate(key));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('button', { name: 'I have saved them' }).click();

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import jsQRModule from 'jsqr';
 import type { Page } from 'playwright-core';
 
 export const LANGS = ['uz-Cyrl', 'uz-Latn', 'ru', 'en'] as const;
@@ -85,4 +86,34 @@ export async function signIn(page: Page, password = ADMIN.password): Promise<voi
   await page.getByLabel('E-mail').fill(ADMIN.email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Password', { exact: true }).press('Enter');
+}
+
+/** jsQR is CommonJS: under Node's ESM its function is the module itself, which also carries it as `default`. */
+const jsQR = jsQRModule.default;
+
+/**
+ * Reads the QR code on the page as a phone's camera would: from a screenshot
+ * of what Chromium drew, decoded by an independent reader (jsQR). Returns the
+ * text it carries.
+ */
+export async function scanQr(page: Page): Promise<string> {
+  const code = page.getByTestId('qr-code');
+  await code.waitFor();
+  const png = (await code.screenshot()).toString('base64');
+  const image = await page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d');
+    if (!context) throw new Error('no 2D canvas');
+    context.drawImage(bitmap, 0, 0);
+    return {
+      width: bitmap.width,
+      height: bitmap.height,
+      pixels: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data),
+    };
+  }, png);
+  const found = jsQR(Uint8ClampedArray.from(image.pixels), image.width, image.height);
+  if (!found) throw new Error('the QR code on the page does not read');
+  return found.data;
 }

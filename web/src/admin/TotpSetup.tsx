@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Field } from '../ui/Field';
 import { ErrorNotice, Loading, Notice } from '../ui/Notice';
+import { QrCode } from '../ui/QrCode';
 import { finishTotp, startTotp, type TotpEnrolment } from './factors';
 
 /** Copies text for the person; where the clipboard is refused, the text stays selectable on screen. */
@@ -50,9 +51,9 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () =
 }
 
 /**
- * Sets up an authenticator app. The secret is shown as text (to type or paste
- * into the app) and as an otpauth link; there is no QR code, because the
- * console carries no QR encoder yet.
+ * Sets up an authenticator app. The secret is shown as a QR code to scan, as
+ * text to type and as an otpauth link to paste; the code is drawn in the
+ * browser, so the secret never leaves this answer.
  */
 export function TotpSetup({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
@@ -103,6 +104,8 @@ export function TotpSetup({ onDone }: { onDone: () => void }) {
       {!enrolment && !failure && <Loading />}
       {enrolment && (
         <form className="form" noValidate onSubmit={submit} aria-busy={busy}>
+          <p>{t('admin.factors.totp.scan')}</p>
+          <QrCode text={enrolment.otpauthUri} label={t('admin.factors.totp.qr')} />
           <dl className="facts">
             <div className="facts-wide">
               <dt>{t('admin.factors.totp.secret')}</dt>
@@ -117,7 +120,6 @@ export function TotpSetup({ onDone }: { onDone: () => void }) {
               <CopyButton text={enrolment.otpauthUri} label={t('admin.factors.totp.copyUri')} />
             </div>
           </dl>
-          <p className="hint">{t('admin.factors.totp.noQr')}</p>
           <Field
             label={t('admin.factors.totp.code')}
             inputMode="numeric"

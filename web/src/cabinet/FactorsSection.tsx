@@ -6,6 +6,7 @@ import { ApiError, api } from '../ui/api';
 import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
 import { ErrorNotice, Loading } from '../ui/Notice';
+import { QrCode } from '../ui/QrCode';
 import { useApi } from '../ui/useApi';
 import { useStepUp } from './StepUp';
 
@@ -195,7 +196,7 @@ export function FactorsSection() {
   );
 }
 
-/** The key as text and as an otpauth link (no QR encoder is bundled), then the first code. */
+/** The key as a QR code to scan, as text and as an otpauth link, then the first code. */
 function TotpConfirm({
   enrolment,
   onDone,
@@ -224,6 +225,8 @@ function TotpConfirm({
       <p>{t('admin.factors.totp.lead')}</p>
       {stepUp.prompt}
       {Boolean(stepUp.failure) && <ErrorNotice error={stepUp.failure} />}
+      <p>{t('admin.factors.totp.scan')}</p>
+      <QrCode text={enrolment.otpauthUri} label={t('admin.factors.totp.qr')} />
       <dl className="facts">
         <div className="facts-wide">
           <dt>{t('admin.factors.totp.secret')}</dt>
