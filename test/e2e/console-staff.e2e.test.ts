@@ -157,6 +157,18 @@ describe('staff invitations in the console', () => {
     await dpo.waitForURL('**/admin/signin');
   });
 
+  it('reactivates the member after a confirmation, and the audit log names who did it', async () => {
+    const row = admin.getByRole('row', { name: new RegExp(DPO.displayName) });
+    expect(await row.getByRole('button', { name: 'Deactivate' }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(() => row.getByRole('alert').textContent()).toContain(`Reactivate ${DPO.displayName}?`);
+    await row.getByRole('button', { name: 'Yes, reactivate' }).click();
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain('active');
+    await expect.poll(() => row.getByRole('button', { name: 'Deactivate' }).count()).toBe(1);
+    const entries = await t.services.audit.entries({ limit: 1000 });
+    expect(entries.filter((e) => e.action === 'staff.reactivated').map((e) => e.target)).toHaveLength(1);
+  });
+
   it('saw no console error and no failed request along the way', () => {
     expect(adminTab.problems).toEqual([]);
     expect(dpoTab?.problems).toEqual([]);

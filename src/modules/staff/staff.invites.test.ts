@@ -238,4 +238,45 @@ describe.each(databaseKinds())('staff invitations on %s', (kind) => {
     const demote = await call('PUT', `/v1/staff/${admin.id}/roles`, admin.cookie, { roles: ['support'] });
     expect(codeOf(demote)).toEqual([409, 'MXF_STAFF_LAST_ADMIN']);
   });
+
+  it('reactivates a deactivated member: they sign in again afresh, and no old session comes back', async () => {
+    await addStaffDirectly(env.database, env.keyring, SUPPORT);
+    const before = sessionCookie(await env.browser.login(SUPPORT.email, SUPPORT.password));
+    expect((await call('POST', `/v1/staff/${SUPPORT.id}/deactivate`, admin.cookie)).statusCode).toBe(204);
+
+    expect(codeOf(await call('POST', `/v1/staff/${SUPPORT.id}/reactivate`, before))).toEqual([
+      401,
+      'MXF_AUTH_REQUIRED',
+    ]);
+    const unknown = '01900000-0000-7000-8000-0000000000ff';
+    expect(codeOf(await call('POST', `/v1/staff/${unknown}/reactivate`, admin.cookie))).toEqual([
+      404,
+      'MXF_STAFF_NOT_FOUND',
+    ]);
+    expect(codeOf(await call('POST', '/v1/staff/not-an-id/reactivate', admin.cookie))).toEqual([
+      400,
+      'MXF_REQUEST_INVALID',
+    ]);
+
+    expect((await call('POST', `/v1/staff/${SUPPORT.id}/reactivate`, admin.cookie)).statusCode).toBe(204);
+    // The session ended at deactivation stays ended; a new sign-in works.
+    expect(codeOf(await call('GET', '/v1/staff/me', before))).toEqual([401, 'MXF_AUTH_REQUIRED']);
+    const after = sessionCookie(await env.browser.login(SUPPORT.email, SUPPORT.password));
+    expect((await call('GET', '/v1/staff/me', after)).statusCode).toBe(200);
+    // A support member cannot reactivate anyone.
+    expect(codeOf(await call('POST', `/v1/staff/${SUPPORT.id}/reactivate`, after))).toEqual([
+      403,
+      'MXF_AUTH_FORBIDDEN',
+    ]);
+    // Again: already active, nothing more audited.
+    expect((await call('POST', `/v1/staff/${SUPPORT.id}/reactivate`, admin.cookie)).statusCode).toBe(204);
+    expect(env.audit.entries.filter((e) => e.action === 'staff.reactivated')).toEqual([
+      {
+        actor: `staff:${admin.id}`,
+        action: 'staff.reactivated',
+        target: `staff:${SUPPORT.id}`,
+        details: { roles: SUPPORT.roles },
+      },
+    ]);
+  });
 });

@@ -49,6 +49,11 @@ export interface StaffInvitations {
   }): Promise<{ staff: StaffPrincipal; sessionToken: string }>;
   /** Disables the member and ends their sessions; not oneself, not the last administrator. */
   deactivate(actorId: string, staffId: string): Promise<void>;
+  /**
+   * Lets a deactivated member sign in again, with the password and factors they
+   * had: no session comes back, so they sign in afresh with their second factor.
+   */
+  reactivate(actorId: string, staffId: string): Promise<void>;
 }
 
 export interface InvitationDeps {
@@ -231,6 +236,21 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
           action: 'staff.deactivated',
           target: `staff:${staffId}`,
           details: { sessionsEnded },
+        });
+      });
+    },
+
+    async reactivate(actorId, staffId) {
+      await database.write(async (trx) => {
+        const target = await store.findStaffById(trx, staffId);
+        assertThat(target, 'MXF_STAFF_NOT_FOUND');
+        // Already active: nothing to do, nothing to audit.
+        if (!(await store.enableStaff(trx, staffId, clock.now()))) return;
+        await audit.append(trx, {
+          actor: `staff:${actorId}`,
+          action: 'staff.reactivated',
+          target: `staff:${staffId}`,
+          details: { roles: store.parseRoles(target.roles) },
         });
       });
     },

@@ -215,6 +215,24 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       },
     );
 
+    app.post(
+      '/v1/staff/:id/reactivate',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary:
+            'Reactivate a deactivated staff member: they sign in again with their password and second factor (administrators)',
+          params: Type.Object({ id: StaffId }),
+          response: { 204: NoContent, ...errors(401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        await staff.reactivate(staffOf(request).id, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
     app.get(
       '/v1/staff/invites',
       {

@@ -74,6 +74,17 @@ export async function updateStaffRoles(
 }
 
 /** Marks the member disabled; false when there was no active member with this id. */
+/** Lets a deactivated member sign in again; false when they were not deactivated. */
+export async function enableStaff(db: Handle, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('staff')
+    .set({ status: 'active', updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'disabled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function disableStaff(db: Handle, id: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable('staff')

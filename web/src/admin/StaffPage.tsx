@@ -351,6 +351,20 @@ export function StaffPage() {
                           }}
                         />
                       )}
+                      {member.status === 'disabled' && (
+                        <ConfirmButton
+                          label={t('staff.members.reactivate')}
+                          question={t('staff.members.reactivateConfirm', { name: member.displayName })}
+                          yes={t('staff.members.reactivateYes')}
+                          cancel={t('staff.cancel')}
+                          act={async () => {
+                            await api(`/v1/staff/${encodeURIComponent(member.id)}/reactivate`, {
+                              method: 'POST',
+                            });
+                            members.reload();
+                          }}
+                        />
+                      )}
                     </td>
                   </tr>
                 ))}
