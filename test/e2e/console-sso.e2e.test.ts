@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { authenticator } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +73,9 @@ async function checkIn(lang: Lang): Promise<void> {
   expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
   const headers = (await page.getByRole('columnheader').allTextContents()).map((s) => s.trim());
   expect(headers).toEqual(
-    ['clientId', 'name', 'redirectUris', 'source', 'actions'].map((k) => text(lang, `console.sso.${k}`)),
+    ['clientId', 'name', 'redirectUris', 'auth', 'source', 'actions'].map((k) =>
+      text(lang, `console.sso.${k}`),
+    ),
   );
   expect(await page.locator('main').getByRole('heading', { level: 2 }).allTextContents()).toEqual([
     text(lang, 'console.sso.registerTitle'),
@@ -82,6 +85,7 @@ async function checkIn(lang: Lang): Promise<void> {
   await page.getByRole('button', { name: text(lang, 'console.sso.register') }).waitFor();
   expect(await menu(page, lang)).toContain(text(lang, 'console.nav.sso'));
   expect(await clientRow('silen').textContent()).toContain(text(lang, 'console.sso.sources.config'));
+  expect(await clientRow('silen').textContent()).toContain(text(lang, 'console.sso.auths.none'));
   // i18next shows the key itself for a string it lacks.
   const body = (await page.locator('body').innerText()) ?? '';
   expect(body).not.toMatch(/\bconsole\.(sso|nav)\.\w+/);
@@ -169,6 +173,43 @@ describe('single sign-on apps in the console', () => {
     });
   });
 
+  it('registers an app with its own server by its public key, and refuses a private key pasted by mistake', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const server = { clientId: 'crm-server', redirectUri: 'https://crm.example.uz/server/callback' };
+    await page.getByLabel('Client id').fill(server.clientId);
+    await page.getByLabel('Redirect addresses').fill(server.redirectUri);
+    const keys = page.getByLabel(text('en', 'console.sso.jwks'));
+    await keys.fill('not json');
+    await page.getByRole('button', { name: 'Register app' }).click();
+    await expect.poll(() => page.getByText(text('en', 'console.sso.jwksInvalid')).count()).toBe(1);
+    // A private key is stopped in the browser: it never leaves the administrator's computer.
+    const sent: string[] = [];
+    const watch = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') sent.push(request.url());
+    };
+    page.on('request', watch);
+    await keys.fill(JSON.stringify(privateKey.export({ format: 'jwk' })));
+    await page.getByRole('button', { name: 'Register app' }).click();
+    await expect.poll(() => page.getByText(text('en', 'console.sso.jwksPrivate')).count()).toBe(1);
+    page.off('request', watch);
+    expect(sent).toEqual([]);
+    expect((await t.services.oidc.listClients()).map((c) => c.clientId)).not.toContain(server.clientId);
+
+    await keys.fill(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'crm-2026' }] }));
+    await page.getByRole('button', { name: 'Register app' }).click();
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContain(`${server.clientId} is registered.`);
+    const cells = (await clientRow(server.clientId).textContent()) ?? '';
+    expect(cells).toContain(text('en', 'console.sso.auths.private_key_jwt'));
+    expect(cells).toContain('crm-2026');
+    const stored = (await t.services.oidc.listClients()).find((c) => c.clientId === server.clientId);
+    expect(stored).toMatchObject({ tokenEndpointAuth: 'private_key_jwt', keyIds: ['crm-2026'] });
+    await t.services.oidc.deleteClient('system', server.clientId);
+    await page.reload();
+    await clientRow(CRM.clientId).waitFor();
+  });
+
   it('is drawn from each of the four languages’ strings, none missing', async () => {
     await checkIn('uz-Cyrl');
     await checkIn('ru');
@@ -189,7 +230,7 @@ describe('single sign-on apps in the console', () => {
       .toContain(`${CRM.clientId} is removed.`);
     expect((await t.services.oidc.listClients()).map((c) => c.clientId).sort()).toEqual([...BUILT_IN].sort());
     const actions = (await t.services.audit.entries({ limit: 1000 }))
-      .filter((e) => e.action.startsWith('oidc.client.'))
+      .filter((e) => e.action.startsWith('oidc.client.') && e.target === `oidc-client:${CRM.clientId}`)
       .map((e) => [e.action, e.target])
       .sort();
     expect(actions).toEqual([

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { importJWK, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { Value } from 'typebox/value';
@@ -79,13 +80,50 @@ function acceptableUri(value: string): boolean {
   }
 }
 
-/** Public clients: authorization code with PKCE (required for all), refresh tokens rotated on use. */
+const CURVE_ALG: Record<string, string> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+  Ed25519: 'EdDSA',
+};
+
+/**
+ * True when every key imports as a public key of its kind, with the algorithm
+ * it names or its curve implies: a point off its curve, a truncated modulus or
+ * a mismatched `alg` is refused at registration, not at the client's first
+ * sign-in.
+ */
+async function keysImport(jwks: NonNullable<ClientInput['jwks']>): Promise<boolean> {
+  const kids = jwks.keys.map((k) => k.kid);
+  if (new Set(kids).size !== kids.length) return false;
+  for (const key of jwks.keys) {
+    const alg = key.alg ?? (key.kty === 'RSA' ? 'RS256' : CURVE_ALG[key.crv ?? '']);
+    if (!alg) return false;
+    if (key.kty !== 'RSA' && CURVE_ALG[key.crv ?? ''] !== alg) return false;
+    try {
+      const imported = await importJWK(key as JWK, alg);
+      if (imported instanceof Uint8Array || imported.type !== 'public') return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Authorization code with PKCE (required for all), refresh tokens rotated on
+ * use. A client registered with public keys is a server: at the token endpoint
+ * it also signs an assertion with one of them (private_key_jwt), so no shared
+ * secret exists to leak from either side. Without keys it is a public client.
+ */
 function metadataOf(input: ClientInput, name: string): ClientMetadata {
   return {
     client_id: input.clientId,
     client_name: name,
     application_type: 'web',
-    token_endpoint_auth_method: 'none',
+    ...(input.jwks
+      ? { token_endpoint_auth_method: 'private_key_jwt', jwks: input.jwks }
+      : { token_endpoint_auth_method: 'none' }),
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: input.redirectUris,
@@ -104,6 +142,10 @@ function viewOf(row: OidcClientTable): ClientView {
     redirectUris: m.redirect_uris ?? [],
     postLogoutRedirectUris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
     backchannelLogoutUri: (m.backchannel_logout_uri as string | undefined) ?? null,
+    tokenEndpointAuth: m.token_endpoint_auth_method === 'private_key_jwt' ? 'private_key_jwt' : 'none',
+    keyIds: ((m.jwks as { keys?: { kid?: string }[] } | undefined)?.keys ?? []).map(
+      (k, i) => k.kid ?? `#${i + 1}`,
+    ),
     source: row.source,
     createdAt: row.created_at,
   };
@@ -217,6 +259,8 @@ export async function createOidc(deps: OidcDeps) {
     const uris = [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])];
     if (input.backchannelLogoutUri) uris.push(input.backchannelLogoutUri);
     if (!uris.every(acceptableUri)) throw new MaxfiyError('MXF_OIDC_CLIENT_INVALID', { field: 'uri' });
+    if (input.jwks && !(await keysImport(input.jwks)))
+      throw new MaxfiyError('MXF_OIDC_CLIENT_INVALID', { field: 'jwks' });
     const metadata = metadataOf(input, name);
     try {
       await provider.Client.validate(metadata);

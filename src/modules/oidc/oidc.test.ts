@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
@@ -271,6 +271,109 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
       .clients.map((c: { clientId: string }) => c.clientId);
     expect(after).toContain('test-rp');
     expect(after).not.toContain('temp-rp');
+  });
+
+  it('registers a server with its public keys: it signs a token-endpoint assertion (private_key_jwt), never holds a secret', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'rp-2026', alg: 'ES256', use: 'sig' };
+    const input = {
+      clientId: 'server-rp',
+      name: 'Server RP',
+      redirectUris: [redirectUri],
+      jwks: { keys: [jwk] },
+    };
+    // A private key pasted by mistake, a shared secret, or a key that does not parse: refused, nothing stored.
+    const privateJwk = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
+    for (const keys of [[privateJwk], [{ kty: 'oct', k: 'c2VjcmV0' }], []]) {
+      const refused = await api('POST', '/v1/oidc/clients', { ...input, jwks: { keys } });
+      expect(refused.json().error.code).toBe('MXF_REQUEST_INVALID');
+    }
+    const broken = await api('POST', '/v1/oidc/clients', {
+      ...input,
+      jwks: { keys: [{ ...jwk, x: 'AAAA' }] },
+    });
+    expect([broken.statusCode, broken.json().error.code]).toEqual([422, 'MXF_OIDC_CLIENT_INVALID']);
+    expect(
+      (await api('GET', '/v1/oidc/clients')).json().clients.map((c: { clientId: string }) => c.clientId),
+    ).not.toContain('server-rp');
+
+    const created = await api('POST', '/v1/oidc/clients', input);
+    expect(created.statusCode).toBe(201);
+    expect(created.json().client).toMatchObject({
+      tokenEndpointAuth: 'private_key_jwt',
+      keyIds: ['rp-2026'],
+    });
+
+    const party = relyingParty(base, 'server-rp', redirectUri);
+    const customer = httpBrowser(base, { mxf_session: session }, { 'accept-language': 'en' });
+    const assertion = (key: Parameters<SignJWT['sign']>[0], audience: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'rp-2026' })
+        .setIssuer('server-rp')
+        .setSubject('server-rp')
+        .setAudience(audience)
+        .setJti(b64url(randomBytes(16)))
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(key);
+    const issuer = `${t.options.publicUrl}/oidc`;
+    const exchange = async (code: string, verifier: string, extra: Record<string, string>) => {
+      const res = await fetch(`${base}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+          ...extra,
+        }).toString(),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, string> };
+    };
+    const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+    // PKCE alone no longer does for this client; nor does an assertion signed with another key.
+    const first = await authorize(customer, party, redirectUri, 'openid email', 'Allow', 'Server RP');
+    expect((await exchange(first.code, first.verifier, { client_id: 'server-rp' })).body.error).toBe(
+      'invalid_client',
+    );
+    const stranger = (await generateKeyPair('ES256')).privateKey;
+    const forged = await exchange(first.code, first.verifier, {
+      client_assertion_type: assertionType,
+      client_assertion: await assertion(stranger, issuer),
+    });
+    expect([forged.status, forged.body.error]).toEqual([401, 'invalid_client']);
+
+    // The customer allowed it once: the provider sends the browser straight back with a new code.
+    const { verifier, challenge } = party.pkce();
+    const back = await customer.follow(
+      await customer.go(
+        'GET',
+        party.authorizeUrl({
+          scope: 'openid email',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
+      ),
+    );
+    expect(back).toBeInstanceOf(URL);
+    const second = { code: (back as URL).searchParams.get('code') ?? '', verifier };
+    const tokens = await exchange(second.code, second.verifier, {
+      client_assertion_type: assertionType,
+      client_assertion: await assertion(privateKey, issuer),
+    });
+    expect(tokens.status).toBe(200);
+    const idToken = await jwtVerify(
+      tokens.body.id_token ?? '',
+      createRemoteJWKSet(new URL(`${base}/oidc/jwks`)),
+      {
+        issuer,
+        audience: 'server-rp',
+      },
+    );
+    expect(idToken.payload.sub).toBe(subjectId);
+    expect((await api('DELETE', '/v1/oidc/clients/server-rp')).statusCode).toBe(204);
   });
 
   it('publishes discovery with the public issuer and only public keys', async () => {

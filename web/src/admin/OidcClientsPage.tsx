@@ -19,6 +19,8 @@ interface OidcClient {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
+  tokenEndpointAuth: 'none' | 'private_key_jwt';
+  keyIds: string[];
   source: 'config' | 'admin';
   createdAt: number;
 }
@@ -39,18 +41,41 @@ function urisError(uris: string[], required: boolean): string | undefined {
   return bad ? 'console.sso.urisInvalid' : undefined;
 }
 
-/** A labelled textarea of addresses, one a line, with its hint and error tied to it. */
-function UriLines({
+/**
+ * A key set as pasted: a JWKS, or one key alone (wrapped into a set); undefined
+ * when empty, null when it is not JSON of either shape. The server checks the keys.
+ */
+function keySetOf(value: string): { keys: object[] } | undefined | null {
+  if (!value.trim()) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+    if ('keys' in parsed) return Array.isArray(parsed.keys) ? { keys: parsed.keys } : null;
+    return 'kty' in parsed ? { keys: [parsed] } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** JWK members that only a private or secret key has: such a key is never sent. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+const holdsPrivate = (set: { keys: object[] }) =>
+  set.keys.some((key) => typeof key === 'object' && key !== null && PRIVATE_MEMBERS.some((m) => m in key));
+
+/** A labelled textarea (addresses one a line, or a key set), with its hint and error tied to it. */
+function TextLines({
   label,
   hint,
   value,
   error,
+  rows = 3,
   onChange,
 }: {
   label: string;
   hint: string;
   value: string;
   error?: string;
+  rows?: number;
   onChange: (value: string) => void;
 }) {
   const id = useId();
@@ -63,7 +88,7 @@ function UriLines({
       <textarea
         id={id}
         className="input textarea textarea--short"
-        rows={3}
+        rows={rows}
         spellCheck={false}
         value={value}
         aria-describedby={describedBy}
@@ -82,7 +107,7 @@ function UriLines({
   );
 }
 
-type FormField = 'clientId' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri';
+type FormField = 'clientId' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri' | 'jwks';
 
 function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => void }) {
   const { t } = useTranslation();
@@ -91,6 +116,7 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
   const [redirectUris, setRedirectUris] = useState('');
   const [postLogout, setPostLogout] = useState('');
   const [backchannel, setBackchannel] = useState('');
+  const [jwks, setJwks] = useState('');
   const [errors, setErrors] = useState<FieldErrors<FormField>>({});
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
@@ -104,6 +130,7 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
       redirectUris: linesOf(redirectUris),
       postLogoutRedirectUris: linesOf(postLogout),
       backchannelLogoutUri: backchannel.trim() || undefined,
+      jwks: keySetOf(jwks),
     };
     const found: FieldErrors<FormField> = {
       clientId: !input.clientId
@@ -114,6 +141,12 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
       redirectUris: urisError(input.redirectUris, true),
       postLogoutRedirectUris: urisError(input.postLogoutRedirectUris, false),
       backchannelLogoutUri: urisError(input.backchannelLogoutUri ? [input.backchannelLogoutUri] : [], false),
+      jwks:
+        input.jwks === null
+          ? 'console.sso.jwksInvalid'
+          : input.jwks && holdsPrivate(input.jwks)
+            ? 'console.sso.jwksPrivate'
+            : undefined,
     };
     setErrors(found);
     if (hasErrors(found)) {
@@ -132,6 +165,7 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
       setRedirectUris('');
       setPostLogout('');
       setBackchannel('');
+      setJwks('');
       onRegistered(client);
     } catch (error) {
       setFailure(error);
@@ -169,14 +203,14 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
         autoComplete="off"
         onChange={(event) => setName(event.target.value)}
       />
-      <UriLines
+      <TextLines
         label={t('console.sso.redirectUris')}
         hint={t('console.sso.redirectUrisHint')}
         value={redirectUris}
         onChange={setRedirectUris}
         error={shown('redirectUris')}
       />
-      <UriLines
+      <TextLines
         label={t('console.sso.postLogoutRedirectUris')}
         hint={t('console.sso.postLogoutHint')}
         value={postLogout}
@@ -192,6 +226,14 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
         autoComplete="off"
         onChange={(event) => setBackchannel(event.target.value)}
         error={shown('backchannelLogoutUri')}
+      />
+      <TextLines
+        label={t('console.sso.jwks')}
+        hint={t('console.sso.jwksHint')}
+        value={jwks}
+        rows={5}
+        onChange={setJwks}
+        error={shown('jwks')}
       />
       <div className="form-actions">
         <button type="submit" className="button" disabled={busy}>
@@ -233,6 +275,7 @@ export function OidcClientsPage() {
             t('console.sso.clientId'),
             t('console.sso.name'),
             t('console.sso.redirectUris'),
+            t('console.sso.auth'),
             t('console.sso.source'),
             t('console.sso.actions'),
           ]}
@@ -246,6 +289,14 @@ export function OidcClientsPage() {
                 {client.redirectUris.map((uri) => (
                   <div key={uri} className="mono break">
                     {uri}
+                  </div>
+                ))}
+              </td>
+              <td>
+                {t(`console.sso.auths.${client.tokenEndpointAuth}`)}
+                {client.keyIds.map((kid) => (
+                  <div key={kid} className="mono break">
+                    {kid}
                   </div>
                 ))}
               </td>
