@@ -229,7 +229,7 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
           assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
         }
         const now = clock.now();
-        await store.disableStaff(trx, staffId, now);
+        await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
         const sessionsEnded = await store.revokeSessionsOf(trx, staffId, now);
         await audit.append(trx, {
           actor: `staff:${actorId}`,
@@ -245,7 +245,13 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
         const target = await store.findStaffById(trx, staffId);
         assertThat(target, 'MXF_STAFF_NOT_FOUND');
         // Already active: nothing to do, nothing to audit.
-        if (!(await store.enableStaff(trx, staffId, clock.now()))) return;
+        const changed = await store.changeStaffStatus(
+          trx,
+          staffId,
+          { from: 'disabled', to: 'active' },
+          clock.now(),
+        );
+        if (!changed) return;
         await audit.append(trx, {
           actor: `staff:${actorId}`,
           action: 'staff.reactivated',

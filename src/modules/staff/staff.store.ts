@@ -73,24 +73,21 @@ export async function updateStaffRoles(
     .execute();
 }
 
-/** Marks the member disabled; false when there was no active member with this id. */
-/** Lets a deactivated member sign in again; false when they were not deactivated. */
-export async function enableStaff(db: Handle, id: string, now: number): Promise<boolean> {
+/**
+ * Moves the member from one status to the other (deactivating, or letting a
+ * deactivated member sign in again); false when they were not in `from`.
+ */
+export async function changeStaffStatus(
+  db: Handle,
+  id: string,
+  change: { from: 'active' | 'disabled'; to: 'active' | 'disabled' },
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('staff')
-    .set({ status: 'active', updated_at: now })
+    .set({ status: change.to, updated_at: now })
     .where('id', '=', id)
-    .where('status', '=', 'disabled')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function disableStaff(db: Handle, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('staff')
-    .set({ status: 'disabled', updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'active')
+    .where('status', '=', change.from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -241,6 +241,26 @@ function RolesCell({ member, onSaved }: { member: Member; onSaved: () => void })
 }
 
 /** Staff members, their roles, and invitations of new ones (administrators). */
+/** Deactivates an active member, or reactivates a deactivated one, after a confirmation. */
+function StatusButton({ member, onChanged }: { member: Member; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const change = member.status === 'active' ? 'deactivate' : 'reactivate';
+  // Keyed by the change: once it is done, the other button starts afresh, not mid-question.
+  return (
+    <ConfirmButton
+      key={change}
+      label={t(`staff.members.${change}`)}
+      question={t(`staff.members.${change}Confirm`, { name: member.displayName })}
+      yes={t(`staff.members.${change}Yes`)}
+      cancel={t('staff.cancel')}
+      act={async () => {
+        await api(`/v1/staff/${encodeURIComponent(member.id)}/${change}`, { method: 'POST' });
+        onChanged();
+      }}
+    />
+  );
+}
+
 export function StaffPage() {
   const { t } = useTranslation();
   const { session } = useSession();
@@ -336,36 +356,7 @@ export function StaffPage() {
                       <RolesCell member={member} onSaved={members.reload} />
                     </td>
                     <td>{t(`staff.members.${member.status}`)}</td>
-                    <td>
-                      {member.status === 'active' && member.id !== me && (
-                        <ConfirmButton
-                          label={t('staff.members.deactivate')}
-                          question={t('staff.members.deactivateConfirm', { name: member.displayName })}
-                          yes={t('staff.members.deactivateYes')}
-                          cancel={t('staff.cancel')}
-                          act={async () => {
-                            await api(`/v1/staff/${encodeURIComponent(member.id)}/deactivate`, {
-                              method: 'POST',
-                            });
-                            members.reload();
-                          }}
-                        />
-                      )}
-                      {member.status === 'disabled' && (
-                        <ConfirmButton
-                          label={t('staff.members.reactivate')}
-                          question={t('staff.members.reactivateConfirm', { name: member.displayName })}
-                          yes={t('staff.members.reactivateYes')}
-                          cancel={t('staff.cancel')}
-                          act={async () => {
-                            await api(`/v1/staff/${encodeURIComponent(member.id)}/reactivate`, {
-                              method: 'POST',
-                            });
-                            members.reload();
-                          }}
-                        />
-                      )}
-                    </td>
+                    <td>{member.id !== me && <StatusButton member={member} onChanged={members.reload} />}</td>
                   </tr>
                 ))}
               </tbody>
