@@ -205,6 +205,28 @@ describe('single sign-on apps in the console', () => {
     expect(cells).toContain('crm-2026');
     const stored = (await t.services.oidc.listClients()).find((c) => c.clientId === server.clientId);
     expect(stored).toMatchObject({ tokenEndpointAuth: 'private_key_jwt', keyIds: ['crm-2026'] });
+
+    // Rotation in place: a private key is stopped again; the new public key replaces the old.
+    const row = clientRow(server.clientId);
+    await row.getByRole('button', { name: `Replace the keys of ${server.clientId}` }).click();
+    const newKeys = row.getByLabel(`New public keys of ${server.clientId} (JWKS)`);
+    await newKeys.fill(JSON.stringify(privateKey.export({ format: 'jwk' })));
+    page.on('request', watch);
+    await row.getByRole('button', { name: 'Save keys' }).click();
+    await expect.poll(() => row.getByText(text('en', 'console.sso.jwksPrivate')).count()).toBe(1);
+    page.off('request', watch);
+    expect(sent).toEqual([]);
+    const next = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    await newKeys.fill(JSON.stringify({ ...next, kid: 'crm-2027' }));
+    await row.getByRole('button', { name: 'Save keys' }).click();
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContain(`The keys of ${server.clientId} are replaced.`);
+    await expect
+      .poll(async () => (await clientRow(server.clientId).textContent()) ?? '')
+      .toContain('crm-2027');
+    const rotated = (await t.services.oidc.listClients()).find((c) => c.clientId === server.clientId);
+    expect(rotated?.keyIds).toEqual(['crm-2027']);
     await t.services.oidc.deleteClient('system', server.clientId);
     await page.reload();
     await clientRow(CRM.clientId).waitFor();

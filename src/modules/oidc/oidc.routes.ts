@@ -10,7 +10,7 @@ import { securityHeaders } from '../../http/security-headers.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import type { CustomerPrincipal } from '../identity/sessions.js';
 import { consentPage } from './oidc.pages.js';
-import { Client, ClientId, ClientInput } from './oidc.schemas.js';
+import { Client, ClientId, ClientInput, ClientJwks } from './oidc.schemas.js';
 import { OIDC_PATH, type OidcService } from './oidc.service.js';
 
 export interface OidcRouteDeps {
@@ -217,6 +217,22 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (req, reply) =>
         reply.code(201).send({ client: await oidc.registerClient(actorOf(req), req.body) }),
+    );
+
+    app.put(
+      '/v1/oidc/clients/:clientId/keys',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          tags,
+          summary:
+            'Replace the public keys an app’s server signs its token-endpoint assertions with (private_key_jwt; administrators). Its customers stay signed in.',
+          params: Type.Object({ clientId: ClientId }),
+          body: ClientJwks,
+          response: { 200: Type.Object({ client: Client }), ...errors(401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => ({ client: await oidc.replaceClientKeys(actorOf(req), req.params.clientId, req.body) }),
     );
 
     app.delete(

@@ -45,6 +45,7 @@ export const ClientJwks = Type.Object(
   { keys: Type.Array(PublicJwk, { minItems: 1, maxItems: 5 }) },
   { additionalProperties: false },
 );
+export type ClientJwks = Static<typeof ClientJwks>;
 
 /** A relying party as config/oidc.json and the administrators' API describe it. */
 export const ClientInput = Type.Object(

@@ -24,7 +24,7 @@ import { readCompanyFile } from '../org/org.service.js';
 import { adapterFactory } from './oidc.adapter.js';
 import { providerKeys } from './oidc.keys.js';
 import { errorPage, loggedOutPage, logoutPage } from './oidc.pages.js';
-import { type ClientInput, type ClientView, OidcConfigFile } from './oidc.schemas.js';
+import { type ClientInput, type ClientJwks, type ClientView, OidcConfigFile } from './oidc.schemas.js';
 import * as store from './oidc.store.js';
 import type { OidcClientTable } from './oidc.table.js';
 
@@ -421,6 +421,41 @@ export async function createOidc(deps: OidcDeps) {
         });
       });
       return viewOf(row);
+    },
+
+    /**
+     * Replaces the public keys of an administrator's client: key rotation
+     * without ending its customers' sign-ins. A public client given keys
+     * becomes a confidential one; the provider reads clients afresh from the
+     * database, so every node uses the new set at once. To rotate without a
+     * gap, register old and new keys together, then the new one alone.
+     */
+    async replaceClientKeys(actor: string, clientId: string, jwks: ClientJwks): Promise<ClientView> {
+      const provider = await providerOf();
+      const row = await store.findClient(database.db, clientId);
+      if (!row) throw new MaxfiyError('MXF_OIDC_CLIENT_NOT_FOUND');
+      if (row.source === 'config') throw new MaxfiyError('MXF_OIDC_CLIENT_FROM_CONFIG');
+      const view = viewOf(row);
+      const input: ClientInput = {
+        clientId,
+        redirectUris: view.redirectUris,
+        postLogoutRedirectUris: view.postLogoutRedirectUris,
+        ...(view.backchannelLogoutUri ? { backchannelLogoutUri: view.backchannelLogoutUri } : {}),
+        jwks,
+      };
+      const metadata = await validate(provider, input, view.name);
+      const updated = { ...row, metadata: JSON.stringify(metadata) };
+      await database.write(async (trx) => {
+        if (!(await store.updateAdminClient(trx, clientId, updated.metadata)))
+          throw new MaxfiyError('MXF_OIDC_CLIENT_NOT_FOUND');
+        await audit.append(trx, {
+          actor,
+          action: 'oidc.client.keys.replaced',
+          target: `oidc-client:${clientId}`,
+          details: { keyIds: viewOf(updated).keyIds },
+        });
+      });
+      return viewOf(updated);
     },
 
     /** Removes an administrator's client and everything issued to it. */

@@ -97,6 +97,17 @@ export async function upsertConfigClient(trx: Trx, row: OidcClientTable): Promis
     .execute();
 }
 
+/** Replaces an administrator's client's metadata; false when no such client (config clients are left alone). */
+export async function updateAdminClient(trx: Trx, clientId: string, metadata: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('oidc_clients')
+    .set({ metadata })
+    .where('client_id', '=', clientId)
+    .where('source', '=', 'admin')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function deleteClient(trx: Trx, clientId: string): Promise<boolean> {
   const r = await trx.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;

@@ -215,7 +215,7 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     await t?.close();
   });
 
-  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, cookie = admin) =>
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, cookie = admin) =>
     t.app.inject({ method, url, headers: cookie ? { cookie } : {}, ...(payload ? { payload } : {}) });
 
   it('registers the five products from config/oidc.json and lets administrators register more, validated', async () => {
@@ -306,9 +306,9 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
 
     const party = relyingParty(base, 'server-rp', redirectUri);
     const customer = httpBrowser(base, { mxf_session: session }, { 'accept-language': 'en' });
-    const assertion = (key: Parameters<SignJWT['sign']>[0], audience: string) =>
+    const assertion = (key: Parameters<SignJWT['sign']>[0], audience: string, kid = 'rp-2026') =>
       new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: 'rp-2026' })
+        .setProtectedHeader({ alg: 'ES256', kid })
         .setIssuer('server-rp')
         .setSubject('server-rp')
         .setAudience(audience)
@@ -346,19 +346,22 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     expect([forged.status, forged.body.error]).toEqual([401, 'invalid_client']);
 
     // The customer allowed it once: the provider sends the browser straight back with a new code.
-    const { verifier, challenge } = party.pkce();
-    const back = await customer.follow(
-      await customer.go(
-        'GET',
-        party.authorizeUrl({
-          scope: 'openid email',
-          code_challenge: challenge,
-          code_challenge_method: 'S256',
-        }),
-      ),
-    );
-    expect(back).toBeInstanceOf(URL);
-    const second = { code: (back as URL).searchParams.get('code') ?? '', verifier };
+    const codeAgain = async () => {
+      const { verifier, challenge } = party.pkce();
+      const back = await customer.follow(
+        await customer.go(
+          'GET',
+          party.authorizeUrl({
+            scope: 'openid email',
+            code_challenge: challenge,
+            code_challenge_method: 'S256',
+          }),
+        ),
+      );
+      expect(back).toBeInstanceOf(URL);
+      return { code: (back as URL).searchParams.get('code') ?? '', verifier };
+    };
+    const second = await codeAgain();
     const tokens = await exchange(second.code, second.verifier, {
       client_assertion_type: assertionType,
       client_assertion: await assertion(privateKey, issuer),
@@ -373,6 +376,45 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
       },
     );
     expect(idToken.payload.sub).toBe(subjectId);
+
+    // Rotation: the new key set replaces the old at once, and the customer's grant stays.
+    const next = await generateKeyPair('ES256');
+    const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'rp-2027', alg: 'ES256' };
+    const rotate = (clientId: string, keys: object[], cookie?: string) =>
+      api('PUT', `/v1/oidc/clients/${clientId}/keys`, { keys }, cookie);
+    expect((await rotate('server-rp', [nextJwk], '')).statusCode).toBe(401);
+    expect((await rotate('silen', [nextJwk])).json().error.code).toBe('MXF_OIDC_CLIENT_FROM_CONFIG');
+    expect((await rotate('nobody', [nextJwk])).json().error.code).toBe('MXF_OIDC_CLIENT_NOT_FOUND');
+    expect((await rotate('server-rp', [])).json().error.code).toBe('MXF_REQUEST_INVALID');
+    expect((await rotate('server-rp', [{ ...nextJwk, y: nextJwk.x }])).json().error.code).toBe(
+      'MXF_OIDC_CLIENT_INVALID',
+    );
+    const rotated = await rotate('server-rp', [nextJwk]);
+    expect(rotated.statusCode).toBe(200);
+    expect(rotated.json().client).toMatchObject({
+      tokenEndpointAuth: 'private_key_jwt',
+      keyIds: ['rp-2027'],
+      redirectUris: [redirectUri],
+      name: 'Server RP',
+    });
+    const third = await codeAgain();
+    const withOld = await exchange(third.code, third.verifier, {
+      client_assertion_type: assertionType,
+      client_assertion: await assertion(privateKey, issuer),
+    });
+    expect(withOld.body.error).toBe('invalid_client');
+    const fourth = await codeAgain();
+    const withNew = await exchange(fourth.code, fourth.verifier, {
+      client_assertion_type: assertionType,
+      client_assertion: await assertion(next.privateKey, issuer, 'rp-2027'),
+    });
+    expect(withNew.status).toBe(200);
+    const audited = (await t.services.audit.entries({ limit: 1000 })).filter(
+      (e) => e.action === 'oidc.client.keys.replaced',
+    );
+    expect(audited.map((e) => [e.target, e.details])).toEqual([
+      ['oidc-client:server-rp', { keyIds: ['rp-2027'] }],
+    ]);
     expect((await api('DELETE', '/v1/oidc/clients/server-rp')).statusCode).toBe(204);
   });
 

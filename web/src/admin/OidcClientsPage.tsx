@@ -244,6 +244,102 @@ function RegisterForm({ onRegistered }: { onRegistered: (client: OidcClient) => 
   );
 }
 
+/**
+ * The key set of an app's server, shown as its key ids, and replaced in place:
+ * rotation without ending its customers' sign-ins. A private key is stopped
+ * here, before it is sent.
+ */
+function KeysCell({ client, onReplaced }: { client: OidcClient; onReplaced: () => void }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+
+  async function save() {
+    const jwks = keySetOf(value);
+    const problem = !jwks
+      ? 'console.sso.jwksInvalid'
+      : holdsPrivate(jwks)
+        ? 'console.sso.jwksPrivate'
+        : undefined;
+    setError(problem);
+    if (problem || !jwks) return;
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api(`/v1/oidc/clients/${encodeURIComponent(client.clientId)}/keys`, {
+        method: 'PUT',
+        body: jwks,
+      });
+      setEditing(false);
+      setValue('');
+      onReplaced();
+    } catch (caught) {
+      setFailure(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const summary = (
+    <>
+      {t(`console.sso.auths.${client.tokenEndpointAuth}`)}
+      {client.keyIds.map((kid) => (
+        <div key={kid} className="mono break">
+          {kid}
+        </div>
+      ))}
+    </>
+  );
+  if (client.source !== 'admin') return summary;
+  if (!editing) {
+    return (
+      <>
+        {summary}
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          aria-label={t('console.sso.replaceKeysOf', { clientId: client.clientId })}
+          onClick={() => setEditing(true)}
+        >
+          {t('console.sso.replaceKeys')}
+        </button>
+      </>
+    );
+  }
+  return (
+    <div>
+      <TextLines
+        label={t('console.sso.newKeysOf', { clientId: client.clientId })}
+        hint={t('console.sso.newKeysHint')}
+        value={value}
+        rows={5}
+        onChange={setValue}
+        error={error && t(error)}
+      />
+      {Boolean(failure) && <ErrorNotice error={failure} />}
+      <div className="cell-actions">
+        <button type="button" className="button button--small" disabled={busy} onClick={save}>
+          {t('console.sso.saveKeys')}
+        </button>
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={() => {
+            setEditing(false);
+            setError(undefined);
+            setFailure(null);
+          }}
+        >
+          {t('console.sso.cancel')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /** Apps (OIDC relying parties) that sign customers in with their maxfiy account. */
 export function OidcClientsPage() {
   const { t } = useTranslation();
@@ -293,12 +389,13 @@ export function OidcClientsPage() {
                 ))}
               </td>
               <td>
-                {t(`console.sso.auths.${client.tokenEndpointAuth}`)}
-                {client.keyIds.map((kid) => (
-                  <div key={kid} className="mono break">
-                    {kid}
-                  </div>
-                ))}
+                <KeysCell
+                  client={client}
+                  onReplaced={() => {
+                    setDone({ key: 'console.sso.keysReplaced', clientId: client.clientId });
+                    list.reload();
+                  }}
+                />
               </td>
               <td>{t(`console.sso.sources.${client.source}`)}</td>
               <td>
