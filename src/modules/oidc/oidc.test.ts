@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
@@ -416,6 +417,38 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
       ['oidc-client:server-rp', { keyIds: ['rp-2027'] }],
     ]);
     expect((await api('DELETE', '/v1/oidc/clients/server-rp')).statusCode).toBe(204);
+  });
+
+  it('answers any near-valid key set with a catalogued refusal or a registration, never a failure (fuzz)', async () => {
+    const part = fc.string({ unit: fc.constantFrom(...'AZaz09_-'.split('')), minLength: 1, maxLength: 90 });
+    const key = fc.record(
+      {
+        kty: fc.constantFrom('EC', 'OKP', 'RSA'),
+        crv: fc.constantFrom('P-256', 'P-384', 'P-521', 'Ed25519'),
+        alg: fc.constantFrom('ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'),
+        kid: fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme-ascii' }),
+        x: part,
+        y: part,
+        n: part,
+        e: fc.constantFrom('AQAB', 'Aw', 'AA'),
+      },
+      { requiredKeys: ['kty'] },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(key, { minLength: 1, maxLength: 3 }), async (keys) => {
+        const clientId = `fuzz-${n++}`;
+        const res = await api('POST', '/v1/oidc/clients', {
+          clientId,
+          redirectUris: [redirectUri],
+          jwks: { keys },
+        });
+        expect([201, 400, 422]).toContain(res.statusCode);
+        if (res.statusCode === 201) await api('DELETE', `/v1/oidc/clients/${clientId}`);
+        else expect(res.json().error.code).toMatch(/^MXF_(REQUEST|OIDC_CLIENT)_INVALID$/);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('publishes discovery with the public issuer and only public keys', async () => {
