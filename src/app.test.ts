@@ -124,6 +124,14 @@ describe.each(databaseKinds())('the HTTP application on %s', (kind) => {
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Nothing an API answers may be kept by a browser or a proxy, refusals included.
+    for (const url of ['/v1/staff/me', '/v1/agreements/acceptance-state?subjectId=x', '/v1/nowhere']) {
+      expect((await t.app.inject({ url })).headers['cache-control'], url).toBe('no-store');
+    }
+    // What the sites publish for anyone keeps its own policy.
+    const style = await t.app.inject({ url: '/sites/agreement.css' });
+    expect(style.statusCode).toBe(200);
+    expect(style.headers['cache-control']).toMatch(/^public/);
   });
 
   it('refuses malformed, mistyped, oversized and unknown-field bodies on every route with a catalogued 4xx, writing nothing', async () => {

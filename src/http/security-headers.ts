@@ -41,11 +41,19 @@ export function securityHeaders(publicUrl: string): Record<string, string> {
   };
 }
 
+/**
+ * API answers carry personal data (a cabinet, consents, a decision about a
+ * customer): no browser or proxy may keep a copy (OWASP ASVS 8.2.1). A route
+ * that publishes something cacheable sets its own header, which wins.
+ */
+const API_PREFIX = '/v1/';
+
 export function registerSecurityHeaders(app: FastifyInstance, publicUrl: string): void {
   const headers = securityHeaders(publicUrl);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
+    if (request.url.startsWith(API_PREFIX)) reply.header('cache-control', 'no-store');
     done();
   });
 }
