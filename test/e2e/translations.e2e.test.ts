@@ -38,14 +38,16 @@ describe('the UI translations', () => {
     expect(strings['uz-Latn'].get('common.skipToContent')).toContain('o\u02BB');
   });
 
-  it('keeps Uzbek Cyrillic and Russian in Cyrillic (Latin only for names such as maxfiy, OPAQUE, SMTP)', () => {
+  it('keeps Uzbek Cyrillic and Russian in Cyrillic (Latin only for names such as maxfiy, OPAQUE, SMTP, and quoted code)', () => {
     const allowed =
-      /\b(maxfiy|OPAQUE|SMTP|HTML|HTTP|Ed25519|SHA|CENTER|FOR|DIGITAL|TECHNOLOGY|AND|INNOVATION|Smartpos|Trade|Supply|Silen|A|pay|X|file|name|example|com|https)\b/g;
+      /\b(maxfiy|OPAQUE|SMTP|HTML|HTTP|Ed25519|SHA|QR|JSON|JWKS|PKCE|private_key_jwt|CENTER|FOR|DIGITAL|TECHNOLOGY|AND|INNOVATION|Smartpos|Trade|Supply|Silen|A|pay|X|file|name|example|com|https)\b/g;
     for (const lang of ['uz-Cyrl', 'ru'] as const) {
       for (const [key, value] of strings[lang]) {
         expect(
           value
             .replace(/\{\{\w+\}\}/g, '')
+            // What a person pastes or types as it is, quoted: `{"keys": [...]}`, `"d"`.
+            .replace(/"[^"]*"/g, '')
             .replace(allowed, '')
             .match(/[A-Za-z]+/g),
           `${lang} ${key}`,
