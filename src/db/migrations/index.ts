@@ -10,6 +10,7 @@ import { cabinet } from './0007_cabinet.js';
 import { oidc } from './0008_oidc.js';
 import { noticeMail } from './0009_notice_mail.js';
 import { staffInvites } from './0010_staff_invites.js';
+import { staffResets } from './0011_staff_resets.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -39,6 +40,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0008_oidc': oidc(t),
     '0009_notice_mail': noticeMail(t),
     '0010_staff_invites': staffInvites(t),
+    '0011_staff_resets': staffResets(t),
   };
 }
 

@@ -98,6 +98,28 @@ export const staffErrors = defineErrors({
       en: 'An invitation to this e-mail is already pending; revoke it first to send a new one.',
     },
   },
+  MXF_STAFF_SELF_RESET: {
+    status: 409,
+    doc: 'An administrator cannot reset their own sign-in; another administrator must.',
+    messages: {
+      'uz-Cyrl': 'Ўз киришингизни қайта ўрната олмайсиз: буни бошқа администратор қилиши керак.',
+      'uz-Latn': 'Oʻz kirishingizni qayta oʻrnata olmaysiz: buni boshqa administrator qilishi kerak.',
+      ru: 'Нельзя сбросить собственный вход: это должен сделать другой администратор.',
+      en: 'You cannot reset your own sign-in; another administrator must.',
+    },
+  },
+  MXF_STAFF_RESET_INVALID: {
+    status: 400,
+    doc: 'The sign-in reset link is unknown, expired (24 h), already used or replaced by a newer one. Deliberately one answer for all four; ask an administrator for a new link.',
+    messages: {
+      'uz-Cyrl':
+        'Киришни тиклаш ҳаволаси яроқсиз, муддати ўтган, алмаштирилган ёки аллақачон ишлатилган. Администратордан янги ҳавола сўранг.',
+      'uz-Latn':
+        'Kirishni tiklash havolasi yaroqsiz, muddati oʻtgan, almashtirilgan yoki allaqachon ishlatilgan. Administratordan yangi havola soʻrang.',
+      ru: 'Ссылка для восстановления входа недействительна, просрочена, заменена новой или уже использована. Попросите администратора прислать новую.',
+      en: 'This sign-in reset link is invalid, expired, replaced or already used. Ask an administrator for a new one.',
+    },
+  },
   MXF_STAFF_SELF_DEACTIVATE: {
     status: 409,
     doc: 'An administrator cannot deactivate their own account; another administrator must.',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MaxfiyError } from '../../errors.js';
 import { requireStaff, STAFF_COOKIE, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
@@ -15,6 +15,7 @@ import {
   InviteTokenBody,
   LoginFinishBody,
   LoginStartBody,
+  ResetBody,
   RolesBody,
   SetupFinishBody,
   SetupStartBody,
@@ -35,6 +36,14 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
   const cookie = staffCookieOptions(staff.publicUrl);
   const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
   const admin = requireStaff(staff, 'admin');
+  /** The language of a mail the request sends: `?lang=`, else the browser's. */
+  const languageOf = (request: FastifyRequest) => {
+    const query = (request.query ?? {}) as { lang?: unknown };
+    return pickLanguage(
+      typeof query.lang === 'string' ? query.lang : undefined,
+      request.headers['accept-language'],
+    );
+  };
   const StaffBody = Type.Object({ staff: StaffPrincipalSchema });
   const SignedInBody = Type.Object({
     staff: StaffPrincipalSchema,
@@ -233,6 +242,77 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       },
     );
 
+    app.post(
+      '/v1/staff/:id/reset',
+      {
+        preHandler: admin,
+        schema: {
+          tags,
+          summary:
+            'Reset a member’s sign-in (administrators; not oneself): their sessions and sign-in end at once; mails a one-time link valid 24 hours, returned this once, to set a new password and enrol a new factor',
+          params: Type.Object({ id: StaffId }),
+          body: ResetBody,
+          response: {
+            201: Type.Object({
+              link: Type.String({ description: 'Shown once.' }),
+              expiresAt: Type.Integer(),
+            }),
+            ...errors(401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        const language = request.body.language ?? languageOf(request);
+        const done = await staff.issueReset(staffOf(request).id, request.params.id, language);
+        return reply.code(201).send(done);
+      },
+    );
+
+    app.post(
+      '/v1/staff/reset/check',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-in reset link: whom it resets (expired, used, replaced and unknown links are refused alike)',
+          body: InviteTokenBody,
+          response: { 200: Type.Object({ displayName: Type.String() }), ...errors() },
+        },
+      },
+      async (request) => staff.checkReset(request.body.token),
+    );
+
+    app.post(
+      '/v1/staff/reset/start',
+      {
+        schema: {
+          tags,
+          summary: 'Sign-in reset, step 1: check the link and answer the OPAQUE registration request',
+          body: InviteStartBody,
+          response: { 200: Type.Object({ registrationResponse: Type.String() }), ...errors() },
+        },
+      },
+      async (request) => staff.startReset(request.body),
+    );
+
+    app.post(
+      '/v1/staff/reset/finish',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sign-in reset, step 2: the new OPAQUE record replaces the old, every factor is removed, the link is used up; signed in, limited to enrolling a factor',
+          body: InviteFinishBody,
+          response: { 201: SignedInBody, ...errors() },
+        },
+      },
+      async (request, reply) => {
+        const done = await staff.finishReset(request.body);
+        setSession(reply, done.sessionToken);
+        return reply.code(201).send({ staff: done.staff, factorRequired: true });
+      },
+    );
+
     app.get(
       '/v1/staff/invites',
       {
@@ -262,13 +342,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        const query = (request.query ?? {}) as { lang?: unknown };
-        const language =
-          request.body.language ??
-          pickLanguage(
-            typeof query.lang === 'string' ? query.lang : undefined,
-            request.headers['accept-language'],
-          );
+        const language = request.body.language ?? languageOf(request);
         const done = await staff.invite(staffOf(request).id, { ...request.body, language });
         return reply.code(201).send(done);
       },

@@ -123,3 +123,13 @@ export const InviteStartBody = Type.Object(
   { additionalProperties: false },
 );
 export const InviteFinishBody = SetupFinishBody;
+
+/** An administrator's reset of a member's sign-in: the mail's language, the request's when absent. */
+export const ResetBody = Type.Object(
+  {
+    language: Type.Optional(
+      Type.Union([Type.Literal('uz-Cyrl'), Type.Literal('uz-Latn'), Type.Literal('ru'), Type.Literal('en')]),
+    ),
+  },
+  { additionalProperties: false },
+);

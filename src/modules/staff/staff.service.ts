@@ -12,6 +12,7 @@ import { normaliseEmail, once, openState, sealState } from './staff.crypto.js';
 import { createStaffFactorFlows, type StaffFactorFlows } from './staff.factors.js';
 import { createStaffInvitations, type StaffInvitations } from './staff.invites.js';
 import { createOpaqueServer } from './staff.opaque.js';
+import { createStaffResets, type StaffResets } from './staff.resets.js';
 import { createStaffSessions, type StaffPrincipal, type StaffSessionView } from './staff.sessions.js';
 import { createFirstAdminSetup, type FirstAdminSetup } from './staff.setup.js';
 import * as store from './staff.store.js';
@@ -57,7 +58,7 @@ export type PasswordSignin =
   | { staff: StaffPrincipal; sessionToken: string; factorRequired: boolean }
   | { pendingId: string; secondFactor: 'totp' };
 
-export interface StaffService extends FirstAdminSetup, StaffInvitations {
+export interface StaffService extends FirstAdminSetup, StaffInvitations, StaffResets {
   readonly publicUrl: string;
   startLogin(input: {
     email: string;
@@ -128,6 +129,16 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     opaque,
     sessions,
     emailIndex,
+  });
+  const resets = createStaffResets({
+    database,
+    keyring,
+    audit,
+    clock,
+    outbox: deps.outbox,
+    publicUrl,
+    opaque,
+    sessions,
   });
 
   async function memberOf(row: store.StaffRow): Promise<StaffMember> {
@@ -267,6 +278,7 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
   return {
     ...setup,
     ...invitations,
+    ...resets,
     publicUrl,
     startLogin,
     finishLogin,

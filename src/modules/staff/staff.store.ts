@@ -4,6 +4,7 @@ import type {
   LoginStateTable,
   SetupTokenTable,
   StaffInviteTable,
+  StaffResetTable,
   StaffRole,
   StaffSessionTable,
   StaffTable,
@@ -174,6 +175,72 @@ export async function acceptInvite(
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return undefined;
   return findInviteByToken(db, tokenHash);
+}
+
+// ── sign-in resets ───────────────────────────────────────────────────────────
+
+export type StaffResetRow = Selectable<StaffResetTable>;
+
+export async function insertReset(db: Handle, row: StaffResetRow): Promise<void> {
+  await db.insertInto('staff_resets').values(row).execute();
+}
+
+/** Ends the member's pending resets: only the newest link works. */
+export async function revokePendingResets(db: Handle, staffId: string, now: number): Promise<void> {
+  await db
+    .updateTable('staff_resets')
+    .set({ revoked_at: now })
+    .where('staff_id', '=', staffId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** The reset of a token while it is usable: not used, not revoked, not expired. */
+export async function findUsableReset(
+  db: Handle,
+  tokenHash: Buffer,
+  now: number,
+): Promise<StaffResetRow | undefined> {
+  return db
+    .selectFrom('staff_resets')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+/** Takes the reset for use, once: a second, concurrent use finds it used. */
+export async function useReset(
+  db: Handle,
+  tokenHash: Buffer,
+  now: number,
+): Promise<StaffResetRow | undefined> {
+  const found = await findUsableReset(db, tokenHash, now);
+  if (!found) return undefined;
+  const result = await db
+    .updateTable('staff_resets')
+    .set({ used_at: now })
+    .where('id', '=', found.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1 ? found : undefined;
+}
+
+/** A new password (OPAQUE record) for the member, who may sign in again. */
+export async function replaceCredentials(
+  db: Handle,
+  staffId: string,
+  opaqueRecord: string,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('staff')
+    .set({ opaque_record: opaqueRecord, status: 'active', updated_at: now })
+    .where('id', '=', staffId)
+    .execute();
 }
 
 // ── one-time set-up tokens ───────────────────────────────────────────────────

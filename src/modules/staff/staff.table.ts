@@ -66,9 +66,24 @@ export interface StaffInviteTable {
   revoked_at: number | null;
 }
 
+/** An administrator's reset of a member's sign-in (migration 0011). */
+export interface StaffResetTable {
+  id: string;
+  staff_id: string;
+  /** SHA-256 of the link's token; the token itself is only in the link. */
+  token_hash: Buffer;
+  /** Staff id of the administrator who issued it. */
+  issued_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface StaffTables {
   login_states: LoginStateTable;
   staff_invites: StaffInviteTable;
+  staff_resets: StaffResetTable;
   staff: StaffTable;
   staff_sessions: StaffSessionTable;
   setup_tokens: SetupTokenTable;

@@ -141,6 +141,20 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
       ...(extra.remoteAddress ? { remoteAddress: extra.remoteAddress } : {}),
     });
   }
+  /** An OPAQUE registration through a one-time link's `start` and `finish` steps under `base`. */
+  async function registerThrough(base: string, token: string, password: string) {
+    await opaque.ready;
+    const reg = opaque.client.startRegistration({ password });
+    const start = await post(`${base}/start`, { token, registrationRequest: reg.registrationRequest });
+    if (start.statusCode !== 200) return start;
+    const { registrationRecord } = opaque.client.finishRegistration({
+      clientRegistrationState: reg.clientRegistrationState,
+      registrationResponse: start.json().registrationResponse,
+      password,
+      keyStretching: TEST_KEY_STRETCHING,
+    });
+    return post(`${base}/finish`, { token, registrationRecord });
+  }
 
   return {
     sent,
@@ -187,22 +201,9 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
       return post('/v1/setup/admin/finish', { token, registrationRecord });
     },
     /** Sets a password through an invitation link, as the console's invitation page does; stops before the factor. */
-    async acceptInvite(token: string, password: string) {
-      await opaque.ready;
-      const reg = opaque.client.startRegistration({ password });
-      const start = await post('/v1/staff/invite/start', {
-        token,
-        registrationRequest: reg.registrationRequest,
-      });
-      if (start.statusCode !== 200) return start;
-      const { registrationRecord } = opaque.client.finishRegistration({
-        clientRegistrationState: reg.clientRegistrationState,
-        registrationResponse: start.json().registrationResponse,
-        password,
-        keyStretching: TEST_KEY_STRETCHING,
-      });
-      return post('/v1/staff/invite/finish', { token, registrationRecord });
-    },
+    acceptInvite: (token: string, password: string) => registerThrough('/v1/staff/invite', token, password),
+    /** Sets a new password through an administrator's sign-in reset link. */
+    resetSignIn: (token: string, password: string) => registerThrough('/v1/staff/reset', token, password),
     /** Enrols an authenticator app in the session of `cookie`; keeps the secret and recovery codes. */
     async enrolTotp(cookie: string, email: string) {
       const started = await post('/v1/staff/factors/totp/start', {}, { cookie });
