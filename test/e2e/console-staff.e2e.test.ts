@@ -169,6 +169,38 @@ describe('staff invitations in the console', () => {
     expect(entries.filter((e) => e.action === 'staff.reactivated').map((e) => e.target)).toHaveLength(1);
   });
 
+  it('resets the member’s sign-in: the link is shown once, and they set a new password and a new factor', async () => {
+    const row = admin.getByRole('row', { name: new RegExp(DPO.displayName) });
+    await row.getByRole('button', { name: `Reset the sign-in of ${DPO.displayName}` }).click();
+    await expect
+      .poll(() => row.getByRole('alert').textContent())
+      .toContain(`Reset the sign-in of ${DPO.displayName}?`);
+    await row.getByRole('button', { name: 'Yes, reset' }).click();
+    await expect.poll(() => admin.getByRole('heading', { name: 'Sign-in reset link' }).count()).toBe(1);
+    const link = ((await admin.getByTestId('invite-link').textContent()) ?? '').trim();
+    expect(link).toMatch(/\/admin\/reset\?token=/);
+    await admin.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain('deactivated');
+
+    const dpo = dpoTab?.page as Page;
+    await dpo.goto(`/admin/reset?token=${new URL(link).searchParams.get('token') ?? ''}`);
+    await expect.poll(() => heading(dpo)).toBe('Set a new password');
+    await expect.poll(() => dpo.url()).toBe(`${baseUrl}/admin/reset`);
+    expect(await dpo.getByTestId('invite-who').textContent()).toBe(`New password for ${DPO.displayName}.`);
+    const fresh = 'river-lantern-quartz-48';
+    await dpo.getByLabel('Password', { exact: true }).fill(fresh);
+    await dpo.getByLabel('Repeat the password').fill(fresh);
+    await dpo.getByRole('button', { name: 'Set new password' }).click();
+    // The old authenticator app is gone with the old password: a new factor first.
+    await enrolTotp(dpo);
+    await admin.reload();
+    await expect.poll(async () => (await row.textContent()) ?? '').not.toContain('deactivated');
+    const actions = (await t.services.audit.entries({ limit: 1000 })).map((e) => e.action);
+    expect(actions).toContain('staff.reset.issued');
+    expect(actions).toContain('staff.reset.completed');
+    for (const request of seen.dpoSent) expect(request).not.toContain(fresh);
+  });
+
   it('saw no console error and no failed request along the way', () => {
     expect(adminTab.problems).toEqual([]);
     expect(dpoTab?.problems).toEqual([]);

@@ -112,12 +112,12 @@ function AdminRoutes() {
   const { t } = useTranslation();
   const { path } = useRouter();
 
-  // An invitation link stands alone too: the invitee is not signed in yet.
-  if (path === '/invite') {
+  // An invitation or a sign-in reset link stands alone too: its holder is not signed in.
+  if (path === '/invite' || path === '/reset') {
     return (
       <Shell variant="console" surface={t('admin.name')}>
         <div className="container auth-page">
-          <InvitePage />
+          <InvitePage key={path} kind={path === '/reset' ? 'reset' : 'invite'} />
         </div>
       </Shell>
     );

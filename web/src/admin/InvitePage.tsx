@@ -10,20 +10,34 @@ import { loadOpaque, registerStaffPassword } from './opaque';
 import { MIN_PASSWORD_LENGTH } from './SetupPage';
 import { useSession } from './session';
 
-/** The one-time token travels in the link; it is moved out of the address bar into this tab's storage. */
-const TOKEN_KEY = 'maxfiy.invite.token';
+/**
+ * The two one-time links that set a staff member's password: an invitation,
+ * and an administrator's reset of a member's sign-in. Each has its page, API
+ * and texts; the token is moved out of the address bar into this tab's storage.
+ */
+const FLOWS = {
+  invite: {
+    path: '/invite',
+    tokenKey: 'maxfiy.invite.token',
+    api: '/v1/staff/invite',
+    texts: 'staff.invite',
+  },
+  reset: { path: '/reset', tokenKey: 'maxfiy.reset.token', api: '/v1/staff/reset', texts: 'staff.reset' },
+} as const;
+export type PasswordLinkKind = keyof typeof FLOWS;
 
-interface Invitation {
-  email: string;
+/** Whom the link is for: an invitation names the address and roles, a reset only the member. */
+interface LinkHolder {
   displayName: string;
-  roles: string[];
+  email?: string;
+  roles?: string[];
 }
 
-function readToken(search: URLSearchParams): string {
+function readToken(search: URLSearchParams, key: string): string {
   const fromUrl = search.get('token');
   if (fromUrl) return fromUrl;
   try {
-    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+    return sessionStorage.getItem(key) ?? '';
   } catch {
     return '';
   }
@@ -31,13 +45,14 @@ function readToken(search: URLSearchParams): string {
 
 type InviteField = 'password' | 'confirm';
 
-/** Where an invited staff member sets a password (OPAQUE: it never leaves the browser). */
-export function InvitePage() {
+/** Where a staff member sets a password from a one-time link (OPAQUE: it never leaves the browser). */
+export function InvitePage({ kind = 'invite' }: { kind?: PasswordLinkKind }) {
   const { t } = useTranslation();
   const { search, navigate } = useRouter();
   const { signedIn } = useSession();
-  const [token] = useState(() => readToken(search));
-  const [invitation, setInvitation] = useState<Invitation | null>(null);
+  const flow = FLOWS[kind];
+  const [token] = useState(() => readToken(search, flow.tokenKey));
+  const [invitation, setInvitation] = useState<LinkHolder | null>(null);
   const [invalid, setInvalid] = useState<unknown>(null);
   const form = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<Record<InviteField, string>>({ password: '', confirm: '' });
@@ -48,21 +63,18 @@ export function InvitePage() {
   useEffect(() => {
     if (!search.has('token')) return;
     try {
-      sessionStorage.setItem(TOKEN_KEY, token);
+      sessionStorage.setItem(flow.tokenKey, token);
     } catch {
       return; // keep it in the address bar: a reload still works
     }
-    navigate('/invite', { replace: true });
-  }, [search, token, navigate]);
+    navigate(flow.path, { replace: true });
+  }, [search, token, navigate, flow]);
 
   useEffect(() => {
     if (!token) return;
     void loadOpaque().catch(() => undefined); // warm up; a real failure shows on submit
-    api<Invitation>('/v1/staff/invite/check', { method: 'POST', body: { token } }).then(
-      setInvitation,
-      setInvalid,
-    );
-  }, [token]);
+    api<LinkHolder>(`${flow.api}/check`, { method: 'POST', body: { token } }).then(setInvitation, setInvalid);
+  }, [token, flow]);
 
   const bind = (name: InviteField) => ({
     value: values[name],
@@ -85,12 +97,12 @@ export function InvitePage() {
     setBusy(true);
     try {
       const staff = await registerStaffPassword(
-        { start: '/v1/staff/invite/start', finish: '/v1/staff/invite/finish' },
+        { start: `${flow.api}/start`, finish: `${flow.api}/finish` },
         { token },
         values.password,
       );
       try {
-        sessionStorage.removeItem(TOKEN_KEY);
+        sessionStorage.removeItem(flow.tokenKey);
       } catch {
         // nothing to clean
       }
@@ -105,10 +117,10 @@ export function InvitePage() {
 
   return (
     <div className="auth-card card">
-      <PageHeader title={t('staff.invite.title')} lead={t('staff.invite.lead')} />
+      <PageHeader title={t(`${flow.texts}.title`)} lead={t(`${flow.texts}.lead`)} />
       {!token && (
         <Notice tone="error">
-          <p>{t('staff.invite.missingToken')}</p>
+          <p>{t(`${flow.texts}.missingToken`)}</p>
         </Notice>
       )}
       {Boolean(invalid) && (
@@ -121,10 +133,10 @@ export function InvitePage() {
       {invitation && (
         <form ref={form} className="form" noValidate onSubmit={submit} aria-busy={busy}>
           <p data-testid="invite-who">
-            {t('staff.invite.who', {
+            {t(`${flow.texts}.who`, {
               name: invitation.displayName,
               email: invitation.email,
-              roles: invitation.roles.map((role) => t(`people.roles.${role}`, role)).join(', '),
+              roles: (invitation.roles ?? []).map((role) => t(`people.roles.${role}`, role)).join(', '),
             })}
           </p>
           <Notice>
@@ -132,7 +144,9 @@ export function InvitePage() {
           </Notice>
           {Boolean(failure) && <ErrorNotice error={failure} />}
           {/* Lets password managers file the password under the right account. */}
-          <input type="email" hidden readOnly autoComplete="username" value={invitation.email} />
+          {invitation.email && (
+            <input type="email" hidden readOnly autoComplete="username" value={invitation.email} />
+          )}
           <Field
             label={t('admin.fields.password')}
             type="password"
@@ -147,7 +161,7 @@ export function InvitePage() {
             {...bind('confirm')}
           />
           <button type="submit" className="button button--block" disabled={busy}>
-            {busy ? t('admin.setup.working') : t('staff.invite.submit')}
+            {busy ? t('admin.setup.working') : t(`${flow.texts}.submit`)}
           </button>
         </form>
       )}

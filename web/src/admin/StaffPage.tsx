@@ -64,17 +64,17 @@ function RolePicker({
 }
 
 /** The invitation link, shown once: the server keeps only its hash. Takes focus so nobody misses it. */
-function LinkOnce({ link, onDone }: { link: string; onDone: () => void }) {
+function LinkOnce({ link, kind, onDone }: { link: string; kind: 'invite' | 'reset'; onDone: () => void }) {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   return (
     <section className="card section-card" aria-labelledby="link-title">
       <h2 id="link-title" ref={heading} tabIndex={-1}>
-        {t('staff.link.title')}
+        {t(kind === 'reset' ? 'staff.link.resetTitle' : 'staff.link.title')}
       </h2>
       <Notice>
-        <p>{t('staff.link.once')}</p>
+        <p>{t(kind === 'reset' ? 'staff.link.resetOnce' : 'staff.link.once')}</p>
       </Notice>
       <p className="mono break" data-testid="invite-link">
         {link}
@@ -267,17 +267,17 @@ export function StaffPage() {
   const me = session.status === 'signed-in' ? session.staff.id : '';
   const members = useApi<{ staff: Member[] }>('/v1/staff');
   const invites = useApi<{ invites: Invite[] }>('/v1/staff/invites');
-  const [link, setLink] = useState<string | null>(null);
+  const [link, setLink] = useState<{ link: string; kind: 'invite' | 'reset' } | null>(null);
   const roleNames = (roles: string[]) => roles.map((role) => t(`people.roles.${role}`, role)).join(', ');
 
   return (
     <div className="page">
       <PageHeader title={t('staff.title')} lead={t('staff.lead')} />
-      {link && <LinkOnce link={link} onDone={() => setLink(null)} />}
+      {link && <LinkOnce link={link.link} kind={link.kind} onDone={() => setLink(null)} />}
       {!link && (
         <InviteForm
           onInvited={(made) => {
-            setLink(made);
+            setLink({ link: made, kind: 'invite' });
             invites.reload();
           }}
         />
@@ -356,7 +356,29 @@ export function StaffPage() {
                       <RolesCell member={member} onSaved={members.reload} />
                     </td>
                     <td>{t(`staff.members.${member.status}`)}</td>
-                    <td>{member.id !== me && <StatusButton member={member} onChanged={members.reload} />}</td>
+                    <td>
+                      {member.id !== me && (
+                        <div className="cell-actions">
+                          <StatusButton member={member} onChanged={members.reload} />
+                          <ConfirmButton
+                            label={t('staff.members.reset')}
+                            name={t('staff.members.resetOf', { name: member.displayName })}
+                            question={t('staff.members.resetConfirm', { name: member.displayName })}
+                            yes={t('staff.members.resetYes')}
+                            cancel={t('staff.cancel')}
+                            act={async () => {
+                              const made = await api<{ link: string }>(
+                                `/v1/staff/${encodeURIComponent(member.id)}/reset`,
+                                { method: 'POST', body: {} },
+                              );
+                              setLink({ link: made.link, kind: 'reset' });
+                              members.reload();
+                              window.scrollTo({ top: 0 });
+                            }}
+                          />
+                        </div>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
