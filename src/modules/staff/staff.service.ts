@@ -119,27 +119,10 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     emailIndex,
     logger,
   });
-  const invitations = createStaffInvitations({
-    database,
-    keyring,
-    audit,
-    clock,
-    outbox: deps.outbox,
-    publicUrl,
-    opaque,
-    sessions,
-    emailIndex,
-  });
-  const resets = createStaffResets({
-    database,
-    keyring,
-    audit,
-    clock,
-    outbox: deps.outbox,
-    publicUrl,
-    opaque,
-    sessions,
-  });
+  // Invitations and sign-in resets: one-time links that set a password by OPAQUE.
+  const links = { database, keyring, audit, clock, outbox: deps.outbox, publicUrl, opaque, sessions };
+  const invitations = createStaffInvitations({ ...links, emailIndex });
+  const resets = createStaffResets(links);
 
   async function memberOf(row: store.StaffRow): Promise<StaffMember> {
     return {

@@ -141,11 +141,19 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
       ...(extra.remoteAddress ? { remoteAddress: extra.remoteAddress } : {}),
     });
   }
-  /** An OPAQUE registration through a one-time link's `start` and `finish` steps under `base`. */
-  async function registerThrough(base: string, token: string, password: string) {
+  /**
+   * An OPAQUE registration through a one-time link's `start` and `finish` steps
+   * under `base`; `fields` (the token, and what else the start asks) go to `start`.
+   */
+  async function registerThrough(
+    base: string,
+    fields: { token: string } & Record<string, string>,
+    password: string,
+  ) {
+    const { token } = fields;
     await opaque.ready;
     const reg = opaque.client.startRegistration({ password });
-    const start = await post(`${base}/start`, { token, registrationRequest: reg.registrationRequest });
+    const start = await post(`${base}/start`, { ...fields, registrationRequest: reg.registrationRequest });
     if (start.statusCode !== 200) return start;
     const { registrationRecord } = opaque.client.finishRegistration({
       clientRegistrationState: reg.clientRegistrationState,
@@ -160,22 +168,7 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
     sent,
     post,
     async setUpAdmin(token: string, email: string, password: string, displayName = 'First Admin') {
-      await opaque.ready;
-      const reg = opaque.client.startRegistration({ password });
-      const start = await post('/v1/setup/admin/start', {
-        token,
-        email,
-        displayName,
-        registrationRequest: reg.registrationRequest,
-      });
-      if (start.statusCode !== 200) return start;
-      const { registrationRecord } = opaque.client.finishRegistration({
-        clientRegistrationState: reg.clientRegistrationState,
-        registrationResponse: start.json().registrationResponse,
-        password,
-        keyStretching: TEST_KEY_STRETCHING,
-      });
-      const finished = await post('/v1/setup/admin/finish', { token, registrationRecord });
+      const finished = await registerThrough('/v1/setup/admin', { token, email, displayName }, password);
       // Staff must have a second factor: enrol the authenticator app in the new
       // session, as the console leads the administrator to, so the cookie returned
       // opens every route. `setUpAdminOnly` stops before this.
@@ -183,27 +176,13 @@ export function browser(app: FastifyInstance, opts: { now?: () => number } = {})
       return finished;
     },
     /** The set-up without enrolling a factor: the session stays limited to enrolling one. */
-    async setUpAdminOnly(token: string, email: string, password: string, displayName = 'First Admin') {
-      await opaque.ready;
-      const reg = opaque.client.startRegistration({ password });
-      const start = await post('/v1/setup/admin/start', {
-        token,
-        email,
-        displayName,
-        registrationRequest: reg.registrationRequest,
-      });
-      const { registrationRecord } = opaque.client.finishRegistration({
-        clientRegistrationState: reg.clientRegistrationState,
-        registrationResponse: start.json().registrationResponse,
-        password,
-        keyStretching: TEST_KEY_STRETCHING,
-      });
-      return post('/v1/setup/admin/finish', { token, registrationRecord });
-    },
+    setUpAdminOnly: (token: string, email: string, password: string, displayName = 'First Admin') =>
+      registerThrough('/v1/setup/admin', { token, email, displayName }, password),
     /** Sets a password through an invitation link, as the console's invitation page does; stops before the factor. */
-    acceptInvite: (token: string, password: string) => registerThrough('/v1/staff/invite', token, password),
+    acceptInvite: (token: string, password: string) =>
+      registerThrough('/v1/staff/invite', { token }, password),
     /** Sets a new password through an administrator's sign-in reset link. */
-    resetSignIn: (token: string, password: string) => registerThrough('/v1/staff/reset', token, password),
+    resetSignIn: (token: string, password: string) => registerThrough('/v1/staff/reset', { token }, password),
     /** Enrols an authenticator app in the session of `cookie`; keeps the secret and recovery codes. */
     async enrolTotp(cookie: string, email: string) {
       const started = await post('/v1/staff/factors/totp/start', {}, { cookie });
