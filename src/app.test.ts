@@ -128,6 +128,10 @@ describe.each(databaseKinds())('the HTTP application on %s', (kind) => {
     for (const url of ['/v1/staff/me', '/v1/agreements/acceptance-state?subjectId=x', '/v1/nowhere']) {
       expect((await t.app.inject({ url })).headers['cache-control'], url).toBe('no-store');
     }
+    // An answer to a POST is never stored without explicit freshness: nothing to add there.
+    const posted = await t.app.inject({ method: 'POST', url: '/v1/decisions', payload: {} });
+    expect(posted.statusCode).toBeGreaterThanOrEqual(400);
+    expect(posted.headers['cache-control']).toBeUndefined();
     // What the sites publish for anyone keeps its own policy.
     const style = await t.app.inject({ url: '/sites/agreement.css' });
     expect(style.statusCode).toBe(200);

@@ -42,9 +42,11 @@ export function securityHeaders(publicUrl: string): Record<string, string> {
 }
 
 /**
- * API answers carry personal data (a cabinet, consents, a decision about a
- * customer): no browser or proxy may keep a copy (OWASP ASVS 8.2.1). A route
- * that publishes something cacheable sets its own header, which wins.
+ * API answers carry personal data (a cabinet, consents, a customer's state):
+ * no browser or proxy may keep a copy (OWASP ASVS 8.2.1). Only answers to GET
+ * and HEAD can be stored without explicit freshness (RFC 9111 §3), so those
+ * are the ones marked; a route that publishes something cacheable sets its
+ * own header, which wins.
  */
 const API_PREFIX = '/v1/';
 
@@ -53,7 +55,8 @@ export function registerSecurityHeaders(app: FastifyInstance, publicUrl: string)
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
-    if (request.url.startsWith(API_PREFIX)) reply.header('cache-control', 'no-store');
+    if ((request.method === 'GET' || request.method === 'HEAD') && request.url.startsWith(API_PREFIX))
+      reply.header('cache-control', 'no-store');
     done();
   });
 }
