@@ -70,6 +70,16 @@ export async function deleteFactor(db: Handle, who: Principal, id: string): Prom
   return Number(result.numDeletedRows) === 1;
 }
 
+/** Removes every factor of `who` (a reset of their sign-in); returns how many. */
+export async function deleteAllFactors(db: Handle, who: Principal): Promise<number> {
+  const result = await db
+    .deleteFrom('auth_factors')
+    .where('principal_kind', '=', who.kind)
+    .where('principal_id', '=', who.id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /**
  * Records `step` as used, only if it is later than the last one used: false
  * means the code's step was already spent (a replay), and nothing changed.

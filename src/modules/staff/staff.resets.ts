@@ -150,15 +150,14 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         assertThat(staff, 'MXF_STAFF_RESET_INVALID');
         await store.replaceCredentials(trx, staff.id, registrationRecord, now);
         const who = { kind: 'staff', id: staff.id } as const;
-        const removed = await factorStore.listFactors(trx, who);
-        for (const factor of removed) await factorStore.deleteFactor(trx, who, factor.id);
+        const factorsRemoved = await factorStore.deleteAllFactors(trx, who);
         await factorStore.deleteRecoveryCodes(trx, who);
         await store.revokeSessionsOf(trx, staff.id, now);
         await audit.append(trx, {
           actor: `staff:${staff.id}`,
           action: 'staff.reset.completed',
           target: `staff:${staff.id}`,
-          details: { factorsRemoved: removed.length, issuedBy: `staff:${reset.issued_by}` },
+          details: { factorsRemoved, issuedBy: `staff:${reset.issued_by}` },
         });
         const sessionToken = await sessions.open(trx, staff.id, { factorRequired: true });
         const principal: StaffPrincipal = {

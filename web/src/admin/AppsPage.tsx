@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../ui/api';
+import { ConfirmButton } from '../ui/ConfirmButton';
 import { Field } from '../ui/Field';
 import { formatDateTime } from '../ui/format';
 import { focusFirstInvalid, requireText } from '../ui/forms';
@@ -176,58 +177,6 @@ function IssueForm({ onIssued }: { onIssued: (secret: string) => void }) {
   );
 }
 
-function RevokeButton({ credential, onRevoked }: { credential: Credential; onRevoked: () => void }) {
-  const { t } = useTranslation();
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) confirm.current?.focus();
-  }, [asking]);
-
-  async function revoke() {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`/v1/apps/credentials/${encodeURIComponent(credential.id)}`, { method: 'DELETE' });
-      onRevoked();
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
-  }
-
-  if (!asking) {
-    return (
-      <button
-        type="button"
-        className="button button--secondary button--small"
-        aria-label={t('people.apps.revokeNamed', { label: credential.label })}
-        onClick={() => setAsking(true)}
-      >
-        {t('people.apps.revoke')}
-      </button>
-    );
-  }
-  return (
-    <div className="cell-actions">
-      <span role="alert">{t('people.apps.revokeConfirm', { label: credential.label })}</span>
-      {Boolean(failure) && <ErrorNotice error={failure} />}
-      <button ref={confirm} type="button" className="button button--small" disabled={busy} onClick={revoke}>
-        {t('people.apps.revokeYes')}
-      </button>
-      <button
-        type="button"
-        className="button button--secondary button--small"
-        onClick={() => setAsking(false)}
-      >
-        {t('people.apps.cancel')}
-      </button>
-    </div>
-  );
-}
-
 /** Credentials product apps call the API with. */
 export function AppsPage() {
   const { t } = useTranslation();
@@ -286,7 +235,19 @@ export function AppsPage() {
                       {isAdmin && (
                         <td>
                           {credential.revokedAt === null && (
-                            <RevokeButton credential={credential} onRevoked={list.reload} />
+                            <ConfirmButton
+                              label={t('people.apps.revoke')}
+                              name={t('people.apps.revokeNamed', { label: credential.label })}
+                              question={t('people.apps.revokeConfirm', { label: credential.label })}
+                              yes={t('people.apps.revokeYes')}
+                              cancel={t('people.apps.cancel')}
+                              act={async () => {
+                                await api(`/v1/apps/credentials/${encodeURIComponent(credential.id)}`, {
+                                  method: 'DELETE',
+                                });
+                                list.reload();
+                              }}
+                            />
                           )}
                         </td>
                       )}
