@@ -58,10 +58,29 @@ describe.each(databaseKinds())('the HTTP application on %s', (kind) => {
     const ready = await t.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.migrations.status).toBe('ok');
+    expect(ready.json().checks.decisions.status).toBe('ok');
     const metrics = await t.app.inject({ url: '/metrics' });
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     expect(metrics.body).toContain('maxfiy_http_requests_total{method="GET",route="/readyz",status="200"}');
     expect(metrics.body).toContain('maxfiy_outbox_messages');
+    expect(metrics.body).toContain('\nmaxfiy_decisions_following 1\n');
+  });
+
+  it("is not ready while it does not follow other nodes' consent changes (PostgreSQL; SQLite has no other node)", async () => {
+    await t.services.decisions.stop();
+    try {
+      const res = await t.app.inject({ url: '/readyz' });
+      if (kind === 'postgres') {
+        expect(res.statusCode).toBe(503);
+        expect(res.json().checks.decisions).toEqual({ status: 'fail', detail: 'not following other nodes' });
+        expect((await t.app.inject({ url: '/metrics' })).body).toContain('\nmaxfiy_decisions_following 0\n');
+      } else {
+        expect(res.statusCode).toBe(200);
+      }
+    } finally {
+      await t.services.decisions.listen();
+    }
+    expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('is not ready while shutting down', async () => {

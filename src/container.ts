@@ -193,7 +193,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: logger.child({ module: 'oidc' }),
   });
   for (const handler of oidc.outboxHandlers) outbox.register(handler);
-  const rebuilt = await decisions.rebuild();
+  // Built once, here, before any port opens; on PostgreSQL the node LISTENs
+  // first, so it follows other nodes' changes from its first answer.
+  const rebuilt = await decisions.start();
   logger.info(rebuilt, 'decision index built');
 
   metrics.gauge('maxfiy_outbox_messages', 'Outbox messages by status.', async () => {
@@ -204,6 +206,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     const head = await audit.latestTreeHead();
     return [{ labels: {}, value: head?.treeSize ?? 0 }];
   });
+  metrics.gauge(
+    'maxfiy_decisions_following',
+    "1 while this node hears of other nodes' consent changes (always on SQLite); 0 while its PostgreSQL listener is down.",
+    async () => [{ labels: {}, value: decisions.following() ? 1 : 0 }],
+  );
 
   return {
     options,
@@ -238,6 +245,7 @@ export async function startBackground(services: Services): Promise<void> {
   await services.audit.issueTreeHead();
   services.audit.startTreeHeads();
   services.agreements.siteChecks.start();
+  // Already following since createServices; this resumes it after a stopBackground().
   await services.decisions.listen();
   // Single sign-on loads once the server answers, so start-up does not wait for it.
   services.oidc.warm();

@@ -39,7 +39,8 @@ export async function openMigrated(options: Options): Promise<Database> {
 
 /**
  * Starts maxfiy: every check that can refuse the start runs before the port is
- * opened, so a misconfigured server never half-serves.
+ * opened, so a misconfigured server never half-serves; and the decision index
+ * is built and (on PostgreSQL) following other nodes before the first answer.
  */
 export async function startServer(overrides: Partial<Options> = {}, log?: Logger): Promise<RunningServer> {
   const options = loadOptions(overrides);
@@ -47,18 +48,21 @@ export async function startServer(overrides: Partial<Options> = {}, log?: Logger
   const company = readCompanyFile(options.companyFile);
   const kek = await loadKekProvider(options);
   const database = await openMigrated(options);
-  let services: Services;
+  let services: Services | undefined;
   try {
     services = await createServices({ options, database, kek, clock: systemClock, logger });
     await services.org.seed(company);
     await services.agreements.seed();
     await services.purposes.seed(readRegisterFile(registerFileFor(options.companyFile)));
   } catch (err) {
+    // createServices has opened the decision listener and the development inbox: close them too.
+    if (services) await stopBackground(services).catch(() => undefined);
     await database.close();
     throw err;
   }
   const app = await build({ services, logger });
   await app.listen({ port: options.port, host: options.host });
+  // The worker, tree heads and single sign-on start beside a server that answers.
   await startBackground(services);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

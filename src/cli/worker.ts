@@ -42,13 +42,14 @@ export async function runWorker(opts: {
     file: sqliteFileFor(options.dataDir),
   });
   const mailer = workerMailer(options);
+  let services: Awaited<ReturnType<typeof createServices>> | undefined;
   try {
     if (!(await migrationsCurrent(database))) {
       throw new Error('the database schema is not current: start a server or run `maxfiy migrate` first');
     }
     // The same services as a server, so every outbox handler the server registers
     // is registered here too; only the mailer differs.
-    const services = await createServices({
+    services = await createServices({
       options,
       database,
       kek: await loadKekProvider(options),
@@ -69,9 +70,10 @@ export async function runWorker(opts: {
     const signal = await untilStopped(opts.stop);
     logger.info({ signal }, 'outbox worker stopping');
     await worker.stop();
-    await services.decisions.stop();
     logger.info('outbox worker stopped');
   } finally {
+    // The decision service follows other nodes on PostgreSQL: its connection closes before the pool.
+    await services?.decisions.stop();
     mailer.close();
     await database.close();
   }

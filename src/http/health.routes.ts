@@ -10,12 +10,12 @@ const Check = Type.Object({
 });
 const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
-  checks: Type.Object({ database: Check, migrations: Check, shutdown: Check }),
+  checks: Type.Object({ database: Check, migrations: Check, shutdown: Check, decisions: Check }),
 });
 
 /** Liveness, readiness and Prometheus metrics for operators. */
 export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { database, metrics, lifecycle } = services;
+  const { database, metrics, lifecycle, decisions } = services;
   return async (app) => {
     const tags = ['operations'];
     app.get(
@@ -35,7 +35,8 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Readiness: the database answers, migrations are current, the server is not shutting down',
+          summary:
+            "Readiness: the database answers, migrations are current, the server is not shutting down, and it follows other nodes' consent changes",
           response: { 200: Ready, 503: Ready },
         },
       },
@@ -44,6 +45,12 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
           database: { status: 'ok' as 'ok' | 'fail', detail: undefined as string | undefined },
           migrations: { status: 'ok' as 'ok' | 'fail', detail: undefined as string | undefined },
           shutdown: { status: lifecycle.shuttingDown ? ('fail' as const) : ('ok' as const) },
+          // A PostgreSQL node whose listener is down would answer "allow" after a
+          // withdrawal made through another node: take it out of rotation until it
+          // has reconnected and caught up.
+          decisions: decisions.following()
+            ? { status: 'ok' as const }
+            : { status: 'fail' as const, detail: 'not following other nodes' },
         };
         try {
           await sql`select 1`.execute(database.db);
