@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffClauses, diffWords, shortestEdit, type WordDiffOp } from './diff.js';
+import { diffClauses, diffWords, EDIT_LIMITS, shortestEdit, type WordDiffOp } from './diff.js';
 import { type AgreementDocument, parseAgreement } from './paragraphs.js';
 
 const seed = readFileSync(new URL('../../../../config/agreement.v1.uz-Cyrl.txt', import.meta.url), 'utf8');
@@ -140,5 +140,89 @@ describe('word diff', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('stays a shortest edit when the trace is given up for the linear-space search', () => {
+    const tokens = fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 40 });
+    const linearOnly = { traceEdits: 0, workPerWord: 1_000_000 };
+    fc.assert(
+      fc.property(tokens, tokens, (a, b) => {
+        const edits = shortestEdit(a, b, linearOnly);
+        expect(edits.filter((e) => e === 'equal').length).toBe(lcsLength(a, b));
+        expect(rebuild(a, b, edits)).toEqual({ before: a, after: b });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('falls back to a true, if longer, edit when the work budget runs out', () => {
+    const tokens = fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 30 });
+    fc.assert(
+      fc.property(tokens, tokens, (a, b) => {
+        const edits = shortestEdit(a, b, { traceEdits: 0, workPerWord: 0 });
+        expect(rebuild(a, b, edits)).toEqual({ before: a, after: b });
+      }),
+    );
+    expect(shortestEdit(['x', 'a', 'y'], ['x', 'b', 'y'], { traceEdits: 0, workPerWord: 0 })).toEqual([
+      'equal',
+      'delete',
+      'insert',
+      'equal',
+    ]);
+  });
+});
+
+/** Replays an edit script, taking words from `a` and `b` as the steps say. */
+function rebuild(a: readonly string[], b: readonly string[], edits: readonly string[]) {
+  const before: string[] = [];
+  const after: string[] = [];
+  let i = 0;
+  let j = 0;
+  for (const edit of edits) {
+    if (edit === 'equal') {
+      expect(a[i]).toBe(b[j]);
+      before.push(a[i++] as string);
+      after.push(b[j++] as string);
+    } else if (edit === 'delete') before.push(a[i++] as string);
+    else after.push(b[j++] as string);
+  }
+  return { before, after };
+}
+
+describe('word diff of very long clauses (a text may hold 400,000 characters)', () => {
+  /** `count` words drawn from `vocabulary` distinct words, deterministically. */
+  const wordsOf = (count: number, vocabulary: number, prefix: string, seedValue: number) => {
+    let state = seedValue;
+    return Array.from({ length: count }, () => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return `${prefix}${state % vocabulary}`;
+    });
+  };
+
+  function expectRebuilds(before: string[], after: string[]) {
+    const ops = diffWords([before.join(' ')], [after.join(' ')]);
+    expect(textOf(ops, 'insert')).toBe(after.join(' '));
+    expect(words(textOf(ops, 'delete'))).toEqual(before);
+    return ops;
+  }
+
+  it('diffs 40 words against 20,000 and rebuilds both sides', () => {
+    const long = wordsOf(20_000, 500, 'сўз', 7);
+    expectRebuilds(long.slice(0, 40), long);
+    expectRebuilds(long, wordsOf(40, 500, 'сўз', 11));
+  });
+
+  it('diffs 5,000 against 5,000 entirely different words and rebuilds both sides', () => {
+    const ops = expectRebuilds(wordsOf(5_000, 2_000, 'a', 3), wordsOf(5_000, 2_000, 'b', 5));
+    expect(ops.map((o) => o.op)).toEqual(['delete', 'insert']);
+  });
+
+  it('finds a shortest edit past the trace limit when the work budget allows', () => {
+    // Twice as many edits as the trace may hold, in a clause of a few thousand words.
+    const before = wordsOf(EDIT_LIMITS.traceEdits * 4, 50, 'w', 13);
+    const after = before.map((w, i) => (i % 4 === 0 ? `new${i}` : w));
+    const edits = shortestEdit(before, after);
+    expect(rebuild(before, after, edits)).toEqual({ before, after });
+    expect(edits.filter((e) => e === 'equal').length).toBe(lcsLength(before, after));
   });
 });

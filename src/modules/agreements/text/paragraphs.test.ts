@@ -171,4 +171,57 @@ describe('structure rules on other texts', () => {
     expect(() => parseAgreement('TITLE\n\n2. Text')).toThrow(AgreementTextError);
     expect(() => parseAgreement('')).toThrow(AgreementTextError);
   });
+
+  it('refuses a skipped clause number instead of folding the clauses after it into the one before', () => {
+    const skipped = () => parseAgreement('TITLE\n\n1. One.\n\n2. Two.\n\n4. Four.\n\n5. Five.\n');
+    expect(skipped).toThrow(AgreementTextError);
+    expect(skipped).toThrow('clause 3 is missing');
+    try {
+      skipped();
+    } catch (err) {
+      expect((err as AgreementTextError).missingClause).toBe(3);
+    }
+    // Also right after a list, where the last item need not end with a full stop.
+    expect(() => parseAgreement('TITLE\n\n1. We use data to:\n\n– identify you\n\n3. Next.')).toThrow(
+      'clause 2 is missing',
+    );
+  });
+
+  it('still reads a larger number wrapped to the start of a line mid-sentence as text', () => {
+    const doc = parseAgreement('TITLE\n\n1. See the law, article\n\n30. It says so.\n\n2. Two.\n');
+    expect(doc.clauses).toEqual([
+      { number: 1, paragraphs: ['See the law, article 30. It says so.'] },
+      { number: 2, paragraphs: ['Two.'] },
+    ]);
+  });
+});
+
+describe('a draft that drops a clause without renumbering the rest', () => {
+  const seedLines = seed.split('\n');
+  /** Index of the seed's line that starts clause n. */
+  const headingLine = (n: number) => seedLines.findIndex((line) => line.startsWith(`${n}. `));
+
+  it('is refused when clause 3 is left out, not read as a clause 2 holding clauses 4 to 22', () => {
+    const withoutThree = [...seedLines.slice(0, headingLine(3)), ...seedLines.slice(headingLine(4))].join(
+      '\n',
+    );
+    expect(() => parseAgreement(withoutThree)).toThrow('clause 3 is missing');
+  });
+
+  it('is refused whichever clause heading line is removed, however the lines were broken', () => {
+    // Clause 22 is the last one: dropping it is an ordinary edit, so it is not in the draw.
+    const clause = fc.integer({ min: 1, max: 21 });
+    const wholeClause = fc.boolean();
+    const canonicalLines = renderPlainText(parseAgreement(seed)).split('\n');
+    fc.assert(
+      fc.property(clause, wholeClause, fc.boolean(), (n, dropWhole, canonical) => {
+        const lines = canonical ? canonicalLines : seedLines;
+        const start = lines.findIndex((line) => line.startsWith(`${n}. `));
+        const end = dropWhole ? lines.findIndex((line) => line.startsWith(`${n + 1}. `)) : start + 1;
+        const draft = [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+        expect(() => parseAgreement(draft)).toThrow(AgreementTextError);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

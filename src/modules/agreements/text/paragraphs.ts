@@ -7,6 +7,10 @@
  * what the text itself says:
  *   - a line starting with `<n>.` where n is the next expected clause number
  *     starts clause n (a "3." inside clause 7 is just text);
+ *   - a line starting with a larger number where a clause could start (after
+ *     a line that closed a sentence or inside a list) is refused: a clause is
+ *     missing, and reading on would fold every later clause into the one
+ *     before it without a word of warning;
  *   - a line starting with a list marker starts a list item, when the line
  *     before closed a sentence or introduced a list (see `startsListItem`),
  *     because PDFs also wrap just before an inline dash ("бу – Мижоз...");
@@ -28,9 +32,16 @@ export interface AgreementDocument {
   clauses: AgreementClause[];
 }
 
-/** Raised when text has no clause "1." at all: it is not an agreement text. */
+/** Raised when text is not an agreement text: no clause "1.", or a clause number skipped. */
 export class AgreementTextError extends Error {
   override name = 'AgreementTextError';
+  constructor(
+    message: string,
+    /** The clause number that should have come next, when one was skipped. */
+    readonly missingClause?: number,
+  ) {
+    super(message);
+  }
 }
 
 // Dash, bullet, "а)" / "b)" (one letter of either script) and "1)" markers.
@@ -78,10 +89,14 @@ function isTitleLine(line: string): boolean {
   return /\p{Lu}/u.test(line) && !/\p{Ll}/u.test(line);
 }
 
-function startsListItem(line: string, previousLine: string | undefined, inList: boolean): boolean {
-  if (!LIST_MARKER.test(line)) return false;
+/** Where a new paragraph, list item or clause may begin: after a closed sentence, or inside a list. */
+function canStartParagraph(previousLine: string | undefined, inList: boolean): boolean {
   if (previousLine === undefined) return true;
   return inList || SENTENCE_OR_LIST_END.test(previousLine);
+}
+
+function startsListItem(line: string, previousLine: string | undefined, inList: boolean): boolean {
+  return LIST_MARKER.test(line) && canStartParagraph(previousLine, inList);
 }
 
 function splitPreamble(lines: string[]): { title: string; place: string } {
@@ -106,10 +121,17 @@ export function parseAgreement(raw: string): AgreementDocument {
 
   for (const line of lines.slice(firstClause)) {
     const clauseMatch = CLAUSE_START.exec(line);
-    if (clauseMatch && Number(clauseMatch[1]) === clauses.length + 1) {
+    const expected = clauses.length + 1;
+    const number = clauseMatch ? Number(clauseMatch[1]) : 0;
+    if (clauseMatch && number === expected) {
       paragraphs = [line.slice(clauseMatch[0].length)];
-      clauses.push({ number: clauses.length + 1, paragraphs });
+      clauses.push({ number, paragraphs });
       inList = false;
+    } else if (number > expected && canStartParagraph(previousLine, inList)) {
+      throw new AgreementTextError(
+        `clause ${number} follows clause ${expected - 1}: clause ${expected} is missing`,
+        expected,
+      );
     } else if (startsListItem(line, previousLine, inList)) {
       paragraphs.push(line);
       inList = true;
