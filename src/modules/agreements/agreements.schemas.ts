@@ -43,7 +43,13 @@ const TextStatus = Type.Union([
 export const VersionNumber = Type.Integer({ minimum: 1, maximum: 1_000_000 });
 /** A customer or visitor id: pseudonymous, never an e-mail or a phone number. */
 export const SubjectId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$', maxLength: 100 });
-const Time = Type.Integer({ minimum: 0, description: 'milliseconds since the epoch' });
+/**
+ * The last millisecond of year 9999. Later years need more than four digits in
+ * ISO 8601, and far later instants overflow JavaScript dates (8.64e15) and
+ * PostgreSQL bigints; a date that far out is a typo, not a plan.
+ */
+export const MAX_TIME = 253_402_300_799_999;
+const Time = Type.Integer({ minimum: 0, maximum: MAX_TIME, description: 'milliseconds since the epoch' });
 const ContentHash = Type.String({ pattern: '^sha256:[0-9a-f]{64}$' });
 const AgreementText = Type.String({ minLength: 1, maxLength: 400_000 });
 

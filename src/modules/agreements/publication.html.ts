@@ -18,6 +18,8 @@ const UI: Record<
     clause: string;
     current: string;
     notCurrent: string;
+    /** `{date}` becomes the effective date. */
+    notYet: string;
     missing: string;
     transliteration: string;
     unofficial: string;
@@ -27,13 +29,14 @@ const UI: Record<
 > = {
   'uz-Cyrl': {
     version: 'Таҳрир',
-    effective: 'Кучга кирган сана',
+    effective: 'Кучга кириш санаси',
     hash: 'Матн хеши (SHA-256)',
     earlier: 'Барча таҳрирлар',
     languages: 'Тиллар',
     clause: 'Банд',
     current: 'амалдаги таҳрир',
     notCurrent: 'Бу аввалги таҳрир; амалдаги таҳрир бошқа.',
+    notYet: 'Бу таҳрир {date} куни кучга киради; унгача амалдаги таҳрир бошқа.',
     missing: 'Бу тилдаги матн ҳали мавжуд эмас. Қуйида расмий матн (ўзбек тили, кирилл) келтирилган.',
     transliteration: 'Лотин ёзувига ўгирилган матн, текширилиши керак; расмий матн кирилл ёзувида.',
     unofficial: 'Норасмий таржима; расмий матн ўзбек тилида (кирилл).',
@@ -42,13 +45,14 @@ const UI: Record<
   },
   'uz-Latn': {
     version: 'Tahrir',
-    effective: 'Kuchga kirgan sana',
+    effective: 'Kuchga kirish sanasi',
     hash: 'Matn xeshi (SHA-256)',
     earlier: 'Barcha tahrirlar',
     languages: 'Tillar',
     clause: 'Band',
     current: 'amaldagi tahrir',
     notCurrent: 'Bu avvalgi tahrir; amaldagi tahrir boshqa.',
+    notYet: 'Bu tahrir {date} kuni kuchga kiradi; ungacha amaldagi tahrir boshqa.',
     missing: 'Bu tildagi matn hali mavjud emas. Quyida rasmiy matn (oʻzbek tili, kirill) keltirilgan.',
     transliteration: 'Lotin yozuviga oʻgirilgan matn, tekshirilishi kerak; rasmiy matn kirill yozuvida.',
     unofficial: 'Norasmiy tarjima; rasmiy matn oʻzbek tilida (kirill).',
@@ -64,6 +68,7 @@ const UI: Record<
     clause: 'Пункт',
     current: 'действующая редакция',
     notCurrent: 'Это прежняя редакция; действует другая.',
+    notYet: 'Эта редакция вступает в силу {date}; до тех пор действует другая.',
     missing:
       'Текст на русском языке пока недоступен. Ниже приведён официальный текст на узбекском языке (кириллица).',
     transliteration: 'Транслитерация, требует проверки; официальный текст — на кириллице.',
@@ -80,6 +85,7 @@ const UI: Record<
     clause: 'Clause',
     current: 'version in force',
     notCurrent: 'This is an earlier version; another version is in force.',
+    notYet: 'This version takes effect on {date}; until then another version is in force.',
     missing:
       'The English text is not available yet. The authoritative text (Uzbek, Cyrillic) is shown below.',
     transliteration: 'Transliteration, to be reviewed; the authoritative text is in Cyrillic script.',
@@ -143,7 +149,11 @@ export interface AgreementPage {
   path: string;
 }
 
-const date = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 10));
+/** YYYY-MM-DD; a stored time outside what a date can show renders as a dash rather than failing the page. */
+const date = (ms: number | null) => {
+  const d = ms === null ? undefined : new Date(ms);
+  return d === undefined || Number.isNaN(d.getTime()) ? '—' : (d.toISOString().split('T')[0] as string);
+};
 
 export function renderAgreementPage(p: AgreementPage): string {
   const ui = UI[p.requested];
@@ -156,7 +166,14 @@ export function renderAgreementPage(p: AgreementPage): string {
     notices.push(`<p class="status" role="note">${esc(ui.transliteration)}</p>`);
   else if (status === 'unofficial-translation')
     notices.push(`<p class="status" role="note">${esc(ui.unofficial)}</p>`);
-  if (p.version.number !== p.inForce)
+  // The version in force is the newest one already effective, so a newer one shown here takes effect later.
+  if (p.version.number > p.inForce) {
+    const when = date(p.version.effectiveAt);
+    const [before, after] = ui.notYet.split('{date}').map(esc);
+    notices.push(
+      `<p class="notice" role="note" lang="${p.requested}">${before}<time datetime="${when}">${when}</time>${after ?? ''}</p>`,
+    );
+  } else if (p.version.number < p.inForce)
     notices.push(`<p class="notice" role="note" lang="${p.requested}">${esc(ui.notCurrent)}</p>`);
 
   const langLinks = (Object.keys(LANGUAGE_NAMES) as AgreementLanguage[])

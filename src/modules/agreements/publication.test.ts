@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
-import { type AgreementTestApp, agreementTestApp } from './agreements.testkit.js';
+import type { VersionSummary } from './agreements.schemas.js';
+import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { renderAgreementPage } from './publication.html.js';
 
 const SITES = ['cdti.uz', 'smartpos.uz', 'silen.uz', 'a-pay.uz', 'x-file.uz'];
 
@@ -151,5 +153,97 @@ describe.each(databaseKinds())('publication on the sites (§22) on %s', (kind) =
     const [entry] =
       (await t.services.audit.entries({ subjectId: `visitor:${'a'.repeat(32)}`, limit: 10 })) ?? [];
     expect(entry).toMatchObject({ action: 'agreement.accepted', actor: 'site:smartpos.uz' });
+  });
+
+  it('refuses an effective date past the year 9999 as invalid input, never a 500, and stores nothing', async () => {
+    const dpo = as(t, 'dpo');
+    const before = (await dpo('GET', '/v1/agreements/versions')).json();
+    for (const effectiveAt of [9e15, 1e19, 253_402_300_800_000]) {
+      const res = await dpo('POST', '/v1/agreements/versions', { reasons: ['change-of-law'], effectiveAt });
+      expect(res.statusCode, String(effectiveAt)).toBe(400);
+      expect(res.json().error.code).toBe('MXF_REQUEST_INVALID');
+    }
+    expect((await dpo('GET', '/v1/agreements/versions')).json()).toEqual(before);
+  });
+
+  it('labels a published version that is not yet in force with the day it takes effect, not as an earlier one', async () => {
+    const dpo = as(t, 'dpo');
+    const effectiveAt = Date.UTC(new Date().getUTCFullYear() + 1, 2, 1, 12);
+    const created = await dpo('POST', '/v1/agreements/versions', {
+      reasons: ['management-decision'],
+      effectiveAt,
+    });
+    expect(created.statusCode).toBe(201);
+    const n: number = created.json().version.number;
+    const patched = await dpo('PATCH', `/v1/agreements/versions/${n}`, { effectiveAt: 1e19 });
+    expect(patched.json().error.code).toBe('MXF_REQUEST_INVALID');
+    expect((await dpo('POST', `/v1/agreements/versions/${n}/publication-request`)).statusCode).toBe(200);
+    const approved = await as(t, 'legal')('POST', `/v1/agreements/versions/${n}/publication-approval`);
+    expect(approved.json().version).toMatchObject({ number: n, status: 'published', effectiveAt });
+
+    const day = new Date(effectiveAt).toISOString().slice(0, 10);
+    const expected = {
+      'uz-Cyrl': `Бу таҳрир <time datetime="${day}">${day}</time> куни кучга киради`,
+      'uz-Latn': `Bu tahrir <time datetime="${day}">${day}</time> kuni kuchga kiradi`,
+      ru: `Эта редакция вступает в силу <time datetime="${day}">${day}</time>`,
+      en: `This version takes effect on <time datetime="${day}">${day}</time>`,
+    };
+    for (const [lang, notice] of Object.entries(expected)) {
+      const res = await t.app.inject({ url: `/sites/cdti.uz/agreement/versions/${n}?lang=${lang}` });
+      expect(res.statusCode, lang).toBe(200);
+      expect(res.body).toContain(`data-maxfiy-agreement="${n}:`);
+      expect(res.body).toContain(`<p class="notice" role="note" lang="${lang}">${notice}`);
+      expect(res.body).not.toMatch(/earlier version|аввалги таҳрир|avvalgi tahrir|прежняя редакция/);
+    }
+    // Until that day the site keeps serving version 1, which is not "earlier" either.
+    // (A site and language not rendered before: pages are cached for a few seconds.)
+    const current = await t.app.inject({ url: '/sites/x-file.uz/agreement?lang=en' });
+    expect(current.body).toContain('data-maxfiy-agreement="1:');
+    expect(current.body).not.toContain('earlier version');
+    expect(current.body).not.toContain('takes effect on');
+    expect(current.body).toContain(`Version ${n}</a> — ${day}`);
+  });
+});
+
+describe('the agreement page', () => {
+  const page = (effectiveAt: number | null, number = 1, inForce = 1) =>
+    renderAgreementPage({
+      siteId: 'cdti.uz',
+      siteName: 'CDTI',
+      companyName: 'CDTI',
+      version: {
+        number,
+        status: 'published',
+        authoritativeLanguage: 'uz-Cyrl',
+        reasons: [],
+        siteIds: ['cdti.uz'],
+        effectiveAt,
+        publishedAt: 0,
+        languages: [{ lang: 'en', status: 'unofficial-translation', contentHash: null }],
+        publicationRequestedBy: null,
+      } satisfies VersionSummary,
+      shown: 'en',
+      requested: 'en',
+      body: 'TITLE\n\n1. Text.\n',
+      contentHash: 'sha256:00',
+      versions: [{ number, effectiveAt }],
+      inForce,
+      path: '/sites/cdti.uz/agreement',
+    });
+
+  it('still renders when a stored date lies beyond what a date can show', () => {
+    for (const effectiveAt of [9e15, 1e19, -1e19, Number.NaN]) {
+      const html = page(effectiveAt, 2);
+      expect(html, String(effectiveAt)).toContain(
+        '<dt>In force from</dt><dd><time datetime="—">—</time></dd>',
+      );
+      expect(html).toContain('This version takes effect on <time datetime="—">—</time>');
+    }
+    expect(page(Date.UTC(2030, 0, 2))).toContain('<time datetime="2030-01-02">2030-01-02</time>');
+  });
+
+  it('says an older version is an earlier one, and the version in force neither', () => {
+    expect(page(0, 1, 2)).toContain('This is an earlier version; another version is in force.');
+    expect(page(0, 1, 1)).not.toContain('class="notice"');
   });
 });
