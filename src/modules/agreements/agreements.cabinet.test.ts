@@ -4,7 +4,7 @@ import { ManualClock } from '../../clock.js';
 import { customerBrowser, deliver, inboxFor, signUp } from '../identity/identity.testkit.js';
 import { readRegisterFile } from '../purposes/purposes.service.js';
 import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
-import { VERSION_MAIL_TOPIC } from './notice-mail.js';
+import { VERSION_MAIL_TOPIC, versionMailKeys } from './notice-mail.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 type Browser = ReturnType<typeof customerBrowser>;
@@ -226,7 +226,7 @@ describe.each(databaseKinds())('the agreement and consents in the cabinet on %s'
     // The first page, delivered twice (a crash after its commit): the second delivery changes nothing.
     const handler = app.services.outbox.handlerFor(VERSION_MAIL_TOPIC);
     const first = { version: 2, after: '', effectiveAt: clock.now() + DAY };
-    const ctx = { messageId: 'm', attempt: 1, idempotencyKey: `${VERSION_MAIL_TOPIC}:2:` };
+    const ctx = { messageId: 'm', attempt: 1, idempotencyKey: versionMailKeys.page(2, '') };
     await handler?.handle(first, ctx);
     const progress = async () =>
       (await as(app, 'dpo')('GET', '/v1/agreements/notifications')).json().notifications[0].mail;

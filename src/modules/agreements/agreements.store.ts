@@ -12,6 +12,19 @@ import type {
 
 type Handle = Db | Trx;
 
+/** Key of the PostgreSQL advisory lock under which agreement versions change ("agrv"). */
+const VERSIONS_LOCK = 0x61677276;
+
+/**
+ * Version changes read a version, check its state and write it. On PostgreSQL
+ * concurrent transactions would each pass the check (an edit could land after
+ * the approval it raced and turn a published version back into a draft), so
+ * they take turns under a transaction-scoped lock. SQLite has one writer.
+ */
+export async function lockVersions(trx: Trx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${VERSIONS_LOCK})`.execute(trx);
+}
+
 export async function listVersions(db: Handle): Promise<AgreementVersionTable[]> {
   return db.selectFrom('agreement_versions').selectAll().orderBy('number').execute();
 }
@@ -109,6 +122,34 @@ export async function listAcceptancesOf(db: Handle, subjectId: string): Promise<
     .selectAll()
     .where('subject_id', '=', subjectId)
     .orderBy('accepted_at')
+    .execute();
+}
+
+/** The versions a subject accepted, newest first, each with its first acceptance's time. */
+export async function acceptedVersionsOf(
+  db: Handle,
+  subjectId: string,
+): Promise<{ version: number; acceptedAt: number }[]> {
+  const rows = await db
+    .selectFrom('agreement_acceptances')
+    .select((eb) => ['version', eb.fn.min('accepted_at').as('accepted_at')])
+    .where('subject_id', '=', subjectId)
+    .groupBy('version')
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((r) => ({ version: Number(r.version), acceptedAt: Number(r.accepted_at) }));
+}
+
+/**
+ * PostgreSQL: holds the subject's state row until the transaction ends, so two
+ * writes that check "accepted yet?" for one subject take turns.
+ */
+export async function lockSubjectState(trx: Trx, subjectId: string): Promise<void> {
+  await trx
+    .selectFrom('agreement_subject_state')
+    .select('subject_id')
+    .where('subject_id', '=', subjectId)
+    .forUpdate()
     .execute();
 }
 

@@ -14,6 +14,17 @@ import type { AgreementLanguage } from './agreements.schemas.js';
 
 export const VERSION_MAIL_TOPIC = 'agreement.version-mail';
 
+/**
+ * Outbox idempotency keys are unique across every topic, so a page of the walk
+ * and a mail to one customer must never share one: keyed alike (`…:<subject>`),
+ * the next page after a verified customer was taken for that customer's mail
+ * and silently dropped, and the walk stopped after its first page.
+ */
+export const versionMailKeys = {
+  page: (version: number, after: string) => `${VERSION_MAIL_TOPIC}:${version}:after:${after}`,
+  mail: (version: number, subjectId: string) => `${VERSION_MAIL_TOPIC}:${version}:to:${subjectId}`,
+};
+
 /** Looks a customer's verified e-mail address up (identity decrypts it); null when there is none. */
 export type VerifiedEmail = (subjectId: string) => Promise<string | null>;
 
@@ -100,7 +111,7 @@ export function createNoticeMailHandler(deps: {
               await outbox.enqueue(trx, {
                 topic: MAIL_TOPIC,
                 payload: m.message,
-                idempotencyKey: `${VERSION_MAIL_TOPIC}:${version}:${m.subjectId}`,
+                idempotencyKey: versionMailKeys.mail(version, m.subjectId),
               });
             const row = await trx
               .selectFrom('agreement_notifications')
@@ -126,7 +137,7 @@ export function createNoticeMailHandler(deps: {
               await outbox.enqueue(trx, {
                 topic: VERSION_MAIL_TOPIC,
                 payload: { version, after: last, effectiveAt },
-                idempotencyKey: `${VERSION_MAIL_TOPIC}:${version}:${last}`,
+                idempotencyKey: versionMailKeys.page(version, last),
               });
           },
           clock.now(),

@@ -20,7 +20,7 @@ import {
 } from './agreements.schemas.js';
 import * as store from './agreements.store.js';
 import type { AgreementTextTable, AgreementVersionTable, TextStatus } from './agreements.table.js';
-import { VERSION_MAIL_TOPIC } from './notice-mail.js';
+import { VERSION_MAIL_TOPIC, versionMailKeys } from './notice-mail.js';
 import { type ClauseDiff, diffClauses } from './text/diff.js';
 import { generateUzLatnText } from './text/generate.js';
 import { contentHash } from './text/hash.js';
@@ -67,7 +67,8 @@ function textRow(
 
 /**
  * The texts of a draft: the authoritative uz-Cyrl as given, uz-Latn generated from
- * it unless given (then marked for review), the rest unofficial translations.
+ * it (marked as a transliteration to review) unless a hand-made one is given, and
+ * every hand-made text an unofficial translation.
  */
 function buildTexts(
   version: number,
@@ -88,6 +89,31 @@ function buildTexts(
     }
   }
   return rows;
+}
+
+/**
+ * The texts a draft starts from: those it had (or its predecessor had) and those
+ * given now. A generated transliteration is generated again. When the
+ * authoritative text changes, a hand-made text not given again is dropped: it
+ * says what the old text said, and a customer reading it would accept terms
+ * that are not the version's (the page then falls back, and says so).
+ */
+function carriedOver(
+  had: AgreementTextTable[],
+  authoritative: AgreementLanguage,
+  texts: Partial<Record<AgreementLanguage, string>> | undefined,
+): Partial<Record<AgreementLanguage, string>> {
+  const before = had.find((t) => t.lang === authoritative)?.body;
+  const next = texts?.[authoritative];
+  const changed = next !== undefined && (before === undefined || canonicalText(next) !== before);
+  const given: Partial<Record<AgreementLanguage, string>> = {};
+  for (const t of had) {
+    const lang = t.lang as AgreementLanguage;
+    if (t.text_status === 'transliteration-to-review') continue;
+    if (changed && lang !== authoritative) continue;
+    given[lang] = t.body;
+  }
+  return Object.assign(given, texts ?? {});
 }
 
 export function summarise(v: AgreementVersionTable, texts: AgreementTextTable[]): VersionSummary {
@@ -112,6 +138,22 @@ export function createVersionsService(deps: VersionsDeps) {
   const { database, audit, outbox, clock } = deps;
   const db = database.db;
 
+  /** A write that changes versions: one at a time (see store.lockVersions). */
+  function versionWrite<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return database.write(async (trx) => {
+      if (database.kind === 'postgres') await store.lockVersions(trx);
+      return fn(trx);
+    });
+  }
+
+  /** Every site a version names must exist: a version for a site that does not is refused. */
+  async function checkSites(siteIds: readonly string[] | undefined): Promise<void> {
+    if (!siteIds) return;
+    const known = new Set(await deps.siteIds());
+    const unknown = siteIds.find((id) => !known.has(id));
+    if (unknown !== undefined) throw new MaxfiyError('MXF_ORG_SITE_NOT_FOUND');
+  }
+
   /** Loads version 1 from `<dir>/agreement.v1.<lang>.txt` into an empty table; false when versions exist. */
   async function seed(dir: string): Promise<boolean> {
     if ((await store.latestVersionNumber(db)) > 0) return false;
@@ -123,7 +165,8 @@ export function createVersionsService(deps: VersionsDeps) {
     if (!cyrl) throw new Error(`agreement seed ${path.join(dir, 'agreement.v1.uz-Cyrl.txt')} is missing`);
     const en = read('en');
     const sites = await deps.siteIds();
-    return database.write(async (trx) => {
+    // Two nodes starting at once on one PostgreSQL: the second finds version 1 and leaves it.
+    return versionWrite(async (trx) => {
       if ((await store.latestVersionNumber(trx)) > 0) return false;
       const now = clock.now();
       await store.insertVersion(trx, {
@@ -172,17 +215,14 @@ export function createVersionsService(deps: VersionsDeps) {
 
   async function createDraft(actor: string, input: DraftCreate): Promise<VersionDetail> {
     checkEffective(input.effectiveAt);
-    return database.write(async (trx) => {
+    await checkSites(input.siteIds);
+    return versionWrite(async (trx) => {
       if (await store.findUnpublished(trx)) throw new MaxfiyError('MXF_AGREEMENT_DRAFT_EXISTS');
       const latest = await store.latestVersionNumber(trx);
       const previous = latest > 0 ? await store.listTexts(trx, latest) : [];
       const prevVersion = latest > 0 ? await store.findVersion(trx, latest) : undefined;
       const n = latest + 1;
-      const given: Partial<Record<AgreementLanguage, string>> = {};
-      // Carry over the previous version's hand-made texts; a generated transliteration is generated again.
-      for (const t of previous)
-        if (t.text_status !== 'transliteration-to-review') given[t.lang as AgreementLanguage] = t.body;
-      Object.assign(given, input.texts ?? {});
+      const given = carriedOver(previous, 'uz-Cyrl', input.texts);
       const now = clock.now();
       await store.insertVersion(trx, {
         number: n,
@@ -206,16 +246,15 @@ export function createVersionsService(deps: VersionsDeps) {
 
   async function updateDraft(actor: string, n: number, patch: DraftPatch): Promise<VersionDetail> {
     checkEffective(patch.effectiveAt);
-    return database.write(async (trx) => {
+    await checkSites(patch.siteIds);
+    return versionWrite(async (trx) => {
       const v = await store.findVersion(trx, n);
       assertThat(v, 'MXF_AGREEMENT_VERSION_NOT_FOUND');
       if (v.status === 'published') throw new MaxfiyError('MXF_AGREEMENT_VERSION_PUBLISHED');
       if (patch.texts) {
-        const given: Partial<Record<AgreementLanguage, string>> = {};
-        for (const t of await store.listTexts(trx, n))
-          if (t.text_status !== 'transliteration-to-review') given[t.lang as AgreementLanguage] = t.body;
-        Object.assign(given, patch.texts);
-        await store.replaceTexts(trx, n, buildTexts(n, given, v.authoritative_lang as AgreementLanguage));
+        const authoritative = v.authoritative_lang as AgreementLanguage;
+        const given = carriedOver(await store.listTexts(trx, n), authoritative, patch.texts);
+        await store.replaceTexts(trx, n, buildTexts(n, given, authoritative));
       }
       // An edit withdraws a pending request: the approver approves the text that was asked for.
       await store.updateVersion(trx, n, {
@@ -237,7 +276,7 @@ export function createVersionsService(deps: VersionsDeps) {
   }
 
   async function requestPublication(member: StaffMember, n: number): Promise<VersionDetail> {
-    return database.write(async (trx) => {
+    return versionWrite(async (trx) => {
       const v = await store.findVersion(trx, n);
       assertThat(v, 'MXF_AGREEMENT_VERSION_NOT_FOUND');
       if (v.status === 'published') throw new MaxfiyError('MXF_AGREEMENT_VERSION_PUBLISHED');
@@ -265,7 +304,7 @@ export function createVersionsService(deps: VersionsDeps) {
   }
 
   async function publish(member: StaffMember, n: number): Promise<VersionDetail> {
-    return database.write(async (trx) => {
+    return versionWrite(async (trx) => {
       const v = await store.findVersion(trx, n);
       assertThat(v, 'MXF_AGREEMENT_VERSION_NOT_FOUND');
       if (v.status === 'published') throw new MaxfiyError('MXF_AGREEMENT_VERSION_PUBLISHED');
@@ -317,7 +356,7 @@ export function createVersionsService(deps: VersionsDeps) {
       await outbox.enqueue(trx, {
         topic: VERSION_MAIL_TOPIC,
         payload: { version: n, after: '', effectiveAt },
-        idempotencyKey: `${VERSION_MAIL_TOPIC}:${n}:`,
+        idempotencyKey: versionMailKeys.page(n, ''),
       });
       return detail(n, trx);
     });

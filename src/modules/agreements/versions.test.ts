@@ -84,7 +84,27 @@ describe.each(databaseKinds())('agreement versions on %s', (kind) => {
     const draft = created.json().version;
     expect(draft).toMatchObject({ number: 2, status: 'draft' });
     expect(draft.texts['uz-Latn']).toBe(generateUzLatnText(edited()));
-    expect(draft.texts.en).toBe((await dpo('GET', '/v1/agreements/versions/1')).json().version.texts.en);
+    // A changed authoritative text drops the translations it had: they say what the old text said.
+    expect(draft.texts.en).toBeUndefined();
+    // Given again, a translation stays through edits that leave the authoritative text as it was.
+    const v1en = (await dpo('GET', '/v1/agreements/versions/1')).json().version.texts.en;
+    await dpo('PATCH', '/v1/agreements/versions/2', { texts: { en: v1en } });
+    const same = await dpo('PATCH', '/v1/agreements/versions/2', { texts: { 'uz-Cyrl': edited() } });
+    expect(same.json().version.texts.en).toBe(v1en);
+    for (const [method, url] of [
+      ['POST', '/v1/agreements/versions'],
+      ['PATCH', '/v1/agreements/versions/2'],
+    ] as const) {
+      const unknown = await dpo(method, url, {
+        reasons: ['change-of-law'],
+        siteIds: ['cdti.uz', 'nowhere.uz'],
+      });
+      expect(unknown.statusCode, method).toBe(404);
+      expect(unknown.json().error.code).toBe('MXF_ORG_SITE_NOT_FOUND');
+    }
+    expect((await dpo('GET', '/v1/agreements/versions/2')).json().version.siteIds).not.toContain(
+      'nowhere.uz',
+    );
     expect(
       (await dpo('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] })).json().error.code,
     ).toBe('MXF_AGREEMENT_DRAFT_EXISTS');
@@ -152,5 +172,51 @@ describe.each(databaseKinds())('agreement versions on %s', (kind) => {
     expect(ru.json().error.code).toBe('MXF_AGREEMENT_LANGUAGE_MISSING');
     const none = await as(t, 'legal')('GET', '/v1/agreements/versions/1/diff/9');
     expect(none.json().error.code).toBe('MXF_AGREEMENT_VERSION_NOT_FOUND');
+  });
+
+  it('lets concurrent changes of a version take turns: one wins, the rest are refused, nothing half-done', async () => {
+    const dpo = as(t, 'dpo');
+    const drafts = await Promise.all(
+      [1, 2, 3].map(() => dpo('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] })),
+    );
+    expect(drafts.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+    expect(drafts.filter((r) => r.statusCode === 409).map((r) => r.json().error.code)).toEqual([
+      'MXF_AGREEMENT_DRAFT_EXISTS',
+      'MXF_AGREEMENT_DRAFT_EXISTS',
+    ]);
+    expect((await dpo('POST', '/v1/agreements/versions/3/publication-request')).statusCode).toBe(200);
+
+    // Two approvals and an edit at once: an edit that landed after the approval it
+    // raced would turn the published version back into a draft with unapproved text.
+    const [a, b, edit] = await Promise.all([
+      as(t, 'legal')('POST', '/v1/agreements/versions/3/publication-approval'),
+      as(t, 'legal')('POST', '/v1/agreements/versions/3/publication-approval'),
+      dpo('PATCH', '/v1/agreements/versions/3', {
+        texts: { 'uz-Cyrl': edited().replace('\n6. ', '\n6. Яна ') },
+      }),
+    ]);
+    const codes = [a, b, edit].map((r) => r.statusCode);
+    expect(
+      codes.every((c) => c === 200 || c === 409),
+      JSON.stringify(codes),
+    ).toBe(true);
+    const v3 = (await dpo('GET', '/v1/agreements/versions/3')).json().version;
+    const approvals = [a, b].filter((r) => r.statusCode === 200);
+    if (edit.statusCode === 200) {
+      // The edit came first: it withdrew the request, and neither approval found one.
+      expect(approvals).toHaveLength(0);
+      expect(v3.status).toBe('draft');
+    } else {
+      expect(approvals).toHaveLength(1);
+      expect(edit.json().error.code).toBe('MXF_AGREEMENT_VERSION_PUBLISHED');
+      expect(v3.status).toBe('published');
+      const entry = (await t.services.audit.entries({ limit: 1000 })).findLast(
+        (e) => e.action === 'agreement.version.published' && e.target === 'agreement-version:3',
+      );
+      const hashes = entry?.details.hashes as Record<string, string>;
+      expect(hashes['uz-Cyrl']).toBe(
+        v3.languages.find((l: { lang: string }) => l.lang === 'uz-Cyrl').contentHash,
+      );
+    }
   });
 });
