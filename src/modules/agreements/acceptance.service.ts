@@ -58,10 +58,12 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     id: string,
     input: AcceptInput,
     c: Org['company'],
-    v: { number: number; effectiveAt: number; contentHash: string },
+    v: { number: number; effectiveAt: number; contentHash: string; siteIds: string[] },
     now: number,
   ): ReceiptBody {
-    const site = input.siteId ?? 'cdti.uz';
+    // A receipt points at a page that shows the version: the site it was accepted on,
+    // else the first site the version covers (no domain is assumed).
+    const site = input.siteId ?? v.siteIds[0];
     const policyUrl = `${base}/sites/${site}/agreement/versions/${v.number}?lang=${input.language}`;
     const withdraw = `${base}/sites/${site}/agreement?lang=${input.language}`;
     // Keys in sorted order at every level: the body is then its own canonical JSON
@@ -159,6 +161,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       number: Number(target.version.number),
       effectiveAt: Number(target.version.effective_at),
       contentHash: text.content_hash,
+      siteIds: JSON.parse(target.version.site_ids) as string[],
     };
     const body = canonicalReceiptBody(receiptBody(id, input, c, v, now));
     const { seq } = await audit.append(trx, {
@@ -224,10 +227,17 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     });
   }
 
+  /**
+   * Whether a customer's acceptance is current. Without a site: against the newest
+   * version in force anywhere (the cabinet's question). With one: against the
+   * version in force on that site, which a version published for other sites
+   * does not change; accepting a later version that covers the site counts too.
+   */
   async function state(subjectId: string, siteId?: string): Promise<AcceptanceState> {
+    if (siteId !== undefined) return siteState(subjectId, siteId);
     const [row, current] = await Promise.all([
       store.findSubjectState(database.db, subjectId),
-      versions.inForce(siteId),
+      versions.inForce(),
     ]);
     const versionInForce = current ? Number(current.version.number) : null;
     const acceptedVersion = row ? Number(row.accepted_version) : null;
@@ -243,23 +253,52 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     };
   }
 
+  async function siteState(subjectId: string, siteId: string): Promise<AcceptanceState> {
+    assertThat(await org.findSite(siteId), 'MXF_ORG_SITE_NOT_FOUND');
+    const [current, accepted] = await Promise.all([
+      versions.inForce(siteId),
+      store.acceptedVersionsOf(database.db, subjectId),
+    ]);
+    const versionInForce = current ? Number(current.version.number) : null;
+    // The newest accepted version that was or will be shown on this site.
+    let last: { version: number; acceptedAt: number } | undefined;
+    for (const a of accepted) {
+      const v = await versions.published(a.version);
+      if (v && (JSON.parse(v.version.site_ids) as string[]).includes(siteId)) {
+        last = a;
+        break;
+      }
+    }
+    const isCurrent = last !== undefined && versionInForce !== null && last.version >= versionInForce;
+    return {
+      subjectId,
+      current: isCurrent,
+      versionInForce,
+      acceptedVersion: last?.version ?? null,
+      acceptedAt: last?.acceptedAt ?? null,
+      needsReacceptance: last !== undefined && !isCurrent,
+    };
+  }
+
   /**
-   * An app reports that the customer uses it. Where the deployment counts
-   * continued use as acceptance, the first use after a new version took effect
-   * records a "continued use" acceptance of it; otherwise nothing is recorded.
+   * An app reports that the customer uses it (on `siteId` when given). Where the
+   * deployment counts continued use as acceptance, the first use after a new
+   * version took effect records a "continued use" acceptance of it; otherwise
+   * nothing is recorded. Concurrent reports record it once.
    */
   async function used(
     subjectId: string,
     actor: string,
+    siteId?: string,
   ): Promise<{ state: AcceptanceState; recorded: boolean }> {
-    const before = await state(subjectId);
+    const before = await state(subjectId, siteId);
     const eligible =
       options.continuedUseCountsAsAcceptance &&
       !before.current &&
       before.acceptedVersion !== null &&
       before.versionInForce !== null;
     if (!eligible) return { state: before, recorded: false };
-    const current = await versions.inForce();
+    const current = await versions.inForce(siteId);
     const last = await store.findSubjectState(database.db, subjectId);
     const lastAcceptance = last
       ? await store.findAcceptance(database.db, last.last_acceptance_id)
@@ -269,14 +308,16 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       shown && current?.texts.has(shown)
         ? shown
         : ((current?.version.authoritative_lang ?? 'uz-Cyrl') as AgreementLanguage);
-    await accept({
-      subjectId,
-      version: before.versionInForce as number,
-      language,
-      method: 'continued-use',
-      actor,
+    const version = before.versionInForce as number;
+    const prepared = await prepare({ subjectId, version, language, siteId, method: 'continued-use', actor });
+    // The check above ran outside the write: another report may have recorded it since.
+    const recorded = await database.write(async (trx) => {
+      if (database.kind === 'postgres') await store.lockSubjectState(trx, subjectId);
+      if ((await store.acceptedVersionsOf(trx, subjectId)).some((a) => a.version === version)) return false;
+      await write(trx, prepared);
+      return true;
     });
-    return { state: await state(subjectId), recorded: true };
+    return { state: await state(subjectId, siteId), recorded };
   }
 
   async function receipt(id: string, subjectId?: string): Promise<Receipt> {

@@ -11,6 +11,7 @@ import { Type } from 'typebox';
 import { callerActor } from '../../http/app-auth.js';
 import { staffActor, staffOf } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
+import { OrgId } from '../org/org.schemas.js';
 import type { AcceptanceService } from './acceptance.service.js';
 import {
   AcceptanceInput,
@@ -90,7 +91,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           tags,
           summary: 'Start the next version as a draft (DPO or legal); texts not given are carried over',
           body: DraftCreate,
-          response: { 201: Type.Object({ version: VersionDetail }), ...errors(401, 403, 409) },
+          response: { 201: Type.Object({ version: VersionDetail }), ...errors(401, 403, 404, 409) },
         },
       },
       async (req, reply) =>
@@ -220,14 +221,20 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           tags,
           summary:
             'An app reports a customer’s use; records a "continued use" acceptance where the deployment counts it',
-          body: Type.Object({ subjectId: SubjectId }, { additionalProperties: false }),
+          body: Type.Object(
+            {
+              subjectId: SubjectId,
+              siteId: Type.Optional(OrgId),
+            },
+            { additionalProperties: false },
+          ),
           response: {
             200: Type.Object({ state: AcceptanceState, recorded: Type.Boolean() }),
             ...errors(401, 403, 404),
           },
         },
       },
-      async (req) => acceptances.used(req.body.subjectId, callerActor(req)),
+      async (req) => acceptances.used(req.body.subjectId, callerActor(req), req.body.siteId),
     );
 
     app.get(
@@ -237,11 +244,17 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
         schema: {
           tags,
           summary: 'Is a customer’s acceptance current, and which version did they accept',
-          querystring: Type.Object({ subjectId: SubjectId }, { additionalProperties: false }),
-          response: { 200: AcceptanceState, ...errors(401, 403) },
+          querystring: Type.Object(
+            {
+              subjectId: SubjectId,
+              siteId: Type.Optional(OrgId),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: AcceptanceState, ...errors(401, 403, 404) },
         },
       },
-      async (req) => acceptances.state(req.query.subjectId),
+      async (req) => acceptances.state(req.query.subjectId, req.query.siteId),
     );
 
     app.get(

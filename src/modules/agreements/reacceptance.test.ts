@@ -122,4 +122,79 @@ describe.each(databaseKinds())('a new version of the agreement (§20) on %s', (k
       expect(await state(app, 'never-accepted')).toMatchObject({ current: false, acceptedVersion: null });
     }, 180_000);
   }
+
+  it('answers per site: a version published for other sites changes nothing on this one; continued use is recorded once', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    t = await agreementTestApp(kind, { clock, options: { agreementContinuedUseCountsAsAcceptance: true } });
+    const app = t;
+    const support = as(app, 'support');
+    const siteState = async (subjectId: string, siteId: string) =>
+      (
+        await support('GET', `/v1/agreements/acceptance-state?subjectId=${subjectId}&siteId=${siteId}`)
+      ).json();
+    for (const [subjectId, siteId] of [
+      ['x-1', 'x-file.uz'],
+      ['s-1', 'silen.uz'],
+    ])
+      expect(
+        (
+          await support('POST', '/v1/agreements/acceptances', {
+            subjectId,
+            version: 1,
+            language: 'uz-Cyrl',
+            siteId,
+          })
+        ).statusCode,
+      ).toBe(201);
+
+    // Version 2 for silen.uz alone.
+    expect(
+      (
+        await as(app, 'dpo')('POST', '/v1/agreements/versions', {
+          reasons: ['change-of-purposes'],
+          effectiveAt: clock.now() + DAY,
+          siteIds: ['silen.uz'],
+        })
+      ).statusCode,
+    ).toBe(201);
+    await as(app, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
+    expect(
+      (await as(app, 'legal')('POST', '/v1/agreements/versions/2/publication-approval')).statusCode,
+    ).toBe(200);
+    clock.advance(2 * DAY);
+    await signInAll(app);
+
+    // On x-file.uz version 1 is still in force and x-1 accepted it.
+    expect(await siteState('x-1', 'x-file.uz')).toMatchObject({
+      current: true,
+      versionInForce: 1,
+      acceptedVersion: 1,
+      needsReacceptance: false,
+    });
+    const onXfile = await support('POST', '/v1/agreements/use', { subjectId: 'x-1', siteId: 'x-file.uz' });
+    expect(onXfile.json()).toMatchObject({ recorded: false, state: { current: true } });
+    // On silen.uz version 2 took effect: s-1's use there is its continued-use acceptance, recorded once
+    // however many reports arrive together.
+    expect(await siteState('s-1', 'silen.uz')).toMatchObject({ current: false, versionInForce: 2 });
+    const uses = await Promise.all(
+      [1, 2, 3, 4].map(() => support('POST', '/v1/agreements/use', { subjectId: 's-1', siteId: 'silen.uz' })),
+    );
+    expect(uses.map((u) => u.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(uses.filter((u) => u.json().recorded)).toHaveLength(1);
+    const history = await app.services.agreements.acceptances.history('s-1');
+    expect(history.map((a) => [Number(a.version), a.method, a.site_id])).toEqual([
+      [1, 'api', 'silen.uz'],
+      [2, 'continued-use', 'silen.uz'],
+    ]);
+    expect(await siteState('s-1', 'silen.uz')).toMatchObject({ current: true, acceptedVersion: 2 });
+
+    // Its receipt points at a page that shows version 2.
+    const receipt = (await app.app.inject({ url: `/v1/agreements/receipts/${history[1]?.id}` })).json();
+    const policy = new URL(receipt.policyUrl);
+    expect((await app.app.inject({ url: `${policy.pathname}${policy.search}` })).statusCode).toBe(200);
+
+    const unknown = await support('GET', '/v1/agreements/acceptance-state?subjectId=x-1&siteId=nowhere.uz');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('MXF_ORG_SITE_NOT_FOUND');
+  }, 120_000);
 });
