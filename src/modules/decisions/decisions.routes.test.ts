@@ -283,6 +283,16 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     });
     expect(over.statusCode).toBe(400);
     expect(over.json().error.code).toBe('MXF_DECISION_BATCH_TOO_LARGE');
+    // A full batch with every field at the schema's longest is answered, not refused for its size.
+    const longest = {
+      subjectId: 's'.repeat(255),
+      purpose: 'p'.repeat(63),
+      category: 'c'.repeat(63),
+      context: { collectedAt: 8.64e15, channel: 'e'.repeat(40), topic: 't'.repeat(40) },
+    };
+    const full = await post('/v1/decisions', { questions: Array.from({ length: 10_000 }, () => longest) });
+    expect(full.statusCode, full.body.slice(0, 200)).toBe(200);
+    expect(full.json().answers).toHaveLength(10_000);
     const contract = await post('/v1/consents/subjects/bob', {
       purpose: 'identify',
       action: 'give',
