@@ -144,6 +144,19 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
+/**
+ * A write that reads rows, checks them and writes, where two concurrent
+ * transactions could each pass the check (two approvals of one version, two
+ * "next number" reads): on PostgreSQL such writes take turns under the
+ * transaction-scoped advisory lock `key`; SQLite has one writer, so they do already.
+ */
+export function writeInTurn<T>(database: Database, key: number, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  return database.write(async (trx) => {
+    if (database.kind === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
+    return fn(trx);
+  });
+}
+
 const commitHooks = new WeakMap<object, (() => void)[]>();
 
 /**

@@ -13,17 +13,7 @@ import type {
 type Handle = Db | Trx;
 
 /** Key of the PostgreSQL advisory lock under which agreement versions change ("agrv"). */
-const VERSIONS_LOCK = 0x61677276;
-
-/**
- * Version changes read a version, check its state and write it. On PostgreSQL
- * concurrent transactions would each pass the check (an edit could land after
- * the approval it raced and turn a published version back into a draft), so
- * they take turns under a transaction-scoped lock. SQLite has one writer.
- */
-export async function lockVersions(trx: Trx): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${VERSIONS_LOCK})`.execute(trx);
-}
+export const VERSIONS_LOCK = 0x61677276;
 
 export async function listVersions(db: Handle): Promise<AgreementVersionTable[]> {
   return db.selectFrom('agreement_versions').selectAll().orderBy('number').execute();

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
-import type { Database, Trx } from '../../db/database.js';
+import { type Database, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import {
@@ -138,13 +138,12 @@ export function createVersionsService(deps: VersionsDeps) {
   const { database, audit, outbox, clock } = deps;
   const db = database.db;
 
-  /** A write that changes versions: one at a time (see store.lockVersions). */
-  function versionWrite<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return database.write(async (trx) => {
-      if (database.kind === 'postgres') await store.lockVersions(trx);
-      return fn(trx);
-    });
-  }
+  /**
+   * A write that changes versions: one at a time. Concurrent ones would each pass
+   * the checks: an edit could land after the approval it raced and turn the
+   * published version back into a draft with text nobody approved.
+   */
+  const versionWrite = <T>(fn: (trx: Trx) => Promise<T>) => writeInTurn(database, store.VERSIONS_LOCK, fn);
 
   /** Every site a version names must exist: a version for a site that does not is refused. */
   async function checkSites(siteIds: readonly string[] | undefined): Promise<void> {

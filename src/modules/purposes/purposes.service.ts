@@ -5,7 +5,7 @@ import { Value } from 'typebox/value';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../config/options.js';
-import { type Database, onCommit, type Trx } from '../../db/database.js';
+import { type Database, onCommit, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import { CONSENT_CHANNEL, REGISTER_CHANGED } from '../decisions/channel.js';
 import {
@@ -67,8 +67,17 @@ export function readRegisterFile(file: string): RegisterFile {
 
 export type RegisterListener = (snapshot: RegisterSnapshot) => void;
 
+/** Key of the PostgreSQL advisory lock under which the purpose register changes ("purp"). */
+const REGISTER_LOCK = 0x70757270;
+
 export function createPurposeService(deps: { database: Database; audit: AuditAppender; clock: Clock }) {
   const { database, audit, clock } = deps;
+  /**
+   * Register edits read (the next index, the current version, whether an id is
+   * taken) and then write: on PostgreSQL two at once both passed and one failed
+   * on a unique key with a 500. They take turns.
+   */
+  const registerWrite = <T>(fn: (trx: Trx) => Promise<T>) => writeInTurn(database, REGISTER_LOCK, fn);
   const listeners = new Set<RegisterListener>();
 
   async function snapshot(db: Database['db'] | Trx = database.db): Promise<RegisterSnapshot> {
@@ -98,7 +107,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
 
   /** Loads the shipped register into an empty database; a register already there is left as staff keep it. */
   async function seed(config: RegisterFile): Promise<boolean> {
-    return database.write(async (trx) => {
+    return registerWrite(async (trx) => {
       if ((await store.countPurposes(trx)) > 0) return false;
       const now = clock.now();
       for (const s of config.stores) {
@@ -139,7 +148,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
   }
 
   async function createPurpose(actor: string, id: string, definition: PurposeDefinition) {
-    return database.write(async (trx) => {
+    return registerWrite(async (trx) => {
       if (await store.findPurpose(trx, id)) throw new MaxfiyError('MXF_PURPOSE_ID_TAKEN');
       await assertCategories(trx, definition.categories);
       const now = clock.now();
@@ -158,7 +167,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
 
   /** An edit never changes a version: it appends version n+1, and decisions name the one they used. */
   async function updatePurpose(actor: string, id: string, definition: PurposeDefinition) {
-    return database.write(async (trx) => {
+    return registerWrite(async (trx) => {
       const current = await store.findPurpose(trx, id);
       assertThat(current, 'MXF_PURPOSE_NOT_FOUND');
       await assertCategories(trx, definition.categories);
@@ -183,7 +192,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
 
   /** Moves a category to another store; a must-stay category is refused a store outside Uzbekistan. */
   async function placeCategory(actor: string, categoryId: string, storeId: string): Promise<DataCategory> {
-    return database.write(async (trx) => {
+    return registerWrite(async (trx) => {
       const category = await store.findCategory(trx, categoryId);
       assertThat(category, 'MXF_PURPOSE_CATEGORY_NOT_FOUND');
       const where = await store.findStore(trx, storeId);
@@ -203,7 +212,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
 
   /** Registers a storage location (e.g. a new data centre); placing categories there is checked per category. */
   async function addStore(actor: string, s: DataStore): Promise<DataStore> {
-    return database.write(async (trx) => {
+    return registerWrite(async (trx) => {
       if (await store.findStore(trx, s.id)) throw new MaxfiyError('MXF_PURPOSE_ID_TAKEN');
       await store.insertStore(trx, s, clock.now());
       await audit.append(trx, {

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { readRegisterFile } from './purposes.service.js';
+
+describe.each(databaseKinds())('the purpose register under concurrent edits on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    await t.services.purposes.seed(readRegisterFile('config/purposes.json'));
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  const definition = {
+    name: 'Pilot research',
+    legalBasis: 'consent' as const,
+    rationale: 'Chosen by the customer.',
+    categories: ['contact'],
+    retentionDays: 30,
+    automated: false,
+    depersonalisedOnly: false,
+  };
+
+  it('takes edits in turn: each new purpose gets its own index, each edit its own version', async () => {
+    const ids = ['pilot-a', 'pilot-b', 'pilot-c', 'pilot-d'];
+    await Promise.all(ids.map((id) => t.services.purposes.createPurpose('staff:test', id, definition)));
+    const created = (await t.services.purposes.snapshot()).purposes.filter((p) => ids.includes(p.id));
+    expect(created).toHaveLength(ids.length);
+    expect(new Set(created.map((p) => p.idx)).size).toBe(ids.length);
+
+    const edits = await Promise.all(
+      [1, 2, 3].map((n) =>
+        t.services.purposes.updatePurpose('staff:test', 'pilot-a', { ...definition, retentionDays: 30 + n }),
+      ),
+    );
+    expect(edits.map((e) => e.version).sort()).toEqual([2, 3, 4]);
+    const versions = (await t.services.purposes.getPurpose('pilot-a')).versions;
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+
+    // Two creations of one id: one is made, the other refused with the catalogued error.
+    const twice = await Promise.allSettled(
+      [1, 2].map(() => t.services.purposes.createPurpose('staff:test', 'pilot-e', definition)),
+    );
+    expect(twice.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = twice.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason.code).toBe('MXF_PURPOSE_ID_TAKEN');
+  });
+});
