@@ -104,6 +104,7 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
       versions: services.agreements.versions,
       acceptances: services.agreements.acceptances,
       org: services.org,
+      clock: services.clock,
       publicUrl: services.options.publicUrl,
     }),
   );

@@ -50,6 +50,16 @@ export async function publishedInForce(db: Handle, now: number): Promise<Agreeme
     .execute();
 }
 
+/** Every published version, newest first, those still to take effect included. */
+export async function publishedVersions(db: Handle): Promise<AgreementVersionTable[]> {
+  return db
+    .selectFrom('agreement_versions')
+    .selectAll()
+    .where('status', '=', 'published')
+    .orderBy('number', 'desc')
+    .execute();
+}
+
 export async function insertVersion(db: Trx, row: AgreementVersionTable): Promise<void> {
   await db.insertInto('agreement_versions').values(row).execute();
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
+import { ManualClock } from '../../clock.js';
 import type { VersionSummary } from './agreements.schemas.js';
 import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
 import { renderAgreementPage } from './publication.html.js';
@@ -202,6 +203,39 @@ describe.each(databaseKinds())('publication on the sites (§22) on %s', (kind) =
     expect(current.body).not.toContain('earlier version');
     expect(current.body).not.toContain('takes effect on');
     expect(current.body).toContain(`Version ${n}</a> — ${day}`);
+  });
+});
+
+describe('public caching around an effective date', () => {
+  let t: AgreementTestApp | undefined;
+  afterAll(async () => t?.close());
+
+  it('lets no cache keep a page or notice.js past the moment another version takes effect', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1, 9));
+    t = await agreementTestApp('sqlite', { clock });
+    const app = t;
+    const control = async (url: string) => (await app.app.inject({ url })).headers['cache-control'];
+    const urls = ['/sites/silen.uz/agreement', '/sites/silen.uz/agreement.json', '/sites/silen.uz/notice.js'];
+    for (const url of urls) expect(await control(url), url).toBe('public, max-age=300');
+
+    const effectiveAt = clock.now() + 90_000;
+    expect(
+      (await as(app, 'dpo')('POST', '/v1/agreements/versions', { reasons: ['change-of-law'], effectiveAt }))
+        .statusCode,
+    ).toBe(201);
+    await as(app, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
+    expect(
+      (await as(app, 'legal')('POST', '/v1/agreements/versions/2/publication-approval')).statusCode,
+    ).toBe(200);
+    for (const url of urls) expect(await control(url), url).toBe('public, max-age=90');
+    clock.advance(89_500);
+    for (const url of urls) expect(await control(url), url).toBe('public, no-cache');
+    expect((await app.app.inject({ url: '/sites/silen.uz/notice.js' })).body).not.toMatch(/version\W+2\b/);
+    // From the effective date the script offers version 2, and caching is as before.
+    clock.advance(1_000);
+    const script = await app.app.inject({ url: '/sites/silen.uz/notice.js' });
+    expect(script.body).toMatch(/version\W+2\b/);
+    for (const url of urls) expect(await control(url), url).toBe('public, max-age=300');
   });
 });
 

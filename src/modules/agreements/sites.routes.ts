@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { Clock } from '../../clock.js';
 import { catalogue, MaxfiyError } from '../../errors.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
@@ -27,6 +28,7 @@ export interface SitesRouteDeps {
   versions: VersionsService;
   acceptances: AcceptanceService;
   org: OrgService;
+  clock: Clock;
   publicUrl: string;
 }
 
@@ -35,7 +37,8 @@ const LangQuery = Type.Object(
   { additionalProperties: false },
 );
 const SiteParams = Type.Object({ site: OrgId }, { additionalProperties: false });
-const CACHE = 'public, max-age=300';
+/** How long browsers and proxies may keep a public agreement answer, at most. */
+const MAX_AGE_S = 300;
 
 const AgreementJson = Type.Object({
   siteId: OrgId,
@@ -57,16 +60,36 @@ function etagOf(body: string): string {
   return `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
 }
 
+/**
+ * Cache-Control for a public answer: up to MAX_AGE_S, but never past `nextChange`,
+ * the moment another version takes effect. A copy kept past it would show the old
+ * text, and a notice.js kept past it would offer a version that can no longer be
+ * accepted.
+ */
+function cacheControl(now: number, nextChange: number | null): string {
+  const left = nextChange === null ? MAX_AGE_S : Math.floor((nextChange - now) / 1000);
+  return left > 0 ? `public, max-age=${Math.min(MAX_AGE_S, left)}` : 'public, no-cache';
+}
+
 /** Sends with ETag and caching headers; 304 when the client holds this body. */
-function cached(req: FastifyRequest, reply: FastifyReply, type: string, body: string) {
+function cached(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+  body: string,
+  control = cacheControl(0, null),
+) {
   const etag = etagOf(body);
-  reply.header('etag', etag).header('cache-control', CACHE).header('vary', 'accept-language');
+  reply.header('etag', etag).header('cache-control', control).header('vary', 'accept-language');
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
   return reply.type(type).send(body);
 }
 
 export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
-  const { versions, acceptances, org } = deps;
+  const { versions, acceptances, org, clock } = deps;
+  /** The Cache-Control of what a site shows now: kept no longer than the version in force stays so. */
+  const publicCaching = async (siteId: string) =>
+    cacheControl(clock.now(), await versions.nextChange(siteId));
   const base = deps.publicUrl.replace(/\/$/, '');
   const tags = ['agreement (public)'];
 
@@ -145,7 +168,7 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
       const html = await rendered(siteId, `html|${path}|${requested}`, () =>
         renderPage(siteId, requested, path, n),
       );
-      return cached(req, reply, 'text/html; charset=utf-8', html);
+      return cached(req, reply, 'text/html; charset=utf-8', html, await publicCaching(siteId));
     } catch (err) {
       // A browser gets the refusal as a page (status and code intact); API clients get the JSON error.
       if (!(err instanceof MaxfiyError) || !String(req.headers.accept ?? '').includes('text/html')) throw err;
@@ -251,7 +274,13 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
             versions: d.versions,
           });
         });
-        return cached(req, reply, 'application/json; charset=utf-8', body);
+        return cached(
+          req,
+          reply,
+          'application/json; charset=utf-8',
+          body,
+          await publicCaching(req.params.site),
+        );
       },
     );
 
@@ -283,7 +312,13 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
         });
         // The company's pages on other origins load it.
         reply.header('cross-origin-resource-policy', 'cross-origin');
-        return cached(req, reply, 'application/javascript; charset=utf-8', script);
+        return cached(
+          req,
+          reply,
+          'application/javascript; charset=utf-8',
+          script,
+          await publicCaching(req.params.site),
+        );
       },
     );
 

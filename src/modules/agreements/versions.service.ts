@@ -367,9 +367,10 @@ export function createVersionsService(deps: VersionsDeps) {
   }
 
   /**
-   * Published versions are immutable, so they are cached; the list of those in
-   * force is re-read at most every IN_FORCE_TTL_MS (another node's publication
-   * shows within that) and at once after a publication on this node.
+   * Published versions are immutable, so they are cached; the list of them is
+   * re-read at most every IN_FORCE_TTL_MS (another node's publication shows
+   * within that) and at once after a publication on this node. The list holds
+   * versions still to take effect too, so one takes effect at its very date.
    */
   const IN_FORCE_TTL_MS = 1000;
   const published = new Map<number, Promise<VersionInForce>>();
@@ -387,14 +388,37 @@ export function createVersionsService(deps: VersionsDeps) {
     return cached;
   }
 
+  /** Published versions on `siteId` (all when none is given), newest first. */
+  async function publishedOn(now: number, siteId?: string): Promise<AgreementVersionTable[]> {
+    if (!inForceList || now - inForceList.at > IN_FORCE_TTL_MS || now < inForceList.at)
+      inForceList = { at: now, rows: await store.publishedVersions(db) };
+    return siteId
+      ? inForceList.rows.filter((x) => (JSON.parse(x.site_ids) as string[]).includes(siteId))
+      : inForceList.rows;
+  }
+
+  const effective = (x: AgreementVersionTable) => (x.effective_at === null ? null : Number(x.effective_at));
+
   /** The newest published version in effect now (on `siteId` when given), with its texts. */
   async function inForce(siteId?: string): Promise<VersionInForce | null> {
     const now = clock.now();
-    if (!inForceList || now - inForceList.at > IN_FORCE_TTL_MS || now < inForceList.at)
-      inForceList = { at: now, rows: await store.publishedInForce(db, now) };
-    const rows = inForceList.rows.filter((x) => x.effective_at !== null && Number(x.effective_at) <= now);
-    const v = siteId ? rows.find((x) => (JSON.parse(x.site_ids) as string[]).includes(siteId)) : rows[0];
+    const v = (await publishedOn(now, siteId)).find((x) => (effective(x) ?? Infinity) <= now);
     return v ? publishedVersion(Number(v.number)) : null;
+  }
+
+  /**
+   * When the version in force (on `siteId` when given) next changes: the
+   * earliest effective date still to come, or null. Public caches of the
+   * agreement must not outlive it.
+   */
+  async function nextChange(siteId?: string): Promise<number | null> {
+    const now = clock.now();
+    let next: number | null = null;
+    for (const x of await publishedOn(now, siteId)) {
+      const at = effective(x);
+      if (at !== null && at > now && (next === null || at < next)) next = at;
+    }
+    return next;
   }
 
   async function diff(a: number, b: number, lang: AgreementLanguage): Promise<ClauseDiff[]> {
@@ -414,6 +438,7 @@ export function createVersionsService(deps: VersionsDeps) {
     requestPublication,
     approvePublication,
     inForce,
+    nextChange,
     published: publishedVersion,
     exists: async (n: number) => Boolean(await store.findVersion(db, n)),
     diff,
