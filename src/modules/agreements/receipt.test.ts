@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { runReceiptVerify } from '../../cli/receipt.js';
 import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
-import { verifyReceipt } from './receipt.js';
+import { receiptBodyHash, renderReceipt, verifyReceipt } from './receipt.js';
 
 const sink = () => {
   const lines: string[] = [];
@@ -104,6 +104,70 @@ describe.each(databaseKinds())('acceptance receipts (§9) on %s', (kind) => {
       }
     }
     expect(checked).toBe(bytes.length * 2);
+  });
+
+  it('fails when its audit entry, though genuinely logged and signed, records something else', async () => {
+    const { proof: genuine, ...body } = JSON.parse(receiptText);
+    // Entries that carry this body's hash but record another action, version, language or site.
+    const forgeries = [
+      {
+        action: 'staff.note',
+        target: 'agreement-version:1',
+        details: { lang: 'uz-Latn', method: 'api', site: 'silen.uz' },
+      },
+      {
+        action: 'agreement.accepted',
+        target: 'agreement-version:2',
+        details: { lang: 'uz-Latn', method: 'api', site: 'silen.uz' },
+      },
+      {
+        action: 'agreement.accepted',
+        target: 'agreement-version:1',
+        details: { lang: 'en', method: 'api', site: 'silen.uz' },
+      },
+      {
+        action: 'agreement.accepted',
+        target: 'agreement-version:1',
+        details: { lang: 'uz-Latn', method: 'notice', site: 'silen.uz' },
+      },
+      {
+        action: 'agreement.accepted',
+        target: 'agreement-version:1',
+        details: { lang: 'uz-Latn', method: 'api', site: null },
+      },
+    ];
+    for (const forged of forgeries) {
+      const { seq } = await t.services.database.write((trx) =>
+        t.services.audit.append(trx, {
+          actor: 'system',
+          subjectId: body.piiPrincipalId,
+          ...forged,
+          details: { receipt: receiptBodyHash(body), ...forged.details },
+        }),
+      );
+      const p = await t.services.audit.receipt(seq);
+      if (!p) throw new Error('no proof');
+      const receipt = renderReceipt({
+        ...body,
+        proof: {
+          ...genuine,
+          auditEntry: p.entry,
+          seq: p.seq,
+          leafHash: p.leafHash.toString('hex'),
+          path: p.path.map((h) => h.toString('hex')),
+          treeHead: {
+            treeSize: p.treeHead.treeSize,
+            rootHash: p.treeHead.rootHash.toString('hex'),
+            timestamp: p.treeHead.timestamp,
+            signature: p.treeHead.signature.toString('base64'),
+            keyId: p.treeHead.keyId,
+          },
+        },
+      });
+      const outcome = verifyReceipt(receipt, { keyId });
+      expect(outcome, JSON.stringify(forged)).toMatchObject({ ok: false });
+      expect((outcome as { reason: string }).reason).toMatch(/audit entry records|another version/);
+    }
   });
 
   it('fails when the log key is another one than the receipt names', () => {

@@ -105,7 +105,13 @@ export function verifyReceipt(text: string, trust: TrustedKey): VerifyOutcome {
   if (publicKey.publicKeyJwk.kty !== 'OKP' || publicKey.publicKeyJwk.crv !== 'Ed25519')
     return fail('the receipt’s key is not an Ed25519 key');
 
-  let entry: { seq?: unknown; subject_id?: unknown; details?: { receipt?: unknown } };
+  let entry: {
+    seq?: unknown;
+    subject_id?: unknown;
+    action?: unknown;
+    target?: unknown;
+    details?: { receipt?: unknown; lang?: unknown; method?: unknown; site?: unknown };
+  };
   try {
     entry = JSON.parse(proof.auditEntry);
   } catch {
@@ -116,6 +122,19 @@ export function verifyReceipt(text: string, trust: TrustedKey): VerifyOutcome {
     return fail('the receipt body does not match its audit entry');
   if (entry.subject_id !== body.piiPrincipalId) return fail('the audit entry names another subject');
   if (entry.seq !== proof.seq) return fail('the audit entry has another position in the log');
+  // The entry must record this acceptance, not merely carry the body's hash: an
+  // entry of another kind that happened to hold it would prove nothing about one.
+  const agreement = (body.agreement ?? {}) as { version?: unknown; language?: unknown; siteId?: unknown };
+  if (entry.action !== 'agreement.accepted')
+    return fail('the audit entry records something other than an acceptance');
+  if (entry.target !== `agreement-version:${String(agreement.version)}`)
+    return fail('the audit entry names another version of the agreement');
+  if (
+    entry.details.lang !== agreement.language ||
+    entry.details.method !== body.collectionMethod ||
+    entry.details.site !== (agreement.siteId ?? null)
+  )
+    return fail('the audit entry records another language, method or site');
 
   const leaf = leafHash(proof.auditEntry);
   if (proof.leafHash !== leaf.toString('hex')) return fail('the leaf hash does not match the audit entry');
