@@ -51,4 +51,15 @@ export const purposeErrors = defineErrors({
       en: 'A purpose with this id already exists.',
     },
   },
+  MXF_PURPOSE_CONSENT_BASIS_FIXED: {
+    status: 409,
+    doc: 'A purpose based on consent keeps that basis: on another basis every customer who withdrew or never gave consent would be processed. Register a new purpose instead.',
+    messages: {
+      'uz-Cyrl': 'Розиликка асосланган мақсаднинг ҳуқуқий асосини ўзгартириб бўлмайди; янги мақсад қўшинг.',
+      'uz-Latn':
+        'Rozilikka asoslangan maqsadning huquqiy asosini oʻzgartirib boʻlmaydi; yangi maqsad qoʻshing.',
+      ru: 'Правовое основание цели, основанной на согласии, изменить нельзя; добавьте новую цель.',
+      en: 'The legal basis of a purpose based on consent cannot change; register a new purpose instead.',
+    },
+  },
 });

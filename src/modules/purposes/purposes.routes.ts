@@ -92,7 +92,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
           summary: 'Edit a purpose: writes version n+1; earlier versions stay as they were',
           params: idParams,
           body: PurposeDefinition,
-          response: { 200: Type.Object({ purpose: Purpose }), ...errors(401, 403, 404) },
+          response: { 200: Type.Object({ purpose: Purpose }), ...errors(401, 403, 404, 409) },
         },
       },
       async (req) => ({ purpose: await purposes.updatePurpose(actorOf(req), req.params.id, req.body) }),

@@ -45,4 +45,15 @@ describe.each(databaseKinds())('the purpose register under concurrent edits on %
     const refused = twice.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason.code).toBe('MXF_PURPOSE_ID_TAKEN');
   });
+
+  it('keeps a consent purpose on consent: another basis would process those who said no', async () => {
+    const before = await t.services.purposes.getPurpose('pilot-b');
+    await expect(
+      t.services.purposes.updatePurpose('staff:test', 'pilot-b', {
+        ...definition,
+        legalBasis: 'legitimate-interest',
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_PURPOSE_CONSENT_BASIS_FIXED' });
+    expect((await t.services.purposes.getPurpose('pilot-b')).versions).toEqual(before.versions);
+  });
 });

@@ -170,6 +170,10 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
     return registerWrite(async (trx) => {
       const current = await store.findPurpose(trx, id);
       assertThat(current, 'MXF_PURPOSE_NOT_FOUND');
+      // Consents and withdrawals answer a consent purpose; under another basis they
+      // would count for nothing, and a customer who said no would be processed.
+      if (current.legalBasis === 'consent' && definition.legalBasis !== 'consent')
+        throw new MaxfiyError('MXF_PURPOSE_CONSENT_BASIS_FIXED');
       await assertCategories(trx, definition.categories);
       const version = current.version + 1;
       await store.insertPurposeVersion(trx, {
