@@ -12,7 +12,7 @@ import type { Database } from '../../db/database.js';
 import { assertThat } from '../../errors.js';
 import { customerActor, customerOf } from '../../http/customer-auth.js';
 import { errors } from '../../http/schemas.js';
-import type { ConsentStateRow } from '../decisions/engine.js';
+import { type ConsentStateRow, consentState } from '../decisions/engine.js';
 import { DataClass, LegalBasis, RegisterId } from '../purposes/purposes.schemas.js';
 import type { IndexedPurpose } from '../purposes/purposes.store.js';
 import * as purposeStore from '../purposes/purposes.store.js';
@@ -37,6 +37,21 @@ const CategoryView = Type.Object({
   mustStayInUz: Type.Boolean(),
 });
 
+const ConsentStateView = Type.Union([
+  Type.Literal('given'),
+  Type.Literal('withdrawn'),
+  Type.Literal('expired'),
+  Type.Literal('none'),
+]);
+
+/** A consent per channel, or channel and topic, and what the engine decides for it now. */
+const ScopedConsentView = Type.Object({
+  channel: Type.String(),
+  /** null: every topic of the channel. */
+  topic: Type.Union([Type.String(), Type.Null()]),
+  consent: ConsentStateView,
+});
+
 export const PurposeView = Type.Object({
   id: RegisterId,
   version: Type.Integer(),
@@ -47,23 +62,27 @@ export const PurposeView = Type.Object({
   retentionDays: Type.Union([Type.Integer(), Type.Null()]),
   automated: Type.Boolean(),
   depersonalisedOnly: Type.Boolean(),
-  consent: Type.Union([
-    Type.Literal('given'),
-    Type.Literal('withdrawn'),
-    Type.Literal('expired'),
-    Type.Literal('none'),
-    Type.Null(),
-  ]),
+  /** The purpose as a whole: what the engine decides for a question naming no channel. */
+  consent: Type.Union([ConsentStateView, Type.Null()]),
+  /**
+   * The customer's consents per channel and topic, each as the engine decides
+   * it now: a later whole-purpose switch overrides them, so one may read
+   * `withdrawn` though its own row said given.
+   */
+  channels: Type.Array(ScopedConsentView),
   objected: Type.Union([Type.Boolean(), Type.Null()]),
 });
 type PurposeView = Static<typeof PurposeView>;
 
-/** A purpose as the customer sees it, with their own consent (consent basis) or objection (legitimate interest). */
+/**
+ * A purpose as the customer sees it, with their own consent (consent basis) or
+ * objection (legitimate interest). The consent shown is `consentState`, the
+ * rule the decision engine applies, so the cabinet never shows a purpose
+ * switched off while decisions allow it.
+ */
 export function purposeView(p: IndexedPurpose, rows: ConsentStateRow[], now: number): PurposeView {
-  const row = (kind: 'consent' | 'objection') =>
-    rows.find((r) => r.purposeId === p.id && r.scope === '' && r.kind === kind);
-  const consent = row('consent');
-  const expired = consent?.state === 'given' && consent.expiresAt !== null && consent.expiresAt <= now;
+  const byConsent = p.legalBasis === 'consent';
+  const objection = rows.find((r) => r.purposeId === p.id && r.scope === '' && r.kind === 'objection');
   return {
     id: p.id,
     version: p.version,
@@ -74,9 +93,24 @@ export function purposeView(p: IndexedPurpose, rows: ConsentStateRow[], now: num
     retentionDays: p.retentionDays,
     automated: p.automated,
     depersonalisedOnly: p.depersonalisedOnly,
-    consent: p.legalBasis !== 'consent' ? null : !consent ? 'none' : expired ? 'expired' : consent.state,
-    objected: p.legalBasis !== 'legitimate-interest' ? null : row('objection')?.state === 'given',
+    consent: byConsent ? consentState(rows, p.id, now) : null,
+    channels: byConsent ? scopedViews(p.id, rows, now) : [],
+    objected: p.legalBasis !== 'legitimate-interest' ? null : objection?.state === 'given',
   };
+}
+
+function scopedViews(purposeId: string, rows: ConsentStateRow[], now: number) {
+  const views: Static<typeof ScopedConsentView>[] = [];
+  for (const r of rows) {
+    if (r.purposeId !== purposeId || r.kind !== 'consent' || r.scope === '') continue;
+    const colon = r.scope.indexOf(':');
+    const channel = colon < 0 ? r.scope : r.scope.slice(0, colon);
+    const topic = colon < 0 || r.scope.slice(colon + 1) === '*' ? null : r.scope.slice(colon + 1);
+    // The question this row answers, as an app would ask it; no row covers it: none.
+    const state = consentState(rows, purposeId, now, channel, topic ?? undefined);
+    views.push({ channel, topic, consent: state });
+  }
+  return views;
 }
 
 export function consentCabinetRoutes(deps: {

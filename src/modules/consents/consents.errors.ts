@@ -51,6 +51,26 @@ export const consentErrors = defineErrors({
       en: 'A topic needs a channel.',
     },
   },
+  MXF_CONSENT_OBJECTION_SCOPED: {
+    status: 400,
+    doc: 'An objection applies to a legitimate-interest purpose as a whole: send it, or its withdrawal, without `channel` or `topic`.',
+    messages: {
+      'uz-Cyrl': 'Эʼтироз мақсадга бутунлигича билдирилади; канал ёки мавзу кўрсатилмайди.',
+      'uz-Latn': 'Eʼtiroz maqsadga butunligicha bildiriladi; kanal yoki mavzu koʻrsatilmaydi.',
+      ru: 'Возражение относится к цели целиком; канал и тема не указываются.',
+      en: 'An objection applies to the whole purpose; it takes no channel or topic.',
+    },
+  },
+  MXF_CONSENT_EXPIRY_NOT_FUTURE: {
+    status: 400,
+    doc: 'A consent is given with an `expiresAt` that is not in the future; send a later time, or none for a consent until withdrawn.',
+    messages: {
+      'uz-Cyrl': 'Розилик муддати келажакдаги вақт бўлиши керак.',
+      'uz-Latn': 'Rozilik muddati kelajakdagi vaqt boʻlishi kerak.',
+      ru: 'Срок согласия должен быть в будущем.',
+      en: 'A consent must end in the future.',
+    },
+  },
   MXF_WEBHOOK_NOT_FOUND: {
     status: 404,
     doc: 'No active webhook subscription has this id.',

@@ -28,7 +28,7 @@ export const ConsentInput = Type.Object(
     source: ConsentSource,
     /** The scan of a paper form (a document-store reference), required for `staff-paper`. */
     evidenceRef: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,200}$' })),
-    /** Newsletters (§13): consent per channel, and optionally per topic. */
+    /** Newsletters (§13): consent per channel, and optionally per topic. Objections take neither (MXF_CONSENT_OBJECTION_SCOPED). */
     channel: Type.Optional(Token),
     topic: Type.Optional(Token),
     /** The notice the customer was shown: the agreement or consent text version, and its language. */
@@ -44,7 +44,7 @@ export const ConsentInput = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** The consented term ends here (ms); absent: until withdrawn. */
+    /** The consented term ends here (ms), a time still to come (else MXF_CONSENT_EXPIRY_NOT_FUTURE); absent: until withdrawn. */
     expiresAt: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
   },
   { additionalProperties: false },

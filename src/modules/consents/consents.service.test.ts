@@ -7,8 +7,12 @@ import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { MaxfiyError } from '../../errors.js';
 import { createDecisionService } from '../decisions/decisions.service.js';
+import type { DecisionContext } from '../decisions/engine.js';
 import { readRegisterFile } from '../purposes/purposes.service.js';
+import * as purposeStore from '../purposes/purposes.store.js';
+import { purposeView } from './consents.cabinet.js';
 import type { ConsentInput } from './consents.schemas.js';
+import * as consentStore from './consents.store.js';
 
 const notice = { version: '1', language: 'uz-Latn' as const };
 const give = (purpose: string, over: Partial<ConsentInput> = {}): ConsentInput => ({
@@ -218,6 +222,136 @@ describe.each(databaseKinds())('purposes, consents and decisions on %s', (kind) 
     ).toBe(false);
     await consents.setStatus('staff:1', 'carol', 'blocked');
     expect(decisions.decide('carol', 'identify', 'contact').reasons).toEqual(['account-blocked']);
+  });
+
+  it('refuses an objection, or its withdrawal, per channel or topic: objections are to a whole purpose (nothing recorded)', async () => {
+    const { consents, decisions } = t.services;
+    const size = await t.services.audit.size();
+    for (const over of [
+      { action: 'object', channel: 'email' },
+      { action: 'object', channel: 'email', topic: 'promo' },
+      { action: 'object', topic: 'promo' },
+      { action: 'withdraw-objection', channel: 'sms' },
+    ] as const)
+      expect(
+        await codeOf(consents.record('app:test', 'olga', give('improve-service', over))),
+        over.action,
+      ).toBe('MXF_CONSENT_OBJECTION_SCOPED');
+    expect(await t.services.audit.size()).toBe(size);
+    expect(await codeOf(consents.forSubject('olga'))).toBe('MXF_CONSENT_SUBJECT_NOT_FOUND');
+    await consents.record('app:test', 'olga', give('improve-service', { action: 'object' }));
+    expect(decisions.decide('olga', 'improve-service', 'device', { channel: 'email' }).reasons).toEqual([
+      'objected',
+    ]);
+  });
+
+  it('refuses a consent whose term has already ended, at any scope (nothing recorded)', async () => {
+    const { consents, decisions, clock } = t.services;
+    const size = await t.services.audit.size();
+    for (const expiresAt of [0, 1, clock.now() - 1000])
+      for (const scope of [{}, { channel: 'email' }])
+        expect(
+          await codeOf(
+            consents.record('app:test', 'pavel', give('offers-newsletters', { expiresAt, ...scope })),
+          ),
+          `${expiresAt} ${JSON.stringify(scope)}`,
+        ).toBe('MXF_CONSENT_EXPIRY_NOT_FUTURE');
+    expect(await t.services.audit.size()).toBe(size);
+    expect(await codeOf(consents.forSubject('pavel'))).toBe('MXF_CONSENT_SUBJECT_NOT_FOUND');
+    const expiresAt = clock.now() + 3_600_000;
+    await consents.record('app:test', 'pavel', give('offers-newsletters', { expiresAt, channel: 'email' }));
+    expect(decisions.decide('pavel', 'offers-newsletters', 'contact', { channel: 'email' }).allow).toBe(true);
+  });
+
+  describe('consents per channel and topic, as the engine decides and the cabinet shows', () => {
+    const NEWS = 'offers-newsletters';
+    type Write = { scope: '' | 'email' | 'email:promo' | 'sms'; given: boolean; source: 'app' | 'cabinet' };
+    const inputOf = (w: Write): ConsentInput => {
+      const [channel, topic] = w.scope === '' ? [] : w.scope.split(':');
+      return give(NEWS, {
+        action: w.given ? 'give' : 'withdraw',
+        source: w.source,
+        ...(channel ? { channel } : {}),
+        ...(topic ? { topic } : {}),
+      });
+    };
+    const QUESTIONS: DecisionContext[] = [
+      {},
+      { channel: 'email' },
+      { channel: 'email', topic: 'promo' },
+      { channel: 'email', topic: 'news' },
+      { channel: 'sms', topic: 'promo' },
+      { channel: 'push' },
+    ];
+    const covers = (scope: Write['scope'], q: DecisionContext) =>
+      scope === '' || scope === q.channel || (q.topic !== undefined && scope === `${q.channel}:${q.topic}`);
+
+    /** What the cabinet shows for the subject's newsletters, checked against the decisions it stands for. */
+    async function cabinetAgrees(subject: string) {
+      const { decisions, database, clock } = t.services;
+      const purpose = await purposeStore.findPurpose(database.db, NEWS);
+      const view = purposeView(
+        purpose as NonNullable<typeof purpose>,
+        await consentStore.currentRows(database.db, subject),
+        clock.now(),
+      );
+      const allowed = (q: DecisionContext) => decisions.decide(subject, NEWS, 'contact', q).allow;
+      expect(view.consent === 'given', 'the purpose as a whole').toBe(allowed({}));
+      for (const c of view.channels)
+        expect(c.consent === 'given', `${c.channel}:${c.topic}`).toBe(
+          allowed({ channel: c.channel, ...(c.topic === null ? {} : { topic: c.topic }) }),
+        );
+      return view;
+    }
+
+    it('a whole-purpose switch in the cabinet after an app consented per channel turns it off, and the cabinet says so', async () => {
+      const { consents, decisions } = t.services;
+      await consents.record('app:test', 'rita', inputOf({ scope: 'email', given: true, source: 'app' }));
+      await consents.record('customer:rita', 'rita', inputOf({ scope: '', given: false, source: 'cabinet' }));
+      expect(decisions.decide('rita', NEWS, 'contact', { channel: 'email' }).reasons).toEqual(['no-consent']);
+      const view = await cabinetAgrees('rita');
+      expect(view.consent).toBe('withdrawn');
+      expect(view.channels).toEqual([{ channel: 'email', topic: null, consent: 'withdrawn' }]);
+    });
+
+    it('for any writes from apps and the cabinet, the last covering write decides, on this node, after a rebuild, and in the cabinet', async () => {
+      const { consents, decisions } = t.services;
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              scope: fc.constantFrom<Write['scope']>('', 'email', 'email:promo', 'sms'),
+              given: fc.boolean(),
+              source: fc.constantFrom<Write['source']>('app', 'cabinet'),
+            }),
+            { minLength: 1, maxLength: 6 },
+          ),
+          async (writes) => {
+            const subject = `scoped-${kind}-${++run}`;
+            for (const w of writes) await consents.record('app:test', subject, inputOf(w));
+            const fresh = createDecisionService({
+              database: t.services.database,
+              clock: t.services.clock,
+              purposes: t.services.purposes,
+              logger: { info() {}, warn() {} },
+            });
+            fresh.engine.setRegister(await t.services.purposes.snapshot());
+            const state = await consentStore.subjectState(t.services.database.db, subject);
+            if (state) fresh.engine.setSubject(state);
+            for (const q of QUESTIONS) {
+              const expected = writes.findLast((w) => covers(w.scope, q))?.given ?? false;
+              expect(decisions.decide(subject, NEWS, 'contact', q).allow, JSON.stringify(q)).toBe(expected);
+              expect(fresh.decide(subject, NEWS, 'contact', q).allow, `rebuilt ${JSON.stringify(q)}`).toBe(
+                expected,
+              );
+            }
+            await cabinetAgrees(subject);
+          },
+        ),
+        { numRuns: kind === 'postgres' ? 10 : 25 },
+      );
+    });
   });
 
   it('rebuilds from the database to the same answers, reporting progress', async () => {

@@ -103,12 +103,26 @@ export function createConsentService(deps: {
     return `${input.channel}:${input.topic ?? '*'}`;
   }
 
-  /** Checks the rules that need no database: which actions a legal basis admits, and paper evidence. */
-  function assertAdmissible(basis: string, input: Pick<ConsentInput, 'action' | 'source' | 'evidenceRef'>) {
+  /**
+   * Checks the rules that need no database: which actions a legal basis admits,
+   * their scope and term, and paper evidence. Whatever would be recorded but
+   * never applied is refused instead, so an acknowledged choice is one that counts.
+   */
+  function assertAdmissible(
+    basis: string,
+    input: Pick<ConsentInput, 'action' | 'source' | 'evidenceRef' | 'channel' | 'topic' | 'expiresAt'>,
+    now = clock.now(),
+  ) {
     const kind = ACTIONS[input.action].kind;
     if (kind === 'consent' && basis !== 'consent') throw new MaxfiyError('MXF_CONSENT_NOT_CONSENT_BASIS');
     if (kind === 'objection' && basis !== 'legitimate-interest')
       throw new MaxfiyError('MXF_CONSENT_OBJECTION_NOT_APPLICABLE');
+    // An objection is to a legitimate-interest purpose as a whole; the engine has no objection per channel or topic.
+    if (kind === 'objection' && (input.channel !== undefined || input.topic !== undefined))
+      throw new MaxfiyError('MXF_CONSENT_OBJECTION_SCOPED');
+    // A term that has already ended would be recorded as given and decided as expired.
+    if (input.action === 'give' && input.expiresAt !== undefined && input.expiresAt <= now)
+      throw new MaxfiyError('MXF_CONSENT_EXPIRY_NOT_FUTURE');
     if (input.source === 'staff-paper' && !input.evidenceRef)
       throw new MaxfiyError('MXF_CONSENT_EVIDENCE_REQUIRED');
   }
@@ -121,10 +135,10 @@ export function createConsentService(deps: {
   ): Promise<ConsentEvent> {
     const purpose = await purposeStore.findPurpose(trx, input.purpose);
     assertThat(purpose, 'MXF_PURPOSE_NOT_FOUND');
-    assertAdmissible(purpose.legalBasis, input);
+    const now = clock.now();
+    assertAdmissible(purpose.legalBasis, input, now);
     const scope = scopeOf(input);
     const action = ACTIONS[input.action];
-    const now = clock.now();
     const id = newId(now);
     const { rev, status } = await store.bumpSubject(trx, subjectId, now);
     const expiresAt =

@@ -70,7 +70,10 @@ describe.each(databaseKinds())('consent store on %s', (kind) => {
       subjectId: 's1',
       status: 'active',
       rev: 2,
-      rows: [{ purposeId: 'offers', scope: '', kind: 'consent', state: 'withdrawn', expiresAt: null }],
+      // Each row names the revision of the event that wrote it: the order the decision rule needs.
+      rows: [
+        { purposeId: 'offers', scope: '', kind: 'consent', state: 'withdrawn', expiresAt: null, rev: 2 },
+      ],
     });
     expect(await store.subjectState(t.database.db, 'nobody')).toBeUndefined();
     // The same revision twice is refused: events of one subject are totally ordered.
@@ -93,18 +96,32 @@ describe.each(databaseKinds())('consent store on %s', (kind) => {
         now: 1,
       });
     });
+    await t.database.write(async (trx) => {
+      await store.insertEvent(trx, { ...event('b', 7, 'withdrawn'), id: 'b-7' });
+      await store.upsertCurrent(trx, {
+        subjectId: 'b',
+        purposeId: 'offers',
+        scope: '',
+        kind: 'consent',
+        state: 'withdrawn',
+        eventId: 'b-7',
+        expiresAt: null,
+        now: 2,
+      });
+    });
     const first = await store.subjectStatesPage(t.database.db, '', 2);
     expect(first.map((s) => [s.subjectId, s.rows.length])).toEqual([
       ['a', 0],
-      ['b', 1],
+      ['b', 2],
     ]);
-    expect(first[1]?.rows[0]).toEqual({
-      purposeId: 'offers',
-      scope: 'email:*',
-      kind: 'consent',
-      state: 'given',
-      expiresAt: 99,
-    });
+    const rows = [...(first[1]?.rows ?? [])].sort((x, y) => x.scope.localeCompare(y.scope));
+    expect(rows).toStrictEqual([
+      // Written by event b-7, at the subject's revision 7.
+      { purposeId: 'offers', scope: '', kind: 'consent', state: 'withdrawn', expiresAt: null, rev: 7 },
+      // Its event is not there: no revision, so it counts as the oldest.
+      { purposeId: 'offers', scope: 'email:*', kind: 'consent', state: 'given', expiresAt: 99 },
+    ]);
+    expect(await store.currentRows(t.database.db, 'b')).toStrictEqual(rows);
     const second = await store.subjectStatesPage(t.database.db, 'b', 2);
     expect(second.map((s) => s.subjectId)).toEqual(['c', 'd']);
     expect(await store.subjectStatesPage(t.database.db, 'd', 2)).toEqual([]);

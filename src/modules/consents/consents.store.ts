@@ -83,13 +83,18 @@ const toStateRow = (r: {
   kind: string;
   state: string;
   expires_at: number | null;
-}): ConsentStateRow => ({
-  purposeId: r.purpose_id,
-  scope: r.scope,
-  kind: r.kind as ConsentStateRow['kind'],
-  state: r.state as ConsentStateRow['state'],
-  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-});
+  rev: number | null;
+}): ConsentStateRow => {
+  const row: ConsentStateRow = {
+    purposeId: r.purpose_id,
+    scope: r.scope,
+    kind: r.kind as ConsentStateRow['kind'],
+    state: r.state as ConsentStateRow['state'],
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  };
+  if (r.rev !== null) row.rev = Number(r.rev);
+  return row;
+};
 
 /** A subject's whole current state, or undefined when the subject is unknown. */
 export async function subjectState(db: Db | Trx, subjectId: string): Promise<SubjectState | undefined> {
@@ -107,9 +112,15 @@ export async function subjectState(db: Db | Trx, subjectId: string): Promise<Sub
   };
 }
 
-/** The subject's current rows alone: a writer that just bumped the subject knows the rest. */
+/**
+ * The subject's current rows alone: a writer that just bumped the subject knows the rest.
+ * Each carries the revision of the event that wrote it, the order the decision
+ * rule needs between rows covering one question (event ids are time-ordered only
+ * to the millisecond, and by each node's clock). A left join: a row whose event
+ * is not there still counts, as the oldest.
+ */
 const CURRENT_ROWS = statement(
-  'select purpose_id, scope, kind, state, expires_at from consent_current where subject_id = ? order by purpose_id, scope, kind',
+  'select c.purpose_id, c.scope, c.kind, c.state, c.expires_at, e.rev from consent_current c left join consent_events e on e.id = c.event_id where c.subject_id = ? order by c.purpose_id, c.scope, c.kind',
 );
 export async function currentRows(db: Db | Trx, subjectId: string): Promise<ConsentStateRow[]> {
   const rows = await all<Parameters<typeof toStateRow>[0]>(db, CURRENT_ROWS, [subjectId]);
@@ -136,10 +147,11 @@ export async function subjectStatesPage(db: Db | Trx, after: string, limit: numb
   const last = subjects.at(-1);
   if (!last) return [];
   const rows = await db
-    .selectFrom('consent_current')
-    .select(['subject_id', 'purpose_id', 'scope', 'kind', 'state', 'expires_at'])
-    .where('subject_id', '>', after)
-    .where('subject_id', '<=', last.subject_id)
+    .selectFrom('consent_current as c')
+    .leftJoin('consent_events as e', 'e.id', 'c.event_id')
+    .select(['c.subject_id', 'c.purpose_id', 'c.scope', 'c.kind', 'c.state', 'c.expires_at', 'e.rev'])
+    .where('c.subject_id', '>', after)
+    .where('c.subject_id', '<=', last.subject_id)
     .execute();
   const bySubject = new Map<string, ConsentStateRow[]>();
   for (const r of rows) {

@@ -1,7 +1,15 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { shippedRegister } from './decisions.testkit.js';
-import { type ConsentStateRow, DecisionEngine, REASONS, type Reason } from './engine.js';
+import {
+  type ConsentStateName,
+  type ConsentStateRow,
+  consentState,
+  DecisionEngine,
+  REASONS,
+  type Reason,
+} from './engine.js';
 
 const DAY = 86_400_000;
 const row = (purposeId: string, over: Partial<ConsentStateRow> = {}): ConsentStateRow => ({
@@ -132,6 +140,176 @@ describe('the decision engine', () => {
     expect(ask('email', 'news')).toBe(false);
     expect(ask('sms', 'news')).toBe(true);
     expect(ask()).toBe(false);
+  });
+
+  describe('consents per channel and topic: the covering row written last decides', () => {
+    const NEWS = 'offers-newsletters';
+    let subjectRev = 1;
+    /** Writes applied in order, each replacing the row of its scope, as `consent_current` keeps them. */
+    const written = (...writes: [scope: string, state: ConsentStateRow['state'], expiresAt?: number][]) => {
+      const rows = new Map<string, ConsentStateRow>();
+      writes.forEach(([scope, state, expiresAt], i) =>
+        rows.set(scope, row(NEWS, { scope, state, expiresAt: expiresAt ?? null, rev: i + 2 })),
+      );
+      engine.setSubject({
+        subjectId: 'alice',
+        status: 'active',
+        rev: ++subjectRev,
+        rows: [...rows.values()],
+      });
+    };
+    const ask = (channel?: string, topic?: string) =>
+      engine.decide('alice', NEWS, 'contact', {
+        ...(channel ? { channel } : {}),
+        ...(topic ? { topic } : {}),
+      });
+
+    it('switching the whole purpose off in the cabinet ends the consents an app gave per channel', () => {
+      written(['email:*', 'given'], ['', 'withdrawn']);
+      deny(['no-consent'], ask('email'));
+      deny(['no-consent'], ask('email', 'promo'));
+      deny(['no-consent'], ask());
+    });
+
+    it('a later withdrawal of one topic carves it out of an earlier consent for the channel', () => {
+      written(['email:*', 'given'], ['email:promo', 'withdrawn']);
+      deny(['no-consent'], ask('email', 'promo'));
+      expect(ask('email', 'news').allow).toBe(true);
+      expect(ask('email').allow).toBe(true);
+    });
+
+    it('a later withdrawal of one channel carves it out of an earlier consent to the whole purpose', () => {
+      written(['', 'given'], ['sms:*', 'withdrawn']);
+      deny(['no-consent'], ask('sms'));
+      deny(['no-consent'], ask('sms', 'promo'));
+      expect(ask('email', 'promo').allow).toBe(true);
+      expect(ask().allow).toBe(true);
+    });
+
+    it('a later consent for one channel after a whole-purpose withdrawal is the newer wish, and allows that channel alone', () => {
+      written(['', 'withdrawn'], ['email:*', 'given']);
+      expect(ask('email', 'promo').allow).toBe(true);
+      deny(['no-consent'], ask('sms'));
+      deny(['no-consent'], ask());
+      // …until the whole purpose is switched on or off again.
+      written(['', 'withdrawn'], ['email:*', 'given'], ['', 'withdrawn']);
+      deny(['no-consent'], ask('email', 'promo'));
+    });
+
+    it('takes an expiry of 0 as a term that ended, at every scope (no expiry is null, never a number)', () => {
+      written(['email:*', 'given', 0]);
+      deny(['consent-expired'], ask('email'));
+      written(['', 'given', 0]);
+      deny(['consent-expired'], ask());
+      deny(['consent-expired'], ask('email'));
+      written(['', 'given'], ['email:news', 'given', clock.now() + DAY]);
+      expect(ask('email', 'news').allow).toBe(true);
+      clock.advance(2 * DAY);
+      // The last word on email/news was a consent for a term: it has ended, it does not fall back.
+      deny(['consent-expired'], ask('email', 'news'));
+      expect(ask('email', 'promo').allow).toBe(true);
+    });
+
+    it('orders rows without a revision by their place in the list, after none that has one', () => {
+      engine.setSubject({
+        subjectId: 'alice',
+        status: 'active',
+        rev: 9,
+        rows: [row(NEWS, { scope: 'email:*', rev: 3 }), row(NEWS, { state: 'withdrawn' })],
+      });
+      expect(ask('email').allow).toBe(true);
+      engine.setSubject({
+        subjectId: 'alice',
+        status: 'active',
+        rev: 10,
+        rows: [row(NEWS, { scope: 'email:*' }), row(NEWS, { state: 'withdrawn' })],
+      });
+      deny(['no-consent'], ask('email'));
+    });
+
+    it('ignores a scoped objection left from before they were refused', () => {
+      engine.setSubject({
+        subjectId: 'alice',
+        status: 'active',
+        rev: 2,
+        rows: [row('improve-service', { kind: 'objection', scope: 'email:*', rev: 2 })],
+      });
+      expect(engine.decide('alice', 'improve-service', 'device', { channel: 'email' }).allow).toBe(true);
+    });
+
+    const SCOPES = ['', 'email:*', 'email:promo', 'email:news', 'sms:*', 'sms:promo'] as const;
+    const QUESTIONS: [channel?: string, topic?: string][] = [
+      [],
+      ['email'],
+      ['email', 'promo'],
+      ['email', 'news'],
+      ['email', 'other'],
+      ['sms'],
+      ['sms', 'promo'],
+      ['push', 'promo'],
+    ];
+    const covering = (scope: string, channel?: string, topic?: string) =>
+      scope === '' || scope === `${channel}:*` || (topic !== undefined && scope === `${channel}:${topic}`);
+    const REASON_OF: Record<ConsentStateName, Reason | undefined> = {
+      given: undefined,
+      withdrawn: 'no-consent',
+      none: 'no-consent',
+      expired: 'consent-expired',
+    };
+    const PURPOSES = [NEWS, 'interest-analytics'] as const;
+    const write = fc.record({
+      purpose: fc.constantFrom(...PURPOSES),
+      scope: fc.constantFrom(...SCOPES),
+      state: fc.constantFrom('given', 'withdrawn', 'expired') as fc.Arbitrary<ConsentStateRow['state']>,
+      // Days from now the term ends; null: none.
+      ends: fc.option(fc.integer({ min: -3, max: 3 }), { nil: null }),
+    });
+
+    it('for any writes at the three scope levels, decides as the last covering write says, and as the cabinet shows', () => {
+      fc.assert(
+        fc.property(fc.array(write, { maxLength: 14 }), fc.boolean(), (writes, withRevisions) => {
+          const now = clock.now();
+          // What `consent_current` keeps: the latest write per purpose and scope.
+          const rows = new Map<string, ConsentStateRow>();
+          writes.forEach((w, i) => {
+            const key = `${w.purpose}|${w.scope}`;
+            rows.delete(key);
+            rows.set(key, {
+              ...row(w.purpose, { scope: w.scope, state: w.state }),
+              expiresAt: w.ends === null ? null : now + w.ends * DAY,
+              // Without revisions the rows are listed in the order written (map order); with them, as the store lists them.
+              ...(withRevisions ? { rev: i + 1 } : {}),
+            });
+          });
+          const current = withRevisions
+            ? [...rows.values()].sort(
+                (a, b) => a.purposeId.localeCompare(b.purposeId) || a.scope.localeCompare(b.scope),
+              )
+            : [...rows.values()];
+          engine.setSubject({ subjectId: 'alice', status: 'active', rev: ++subjectRev, rows: current });
+          for (const purpose of PURPOSES)
+            for (const [channel, topic] of QUESTIONS) {
+              const last = writes.findLast((w) => w.purpose === purpose && covering(w.scope, channel, topic));
+              const expected: ConsentStateName =
+                last === undefined
+                  ? 'none'
+                  : last.state === 'given' && last.ends !== null && last.ends <= 0
+                    ? 'expired'
+                    : last.state;
+              expect(consentState(current, purpose, now, channel, topic)).toBe(expected);
+              const reason = REASON_OF[expected];
+              const got = engine.decide('alice', purpose, 'interests', {
+                ...(channel ? { channel } : {}),
+                ...(topic ? { topic } : {}),
+              });
+              expect(got.reasons, `${purpose} ${channel}/${topic} after ${JSON.stringify(writes)}`).toEqual(
+                reason ? [reason] : [],
+              );
+            }
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 
   it('ignores a state older than the one it holds, so a late reload never undoes a newer write', () => {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { RegisterSnapshot } from '../purposes/purposes.service.js';
 import { AnswerCache, answer, BIT } from './answers.js';
-import { SubjectIndex } from './subject-index.js';
+import { flatId, SubjectIndex } from './subject-index.js';
 
 /** Why a processing may not happen; an answer that allows carries none. */
 export const REASONS = [
@@ -48,7 +48,70 @@ export interface ConsentStateRow {
   scope: string;
   kind: 'consent' | 'objection';
   state: 'given' | 'withdrawn' | 'expired';
+  /** When a given consent's term ends (ms); null: until withdrawn. Any number is a real end, 0 included. */
   expiresAt: number | null;
+  /**
+   * The subject revision of the event that wrote this row: the order a
+   * subject's rows were written in, which decides between rows covering one
+   * question (see `consentState`). The database's, not a clock's, so every
+   * node orders alike. A row without one (a benchmark's or a fixture's) counts
+   * as written before every row that has one, rows without one in the order listed.
+   */
+  rev?: number;
+}
+
+/** What a subject's consent to one purpose amounts to, for one question (see `consentState`). */
+export type ConsentStateName = 'given' | 'withdrawn' | 'expired' | 'none';
+
+/** A row's place in the order of writing: its revision, else its place in the list, before every revision (they start at 1). */
+function orderOf(r: ConsentStateRow, i: number, count: number): number {
+  return r.rev ?? i - count;
+}
+
+/** Whether a consent row's scope covers a question about `channel` and `topic`. */
+function covers(scope: string, channel: string | undefined, topic: string | undefined): boolean {
+  if (scope === '') return true;
+  if (channel === undefined) return false;
+  return scope === `${channel}:*` || (topic !== undefined && scope === `${channel}:${topic}`);
+}
+
+/**
+ * The consent rule, read straight from a subject's rows. The rows covering a
+ * question about a purpose are its whole-purpose row (scope ''), and, when the
+ * question names a channel, the channel's row (`channel:*`) and, when it names
+ * a topic too, the channel and topic's row (`channel:topic`). Of those, the row
+ * written last decides, whether it gives or withdraws; no covering row: no
+ * consent. So a whole-purpose withdrawal made after consents per channel ends
+ * them all (the cabinet's switch means what it says), a specific withdrawal
+ * made after a broader consent carves that channel or topic out, and a specific
+ * consent made after a broad withdrawal is the customer's newer, explicit wish
+ * and allows that channel or topic alone. A given row whose term has ended is
+ * expired, not skipped: the customer's last word was a consent for a term.
+ *
+ * The index (DecisionEngine) answers by the same rule from its compact form,
+ * and is tested against this function; the cabinet shows what this returns.
+ */
+export function consentState(
+  rows: readonly ConsentStateRow[],
+  purposeId: string,
+  now: number,
+  channel?: string,
+  topic?: string,
+): ConsentStateName {
+  let last: ConsentStateRow | undefined;
+  let lastOrder = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as ConsentStateRow;
+    if (r.kind !== 'consent' || r.purposeId !== purposeId || !covers(r.scope, channel, topic)) continue;
+    const order = orderOf(r, i, rows.length);
+    if (order > lastOrder) {
+      last = r;
+      lastOrder = order;
+    }
+  }
+  if (last === undefined) return 'none';
+  if (last.state === 'given' && last.expiresAt !== null && last.expiresAt <= now) return 'expired';
+  return last.state;
 }
 
 /** Everything the engine holds of one subject; a newer revision replaces an older one whole. */
@@ -79,6 +142,10 @@ const NO_CONSENT = BIT['no-consent'];
 const CONSENT_EXPIRED = BIT['consent-expired'];
 const OBJECTED = BIT.objected;
 const UNKNOWN_PURPOSE = answer(BIT['unknown-purpose'], 0, undefined);
+/** The end of a term that has none: later than any clock, and no number a client can send. */
+const NO_EXPIRY = Number.POSITIVE_INFINITY;
+/** The "end" of a row stored as expired: earlier than any clock. */
+const ENDED = Number.NEGATIVE_INFINITY;
 
 interface PurposeEntry {
   idx: number;
@@ -106,6 +173,16 @@ interface CategoryVerdict {
  * indexes (consent given, objection made), side by side so a decision reads
  * one cache line. Consents with an expiry and consents per channel/topic are
  * rare and live in small maps beside them.
+ *
+ * Consents per channel and topic follow `consentState`'s rule: of the rows
+ * covering a question (whole purpose, channel, channel and topic) the one
+ * written last decides, given or withdrawn. A subject's whole-purpose consent
+ * alone is its bit (and expiry); a subject with rows per channel or topic also
+ * has an entry in `ScopedConsents`, which keeps those rows, withdrawn ones
+ * too, with their order and the whole-purpose row's, so a question naming no
+ * channel, or about a subject with no such rows, costs what it always did.
+ * Objections apply to a purpose as a whole (the consent service refuses a
+ * scoped one), so the bit of a whole-purpose objection is all there is.
  */
 export class DecisionEngine {
   private subjects = new SubjectIndex(1024);
@@ -114,10 +191,9 @@ export class DecisionEngine {
   private width = BITS + 2;
   private cols = new Uint32Array(1024 * (BITS + 2));
   private answers = new AnswerCache();
+  /** Subject number × PURPOSE_SPAN + purpose index → the end of a given whole-purpose consent's term (ENDED: stored as expired). */
   private expiry = new Map<number, number>();
-  /** `${subject}|${purpose}|${scope}` → expiry (0: none), for scoped consents that are given. */
-  private scoped = new Map<string, number>();
-  private scopedKeys = new Map<number, string[]>();
+  private scoped = new ScopedConsents();
   private purposes = new Map<string, PurposeEntry>();
 
   constructor(private readonly clock: Clock) {}
@@ -179,29 +255,31 @@ export class DecisionEngine {
     cols.fill(0, row + BITS, row + this.width);
     const given = row + BITS;
     const objected = given + this.stride;
-    for (const key of this.scopedKeys.get(n) ?? []) this.scoped.delete(key);
-    this.scopedKeys.delete(n);
+    if (this.scoped.size > 0) this.scoped.drop(n);
     if (this.expiry.size > 0)
       for (const p of this.purposes.values()) this.expiry.delete(n * PURPOSE_SPAN + p.idx);
-    for (const r of s.rows) {
+    const rows = s.rows;
+    let anyScoped = false;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as ConsentStateRow;
       const p = this.purposes.get(r.purposeId);
-      if (!p || r.state !== 'given') continue;
+      if (!p) continue;
       if (r.scope !== '') {
-        const key = `${n}|${p.idx}|${r.scope}`;
-        this.scoped.set(key, r.expiresAt ?? 0);
-        const keys = this.scopedKeys.get(n);
-        if (keys) keys.push(key);
-        else this.scopedKeys.set(n, [key]);
+        anyScoped = true;
         continue;
       }
+      if (r.state === 'withdrawn') continue;
       const word = p.idx >>> 5;
       const bit = 1 << (p.idx & 31);
-      if (r.kind === 'objection') cols[objected + word] = (cols[objected + word] as number) | bit;
-      else {
-        cols[given + word] = (cols[given + word] as number) | bit;
-        if (r.expiresAt !== null) this.expiry.set(n * PURPOSE_SPAN + p.idx, r.expiresAt);
+      if (r.kind === 'objection') {
+        if (r.state === 'given') cols[objected + word] = (cols[objected + word] as number) | bit;
+        continue;
       }
+      cols[given + word] = (cols[given + word] as number) | bit;
+      if (r.state === 'expired') this.expiry.set(n * PURPOSE_SPAN + p.idx, ENDED);
+      else if (r.expiresAt !== null) this.expiry.set(n * PURPOSE_SPAN + p.idx, r.expiresAt);
     }
+    if (anyScoped) this.scoped.set(n, rows, this.purposes);
     return true;
   }
 
@@ -216,14 +294,10 @@ export class DecisionEngine {
       if (verdict.needsGrant && context?.grant !== true) mask |= NO_GRANT;
     }
     // The clock is read only when something can expire.
-    const now =
-      context?.collectedAt !== undefined || this.expiry.size > 0 || this.scoped.size > 0
-        ? this.clock.now()
-        : 0;
     if (
       p.retentionMs !== null &&
       context?.collectedAt !== undefined &&
-      now - context.collectedAt > p.retentionMs
+      this.clock.now() - context.collectedAt > p.retentionMs
     )
       mask |= RETENTION_EXPIRED;
     const n = this.subjects.find(subjectId);
@@ -233,36 +307,29 @@ export class DecisionEngine {
     if (cols[row + STATUS] === STATUS_BLOCKED) mask |= ACCOUNT_BLOCKED;
     const word = row + BITS + (p.idx >>> 5);
     const bit = 1 << (p.idx & 31);
-    if (p.basis === BASIS.consent) mask |= this.consentOf(n, p.idx, word, bit, now, context);
+    if (p.basis === BASIS.consent) mask |= this.consentOf(n, p.idx, word, bit, context);
     else if (p.basis === BASIS['legitimate-interest'] && ((cols[word + this.stride] as number) & bit) !== 0)
       mask |= OBJECTED;
     return this.answers.get(p.answers, mask, p.version, cols[row + REV] as number);
   }
 
-  /** 0 when a live consent covers the question, else the reason's bit. */
+  /** 0 when the consent rule allows the question, else the reason's bit (`consentState`, in the index's form). */
   private consentOf(
     n: number,
     idx: number,
     word: number,
     bit: number,
-    now: number,
     context: DecisionContext | undefined,
   ): number {
-    let expired = false;
-    if (((this.cols[word] as number) & bit) !== 0) {
-      const until = this.expiry.size > 0 ? this.expiry.get(n * PURPOSE_SPAN + idx) : undefined;
-      if (until === undefined || until > now) return 0;
-      expired = true;
+    if (this.scoped.size > 0 && context?.channel !== undefined) {
+      // A scoped row written after the whole-purpose row decides; else the whole-purpose row does.
+      const reason = this.scoped.reasonOf(n, idx, context.channel, context.topic, this.clock);
+      if (reason !== UNDECIDED) return reason;
     }
-    if (context?.channel !== undefined && this.scoped.size > 0) {
-      for (const scope of [`${context.channel}:${context.topic ?? '*'}`, `${context.channel}:*`]) {
-        const until = this.scoped.get(`${n}|${idx}|${scope}`);
-        if (until === undefined) continue;
-        if (until === 0 || until > now) return 0;
-        expired = true;
-      }
-    }
-    return expired ? CONSENT_EXPIRED : NO_CONSENT;
+    if (((this.cols[word] as number) & bit) === 0) return NO_CONSENT;
+    if (this.expiry.size === 0) return 0;
+    const until = this.expiry.get(n * PURPOSE_SPAN + idx);
+    return until === undefined || until > this.clock.now() ? 0 : CONSENT_EXPIRED;
   }
 
   private widen(stride: number): void {
@@ -295,4 +362,115 @@ export class DecisionEngine {
   bytes(): number {
     return this.subjects.bytes() + this.cols.byteLength;
   }
+}
+
+/** `ScopedConsents.reasonOf` when no scoped row decides (reasons are 0 or bits). */
+const UNDECIDED = -1;
+/** A purpose's block in a subject's array: purpose index, the whole-purpose row's order, row count; then its rows. */
+const HEAD = 3;
+/** A row: channel, topic, order, reason (0, NO_CONSENT or CONSENT_EXPIRED), end of term (NO_EXPIRY: none). */
+const ROW = 5;
+/** The number of topic `*` (every topic of the channel). */
+const ANY_TOPIC = 0;
+
+/**
+ * Consents per channel and topic (newsletters, §13), rare beside whole-purpose
+ * ones and so kept apart, and compact: per subject that has any, one array of
+ * numbers (V8 keeps it unboxed, 8 bytes a number), per purpose a block of
+ * HEAD numbers and ROW per row, withdrawn rows included, since a withdrawal
+ * decides as much as a consent. Channels and topics are numbered once, so a
+ * row holds no string and a question compares numbers.
+ */
+class ScopedConsents {
+  private bySubject = new Map<number, number[]>();
+  /** Channel and topic names → numbers; grows with the names written, which the API keeps to short tokens. */
+  private names = new Map<string, number>([['*', ANY_TOPIC]]);
+
+  get size(): number {
+    return this.bySubject.size;
+  }
+
+  drop(n: number): void {
+    this.bySubject.delete(n);
+  }
+
+  /** Keeps subject `n`'s scoped consent rows, with where each purpose's whole-purpose row stands among them. */
+  set(n: number, rows: readonly ConsentStateRow[], purposes: ReadonlyMap<string, PurposeEntry>): void {
+    const out: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as ConsentStateRow;
+      const p = purposes.get(r.purposeId);
+      // A scoped objection can only predate the service's refusal of them; it never applied.
+      // A scope without a topic part is no scope the service writes, and covers no question.
+      const colon = r.scope.indexOf(':');
+      if (r.scope === '' || r.kind !== 'consent' || p === undefined || colon < 0) continue;
+      let at = blockOf(out, p.idx);
+      if (at < 0) {
+        at = out.length;
+        out.push(p.idx, wholeOrderOf(rows, r.purposeId), 0);
+      }
+      const row = [
+        this.number(r.scope.slice(0, colon)),
+        this.number(r.scope.slice(colon + 1)),
+        orderOf(r, i, rows.length),
+        r.state === 'given' ? 0 : r.state === 'withdrawn' ? NO_CONSENT : CONSENT_EXPIRED,
+        r.expiresAt ?? NO_EXPIRY,
+      ];
+      out.splice(at + HEAD + (out[at + 2] as number) * ROW, 0, ...row);
+      out[at + 2] = (out[at + 2] as number) + 1;
+    }
+    // A copy of exactly its length: `push` leaves room to grow.
+    if (out.length > 0) this.bySubject.set(n, out.slice());
+  }
+
+  /**
+   * The reason of the covering row written last, if written after the
+   * whole-purpose row (0: allowed); UNDECIDED when the whole-purpose row decides.
+   */
+  reasonOf(n: number, idx: number, channel: string, topic: string | undefined, clock: Clock): number {
+    const a = this.bySubject.get(n);
+    const ch = a === undefined ? undefined : this.names.get(channel);
+    if (a === undefined || ch === undefined) return UNDECIDED;
+    const at = blockOf(a, idx);
+    if (at < 0) return UNDECIDED;
+    const tp = topic === undefined ? -1 : (this.names.get(topic) ?? -1);
+    let order = a[at + 1] as number;
+    let last = -1;
+    for (let r = at + HEAD, end = r + (a[at + 2] as number) * ROW; r < end; r += ROW) {
+      if ((a[r + 2] as number) > order && a[r] === ch && (a[r + 1] === ANY_TOPIC || a[r + 1] === tp)) {
+        last = r;
+        order = a[r + 2] as number;
+      }
+    }
+    if (last < 0) return UNDECIDED;
+    const reason = a[last + 3] as number;
+    const until = a[last + 4] as number;
+    return reason !== 0 || until === NO_EXPIRY || until > clock.now() ? reason : CONSENT_EXPIRED;
+  }
+
+  private number(name: string): number {
+    let k = this.names.get(name);
+    if (k === undefined) {
+      k = this.names.size;
+      // A copy: the name may be cut from a longer string the caller holds.
+      this.names.set(flatId(name), k);
+    }
+    return k;
+  }
+}
+
+/** Where purpose `idx`'s block starts in a subject's array, or -1. */
+function blockOf(a: readonly number[], idx: number): number {
+  for (let at = 0; at < a.length; at += HEAD + (a[at + 2] as number) * ROW) if (a[at] === idx) return at;
+  return -1;
+}
+
+/** The order of the subject's whole-purpose consent row for a purpose; -Infinity when there is none. */
+function wholeOrderOf(rows: readonly ConsentStateRow[], purposeId: string): number {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as ConsentStateRow;
+    if (r.scope === '' && r.kind === 'consent' && r.purposeId === purposeId)
+      return orderOf(r, i, rows.length);
+  }
+  return Number.NEGATIVE_INFINITY;
 }
