@@ -10,7 +10,7 @@ import { errors } from '../../http/schemas.js';
 import type { AcceptanceService } from './acceptance.service.js';
 import { type AgreementLanguage, Language, ReceiptId, VersionNumber } from './agreements.schemas.js';
 import { renderReceipt } from './receipt.js';
-import { receiptLines, renderReceiptPage } from './receipt.page.js';
+import { receiptLanguage, receiptLines, receiptTitle, renderReceiptPage } from './receipt.page.js';
 import { receiptPdf } from './receipt.pdf.js';
 import type { VersionsService } from './versions.service.js';
 
@@ -40,6 +40,8 @@ const MyAgreement = Type.Object({
 });
 
 const Rid = Type.Object({ id: ReceiptId }, { additionalProperties: false });
+/** The receipt page's and PDF's language; by default the one the agreement was shown in. */
+const ReceiptLang = Type.Object({ lang: Type.Optional(Language) }, { additionalProperties: false });
 
 export function agreementCabinetRoutes(deps: {
   versions: VersionsService;
@@ -159,16 +161,25 @@ export function agreementCabinetRoutes(deps: {
           tags,
           summary: 'My acceptance receipt as a page to read and print',
           params: Rid,
+          querystring: ReceiptLang,
           response: { 200: Type.String({ description: 'text/html' }), ...errors(401, 404) },
         },
       },
       async (req, reply) => {
         const receipt = await mine(req, req.params.id);
         const url = `${base}/v1/me/receipts/${req.params.id}`;
+        const lang = receiptLanguage(receipt, req.query.lang);
         return reply
           .type('text/html; charset=utf-8')
           .header('cache-control', 'private, no-store')
-          .send(renderReceiptPage(receipt, url, `${url}/pdf`));
+          .header('content-language', lang)
+          .send(
+            renderReceiptPage(receipt, lang, {
+              jsonUrl: url,
+              pdfUrl: `${url}/pdf`,
+              publicKeyUrl: `${base}/v1/audit/public-key`,
+            }),
+          );
       },
     );
 
@@ -180,6 +191,7 @@ export function agreementCabinetRoutes(deps: {
           tags,
           summary: 'My acceptance receipt as a one-page PDF',
           params: Rid,
+          querystring: ReceiptLang,
           response: {
             200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }),
             ...errors(401, 404),
@@ -188,11 +200,12 @@ export function agreementCabinetRoutes(deps: {
       },
       async (req, reply) => {
         const receipt = await mine(req, req.params.id);
+        const lang = receiptLanguage(receipt, req.query.lang);
         return reply
           .type('application/pdf')
           .header('cache-control', 'private, no-store')
           .header('content-disposition', `attachment; filename="receipt-${req.params.id}.pdf"`)
-          .send(receiptPdf('Acceptance receipt / Qabul qilish kvitansiyasi', receiptLines(receipt)));
+          .send(receiptPdf(receiptTitle(lang), receiptLines(receipt, lang, `${base}/v1/audit/public-key`)));
       },
     );
   };

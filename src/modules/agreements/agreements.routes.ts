@@ -28,7 +28,7 @@ import {
   VersionSummary,
 } from './agreements.schemas.js';
 import { renderReceipt } from './receipt.js';
-import { receiptLines, renderReceiptPage } from './receipt.page.js';
+import { receiptLanguage, receiptLines, receiptTitle, renderReceiptPage } from './receipt.page.js';
 import { receiptPdf } from './receipt.pdf.js';
 import { type SiteCheckResult } from './site-checks.js';
 import type { VersionsService } from './versions.service.js';
@@ -50,6 +50,8 @@ export interface AgreementRouteDeps {
 
 const N = Type.Object({ n: VersionNumber }, { additionalProperties: false });
 const Rid = Type.Object({ id: ReceiptId }, { additionalProperties: false });
+/** The receipt page's and PDF's language; by default the one the agreement was shown in. */
+const ReceiptLang = Type.Object({ lang: Type.Optional(Language) }, { additionalProperties: false });
 
 export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTypebox {
   const { versions, acceptances, requireStaff, requireEditor, requireApp } = deps;
@@ -285,16 +287,25 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           tags,
           summary: 'A receipt as a page to read and print',
           params: Rid,
+          querystring: ReceiptLang,
           response: { 200: Type.String({ description: 'text/html' }), ...errors(404) },
         },
       },
       async (req, reply) => {
         const receipt = await acceptances.receipt(req.params.id);
         const url = `${base}/v1/agreements/receipts/${req.params.id}`;
+        const lang = receiptLanguage(receipt, req.query.lang);
         return reply
           .type('text/html; charset=utf-8')
           .header('cache-control', 'private, no-store')
-          .send(renderReceiptPage(receipt, url, `${url}/pdf`));
+          .header('content-language', lang)
+          .send(
+            renderReceiptPage(receipt, lang, {
+              jsonUrl: url,
+              pdfUrl: `${url}/pdf`,
+              publicKeyUrl: `${base}/v1/audit/public-key`,
+            }),
+          );
       },
     );
 
@@ -305,6 +316,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           tags,
           summary: 'A receipt as a one-page PDF (Latin script)',
           params: Rid,
+          querystring: ReceiptLang,
           response: {
             200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }),
             ...errors(404),
@@ -313,11 +325,12 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
       },
       async (req, reply) => {
         const receipt = await acceptances.receipt(req.params.id);
+        const lang = receiptLanguage(receipt, req.query.lang);
         return reply
           .type('application/pdf')
           .header('cache-control', 'private, no-store')
           .header('content-disposition', `attachment; filename="receipt-${req.params.id}.pdf"`)
-          .send(receiptPdf('Acceptance receipt / Qabul qilish kvitansiyasi', receiptLines(receipt)));
+          .send(receiptPdf(receiptTitle(lang), receiptLines(receipt, lang, `${base}/v1/audit/public-key`)));
       },
     );
 

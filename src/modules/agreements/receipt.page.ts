@@ -1,6 +1,16 @@
-/** The human-readable forms of a receipt: an HTML page and the lines of its PDF. */
+/**
+ * The human-readable forms of a receipt: an HTML page and the lines of its PDF,
+ * in uz-Cyrl, uz-Latn, ru and en. Values (ids, hashes, URLs) stay verbatim;
+ * labels, the acceptance method and the language's name are translated.
+ *
+ * The verification advice names the company's published key address, never the
+ * key id printed here: a forged receipt would carry a key and key id of its own.
+ */
+import type { AcceptanceMethod } from './acceptance.service.js';
+import { AGREEMENT_LANGUAGES, type AgreementLanguage } from './agreements.schemas.js';
 import { esc } from './publication.html.js';
 import type { Receipt } from './receipt.js';
+import { cyrillicToLatin } from './text/transliterate.js';
 
 interface ReceiptView {
   id: string;
@@ -38,49 +48,276 @@ function view(r: Receipt): ReceiptView {
   };
 }
 
-const LABELS = {
-  title: 'Acceptance receipt / Qabul qilish kvitansiyasi',
-  rows: [
-    ['Receipt', 'id'],
-    ['Subject (pseudonymous id)', 'subject'],
-    ['Accepted at (UTC)', 'at'],
-    ['How', 'method'],
-    ['Agreement version', 'version'],
-    ['Language shown', 'language'],
-    ['Text hash', 'contentHash'],
-    ['Controller', 'controller'],
-    ['Agreement text', 'policyUrl'],
-    ['Audit log entry', 'seq'],
-    ['Signed tree size', 'treeSize'],
-    ['Signed root', 'rootHash'],
-    ['Log key id', 'keyId'],
-  ] as const,
-  verify:
-    'Check it yourself, offline: save the JSON receipt and run `maxfiy receipt verify receipt.json --key-id <log key id>` ' +
-    '(or --public-key with the key from /v1/audit/public-key). Any changed byte makes the check fail.',
-};
+/** The rows in the order they are shown. */
+const ROWS = [
+  'id',
+  'subject',
+  'at',
+  'method',
+  'version',
+  'language',
+  'contentHash',
+  'controller',
+  'policyUrl',
+  'seq',
+  'treeSize',
+  'rootHash',
+  'keyId',
+] as const satisfies readonly (keyof ReceiptView)[];
 
-export function receiptLines(r: Receipt): string[] {
-  const v = view(r);
-  return [...LABELS.rows.map(([label, key]) => `${label}: ${v[key]}`), '', LABELS.verify];
+interface ReceiptStrings {
+  title: string;
+  rows: Record<(typeof ROWS)[number], string>;
+  methods: Record<AcceptanceMethod, string>;
+  languageNames: Record<AgreementLanguage, string>;
+  /** The label of the language switch. */
+  languages: string;
+  downloads: string;
+  verify: {
+    heading: string;
+    intro: string;
+    saveReceipt: string;
+    /** `{url}` becomes the published key's address. */
+    saveKey: string;
+    /** `{command}` becomes the command line. */
+    run: string;
+    keyWarning: string;
+    anyByte: string;
+  };
 }
 
-export function renderReceiptPage(r: Receipt, jsonUrl: string, pdfUrl: string): string {
+const UZ_CYRL: ReceiptStrings = {
+  title: 'Битим қабул қилинганлиги ҳақида квитанция',
+  rows: {
+    id: 'Квитанция рақами',
+    subject: 'Маълумотлар субъекти (исм ўрнига идентификатор)',
+    at: 'Қабул қилинган вақт (UTC)',
+    method: 'Қабул қилиш усули',
+    version: 'Битим таҳрири',
+    language: 'Кўрсатилган тил',
+    contentHash: 'Матн хеши (SHA-256)',
+    controller: 'Шахсга доир маълумотлар оператори',
+    policyUrl: 'Битим матни',
+    seq: 'Аудит журналидаги ёзув рақами',
+    treeSize: 'Имзоланган дарахт ҳажми (ёзувлар сони)',
+    rootHash: 'Имзоланган дарахт илдизи',
+    keyId: 'Журнал калитининг идентификатори',
+  },
+  methods: {
+    api: 'илова орқали (API)',
+    notice: 'компания сайтидаги билдиришнома орқали',
+    cabinet: 'шахсий кабинетда',
+    'continued-use': 'янги таҳрир кучга киргандан кейин хизматлардан фойдаланишни давом эттириш орқали',
+  },
+  languageNames: {
+    'uz-Cyrl': 'ўзбек тили (кирилл ёзуви)',
+    'uz-Latn': 'ўзбек тили (лотин ёзуви)',
+    ru: 'рус тили',
+    en: 'инглиз тили',
+  },
+  languages: 'Тиллар',
+  downloads: 'Юклаб олиш',
+  verify: {
+    heading: 'Квитанцияни ўзингиз текширинг',
+    intro: 'Текширув ўз компьютерингизда, интернетсиз бажарилади; бунинг учун иккита файл керак:',
+    saveReceipt: 'Квитанциянинг JSON нусхасини receipt.json номи билан сақлаб олинг.',
+    saveKey:
+      'Компания эълон қилган аудит журнали калитини {url} манзилидан key.json номи билан сақлаб олинг.',
+    run: 'Қуйидаги буйруқни бажаринг: {command}',
+    keyWarning:
+      'Калитни фақат компания эълон қилган шу манзилдан олинг, бу квитанциядан эмас: сохта квитанцияда сохта калит бўлиши мумкин.',
+    anyByte: 'Квитанциядаги биттагина байт ўзгартирилса ҳам, текширув муваффақиятсиз тугайди.',
+  },
+};
+
+/** Every string through cyrillicToLatin: uz-Latn is exactly the 1995-alphabet spelling of uz-Cyrl. */
+function toLatin<T>(value: T): T {
+  if (typeof value === 'string') return cyrillicToLatin(value) as T;
+  return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toLatin(v)])) as T;
+}
+
+const STRINGS: Record<AgreementLanguage, ReceiptStrings> = {
+  'uz-Cyrl': UZ_CYRL,
+  'uz-Latn': toLatin(UZ_CYRL),
+  ru: {
+    title: 'Квитанция о принятии соглашения',
+    rows: {
+      id: 'Номер квитанции',
+      subject: 'Субъект данных (псевдонимный идентификатор)',
+      at: 'Время принятия (UTC)',
+      method: 'Способ принятия',
+      version: 'Редакция соглашения',
+      language: 'Язык показанного текста',
+      contentHash: 'Хеш текста (SHA-256)',
+      controller: 'Оператор персональных данных',
+      policyUrl: 'Текст соглашения',
+      seq: 'Номер записи в журнале аудита',
+      treeSize: 'Размер подписанного дерева (число записей)',
+      rootHash: 'Подписанный корень дерева',
+      keyId: 'Идентификатор ключа журнала',
+    },
+    methods: {
+      api: 'через приложение (API)',
+      notice: 'через уведомление на сайте компании',
+      cabinet: 'в личном кабинете',
+      'continued-use': 'продолжением пользования сервисами после вступления новой редакции в силу',
+    },
+    languageNames: {
+      'uz-Cyrl': 'узбекский (кириллица)',
+      'uz-Latn': 'узбекский (латиница)',
+      ru: 'русский',
+      en: 'английский',
+    },
+    languages: 'Языки',
+    downloads: 'Скачать',
+    verify: {
+      heading: 'Проверьте квитанцию самостоятельно',
+      intro: 'Проверка выполняется на вашем компьютере, без интернета; для неё нужны два файла:',
+      saveReceipt: 'Сохраните квитанцию в формате JSON под именем receipt.json.',
+      saveKey: 'Сохраните опубликованный компанией ключ журнала аудита с адреса {url} под именем key.json.',
+      run: 'Выполните команду: {command}',
+      keyWarning:
+        'Берите ключ только с этого опубликованного компанией адреса, а не из квитанции: поддельная квитанция может содержать собственный ключ.',
+      anyByte: 'Если изменить хотя бы один байт квитанции, проверка не пройдёт.',
+    },
+  },
+  en: {
+    title: 'Acceptance receipt',
+    rows: {
+      id: 'Receipt',
+      subject: 'Subject (pseudonymous id)',
+      at: 'Accepted at (UTC)',
+      method: 'How',
+      version: 'Agreement version',
+      language: 'Language shown',
+      contentHash: 'Text hash (SHA-256)',
+      controller: 'Controller',
+      policyUrl: 'Agreement text',
+      seq: 'Audit log entry',
+      treeSize: 'Signed tree size',
+      rootHash: 'Signed root',
+      keyId: 'Log key id',
+    },
+    methods: {
+      api: 'through an app (API)',
+      notice: 'through the notice on a company website',
+      cabinet: 'in the personal cabinet',
+      'continued-use': 'by continuing to use the services after the new version took effect',
+    },
+    languageNames: {
+      'uz-Cyrl': 'Uzbek (Cyrillic)',
+      'uz-Latn': 'Uzbek (Latin)',
+      ru: 'Russian',
+      en: 'English',
+    },
+    languages: 'Languages',
+    downloads: 'Downloads',
+    verify: {
+      heading: 'Check this receipt yourself',
+      intro: 'The check runs offline, on your own computer; it needs two files:',
+      saveReceipt: 'Save the JSON receipt as receipt.json.',
+      saveKey: 'Save the company’s published audit log key from {url} as key.json.',
+      run: 'Run: {command}',
+      keyWarning:
+        'Take the key only from the company’s published address above, never from this receipt: a forged receipt would carry a key of its own.',
+      anyByte: 'Any changed byte makes the check fail.',
+    },
+  },
+};
+
+/** Names of the languages in themselves, for the language switch. */
+const AUTONYMS: Record<AgreementLanguage, string> = {
+  'uz-Cyrl': 'Ўзбекча',
+  'uz-Latn': 'Oʻzbekcha',
+  ru: 'Русский',
+  en: 'English',
+};
+
+const VERIFY_COMMAND = 'maxfiy receipt verify receipt.json --public-key key.json';
+
+const isLanguage = (value: unknown): value is AgreementLanguage =>
+  (AGREEMENT_LANGUAGES as readonly unknown[]).includes(value);
+
+/** The language asked for, else the one the agreement was shown in, else the authoritative uz-Cyrl. */
+export function receiptLanguage(r: Receipt, requested?: AgreementLanguage): AgreementLanguage {
+  if (requested) return requested;
+  const shown = (r.agreement as { language?: unknown } | undefined)?.language;
+  return isLanguage(shown) ? shown : 'uz-Cyrl';
+}
+
+export function receiptTitle(lang: AgreementLanguage): string {
+  return STRINGS[lang].title;
+}
+
+/** Each row's value as shown: the method and the language in words, everything else verbatim. */
+function shownValue(v: ReceiptView, key: (typeof ROWS)[number], s: ReceiptStrings): string {
+  if (key === 'method') return s.methods[v.method as AcceptanceMethod] ?? v.method;
+  if (key === 'language')
+    return isLanguage(v.language) ? `${s.languageNames[v.language]} — ${v.language}` : v.language;
+  return String(v[key]);
+}
+
+/** The receipt as lines of text (for the PDF); `publicKeyUrl` is the company's published log key. */
+export function receiptLines(r: Receipt, lang: AgreementLanguage, publicKeyUrl: string): string[] {
   const v = view(r);
-  const rows = LABELS.rows
-    .map(
-      ([label, key]) =>
-        `<dt>${esc(label)}</dt><dd>${key === 'policyUrl' ? `<a href="${esc(v.policyUrl)}">${esc(v.policyUrl)}</a>` : `<code>${esc(String(v[key]))}</code>`}</dd>`,
-    )
-    .join('');
+  const s = STRINGS[lang];
+  return [
+    ...ROWS.map((key) => `${s.rows[key]}: ${shownValue(v, key, s)}`),
+    '',
+    s.verify.heading,
+    s.verify.intro,
+    `1. ${s.verify.saveReceipt}`,
+    `2. ${s.verify.saveKey.replace('{url}', publicKeyUrl)}`,
+    `3. ${s.verify.run.replace('{command}', VERIFY_COMMAND)}`,
+    s.verify.keyWarning,
+    s.verify.anyByte,
+  ];
+}
+
+/** `text` escaped, with `{name}` replaced by the (already escaped) HTML `html`. */
+const fill = (text: string, name: string, html: string) => text.split(`{${name}}`).map(esc).join(html);
+
+export interface ReceiptLinks {
+  /** The receipt as JSON, the file `receipt verify` checks. */
+  jsonUrl: string;
+  /** The PDF route, without a query. */
+  pdfUrl: string;
+  /** The company's published log key (GET /v1/audit/public-key). */
+  publicKeyUrl: string;
+}
+
+export function renderReceiptPage(r: Receipt, lang: AgreementLanguage, links: ReceiptLinks): string {
+  const v = view(r);
+  const s = STRINGS[lang];
+  const rows = ROWS.map((key) => {
+    const value = shownValue(v, key, s);
+    const dd =
+      key === 'policyUrl'
+        ? `<a href="${esc(value)}">${esc(value)}</a>`
+        : key === 'method' || key === 'language'
+          ? esc(value)
+          : `<code>${esc(value)}</code>`;
+    return `<dt>${esc(s.rows[key])}</dt><dd>${dd}</dd>`;
+  }).join('');
+  const langLinks = AGREEMENT_LANGUAGES.map(
+    (l) =>
+      `<li><a href="?lang=${l}" hreflang="${l}" lang="${l}"${l === lang ? ' aria-current="page"' : ''}>${esc(AUTONYMS[l])}</a></li>`,
+  ).join('');
+  const keyLink = `<a href="${esc(links.publicKeyUrl)}"><code>${esc(links.publicKeyUrl)}</code></a>`;
   return `<!doctype html>
-<html lang="en">
+<html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(LABELS.title)}</title><link rel="stylesheet" href="/sites/agreement.css"></head>
-<body><main id="receipt"><h1>${esc(LABELS.title)}</h1>
+<title>${esc(s.title)}</title><link rel="stylesheet" href="/sites/agreement.css"></head>
+<body><header class="site"><div class="bar"><span class="org">${esc(v.controller)}</span>
+<nav class="langs" aria-label="${esc(s.languages)}"><ul>${langLinks}</ul></nav></div></header>
+<main id="receipt"><h1>${esc(s.title)}</h1>
 <dl class="meta">${rows}</dl>
-<p>${esc(LABELS.verify)}</p>
-<nav aria-label="Downloads"><ul><li><a href="${esc(jsonUrl)}" download="receipt-${esc(v.id)}.json">JSON</a></li><li><a href="${esc(pdfUrl)}">PDF</a></li></ul></nav>
+<section aria-labelledby="verify-h"><h2 id="verify-h">${esc(s.verify.heading)}</h2>
+<p>${esc(s.verify.intro)}</p>
+<ol><li>${esc(s.verify.saveReceipt)}</li><li>${fill(s.verify.saveKey, 'url', keyLink)}</li><li>${fill(s.verify.run, 'command', `<code>${esc(VERIFY_COMMAND)}</code>`)}</li></ol>
+<p>${esc(s.verify.keyWarning)}</p>
+<p>${esc(s.verify.anyByte)}</p></section>
+<nav aria-label="${esc(s.downloads)}"><ul><li><a href="${esc(links.jsonUrl)}" download="receipt-${esc(v.id)}.json">JSON</a></li><li><a href="${esc(links.pdfUrl)}?lang=${lang}">PDF</a></li></ul></nav>
 </main></body></html>
 `;
 }

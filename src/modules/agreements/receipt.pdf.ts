@@ -3,7 +3,10 @@
  * Helvetica font (nothing embedded, so any reader shows it), which has no
  * Cyrillic glyphs: the PDF is therefore in Latin script — Uzbek text is
  * transliterated to uz-Latn first and the modifier letters ʻ ʼ become ‘ ’ of
- * WinAnsiEncoding. The JSON receipt, not the PDF, is what `receipt verify` checks.
+ * WinAnsiEncoding. Russian goes through the same letter table, which gives a
+ * readable romanisation (not the official Russian one). The title and lines
+ * come in the receipt's language (receipt.page.ts); the JSON receipt, not the
+ * PDF, is what `receipt verify` checks.
  */
 import { cyrillicToLatin } from './text/transliterate.js';
 

@@ -187,7 +187,8 @@ describe.each(databaseKinds())('acceptance receipts (§9) on %s', (kind) => {
     const text = pdf.rawPayload.toString('latin1');
     expect(text.startsWith('%PDF-1.4')).toBe(true);
     expect(text.trimEnd().endsWith('%%EOF')).toBe(true);
-    expect(text).toContain(`(Receipt: ${receiptId}) Tj`);
+    // In the language the agreement was shown in (uz-Latn here).
+    expect(text).toContain(`(Kvitansiya raqami: ${receiptId}) Tj`);
     expect(text).toContain('/Count 1');
     // The xref offsets point at the objects they name.
     const xref = Number(/startxref\n(\d+)/.exec(text)?.[1]);
