@@ -116,6 +116,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     clock,
     outbox,
     logger: logger.child({ module: 'webhooks' }),
+    options: { outboundPrivateAddresses: options.outboundPrivateAddresses },
   });
   registerOutboxHandlers(outbox, { mail, webhooks });
   for (const handler of identityOutboxHandlers({ database, clock, logger: logger.child({ module: 'sms' }) }))

@@ -25,6 +25,7 @@ export async function runSitesCheck(opts: {
     const results = await checkSites({
       database,
       clock: systemClock,
+      privateAddresses: opts.options.outboundPrivateAddresses,
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
     for (const r of results) {

@@ -77,6 +77,15 @@ export const OptionsSchema = Type.Object(
     sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 30 }),
     /** A customer session ends this many days after sign-in however active it is. */
     sessionMaxDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+    /**
+     * Whether staff-configured URLs (site checks, webhooks) may reach loopback, private,
+     * link-local and other internal addresses. Refused by default, so a site or subscriber
+     * cannot point maxfiy at cloud metadata or an admin port; `allow` for intranet sites
+     * and development.
+     */
+    outboundPrivateAddresses: Type.Union([Type.Literal('refuse'), Type.Literal('allow')], {
+      default: 'refuse',
+    }),
   },
   { additionalProperties: false },
 );
@@ -109,6 +118,7 @@ export const ENV_NAMES: Record<keyof Options, string> = {
   securityEmail: 'MAXFIY_SECURITY_EMAIL',
   sessionIdleMinutes: 'MAXFIY_SESSION_IDLE_MINUTES',
   sessionMaxDays: 'MAXFIY_SESSION_MAX_DAYS',
+  outboundPrivateAddresses: 'MAXFIY_OUTBOUND_PRIVATE_ADDRESSES',
 };
 
 export class ConfigError extends Error {

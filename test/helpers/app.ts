@@ -37,6 +37,8 @@ export async function createTestApp(
       logLevel: 'silent',
       rateLimitPerMinute: 100_000,
       inProcessWorker: false,
+      // Tests run their sites and webhook subscribers on 127.0.0.1; refusal is tested apart.
+      outboundPrivateAddresses: 'allow',
       ...opts.options,
     },
     {},

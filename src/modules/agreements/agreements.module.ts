@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AuditLog } from '../../audit/audit.service.js';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
+import type { PrivateAddressPolicy } from '../../http/outbound.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import type { OrgService } from '../org/org.service.js';
 import { createAcceptanceService } from './acceptance.service.js';
@@ -22,7 +23,12 @@ export function createAgreements(deps: {
   outbox: Outbox;
   clock: Clock;
   org: OrgService;
-  options: { publicUrl: string; agreementContinuedUseCountsAsAcceptance: boolean; companyFile: string };
+  options: {
+    publicUrl: string;
+    agreementContinuedUseCountsAsAcceptance: boolean;
+    companyFile: string;
+    outboundPrivateAddresses: PrivateAddressPolicy;
+  };
   logger: { error(obj: object, msg: string): void };
   /** A customer's verified e-mail address, for the notice of a new version (identity decrypts it). */
   verifiedEmail?: VerifiedEmail;
@@ -60,17 +66,23 @@ export function createAgreements(deps: {
     }),
   );
   let stopChecks: (() => void) | undefined;
+  const privateAddresses = deps.options.outboundPrivateAddresses;
   return {
     versions,
     acceptances,
     /** Loads version 1 from the agreement texts beside the company file (config/) on first start. */
     seed: () => versions.seed(path.dirname(deps.options.companyFile)),
     siteChecks: {
-      run: () => checkSites({ database, clock }),
+      run: () => checkSites({ database, clock, privateAddresses }),
       recent: () => recentSiteChecks(database),
       start() {
         stopChecks ??= scheduleSiteChecks(
-          { database, clock, onError: (err) => deps.logger.error({ err }, 'site check failed') },
+          {
+            database,
+            clock,
+            privateAddresses,
+            onError: (err) => deps.logger.error({ err }, 'site check failed'),
+          },
           SITE_CHECK_EVERY_MS,
         );
       },

@@ -10,19 +10,21 @@ import { type AgreementTestApp, agreementTestApp, as } from './agreements.testki
 /** A company site on loopback: each path answers what the test put there. */
 async function fakeSite(
   pages: Record<string, { status: number; body: string }>,
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: Server; url: string; hits: string[] }> {
+  const hits: string[] = [];
   const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
     const page = pages[req.url ?? ''];
     res.writeHead(page?.status ?? 404, { 'content-type': 'text/html; charset=utf-8' });
     res.end(page?.body ?? 'not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
 describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
   let t: AgreementTestApp;
-  let site: { server: Server; url: string };
+  let site: Awaited<ReturnType<typeof fakeSite>>;
   beforeAll(async () => {
     t = await agreementTestApp(kind);
     const v1 = await t.services.agreements.versions.detail(1);
@@ -80,12 +82,34 @@ describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
       const file = t.services.database.file as string;
       const lines: string[] = [];
       const code = await runSitesCheck({
-        options: loadOptions({ dataDir: path.dirname(file), logLevel: 'silent' }, {}),
+        options: loadOptions(
+          { dataDir: path.dirname(file), logLevel: 'silent', outboundPrivateAddresses: 'allow' },
+          {},
+        ),
         stdout: { write: (s: string) => lines.push(s) },
       });
       expect(code).toBe(1);
       expect(lines.join('')).toMatch(/^mismatch\s+silen\.uz/m);
       expect(lines.join('')).toMatch(/^ok\s+cdti\.uz/m);
+    },
+  );
+
+  // The sites here live on 127.0.0.1: exactly what a compromised site's redirect would aim at.
+  it.runIf(kind === 'sqlite')(
+    'never fetches an internal address unless the deployment allows it: every such site is unreachable (skipped on postgres: the command opens the embedded SQLite file)',
+    async () => {
+      const file = t.services.database.file as string;
+      const before = site.hits.length;
+      const lines: string[] = [];
+      const code = await runSitesCheck({
+        options: loadOptions({ dataDir: path.dirname(file), logLevel: 'silent' }, {}),
+        stdout: { write: (s: string) => lines.push(s) },
+      });
+      expect(code).toBe(1);
+      const outcomes = lines.map((l) => l.split(/\s+/)[0]);
+      expect(outcomes).toHaveLength(5);
+      expect(new Set(outcomes)).toEqual(new Set(['unreachable']));
+      expect(site.hits.length).toBe(before);
     },
   );
 

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
+import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import * as orgStore from '../org/org.store.js';
 import * as store from './agreements.store.js';
@@ -24,33 +25,31 @@ export interface SiteCheckResult {
 const MAX_BYTES = 2 * 1024 * 1024;
 const MARKER = /data-maxfiy-agreement="(\d+):(sha256:[0-9a-f]{64})"/;
 
-async function fetchPage(url: string, timeoutMs: number): Promise<string | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!res.ok || !res.body) return null;
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      chunks.push(value);
-      if (size > MAX_BYTES) {
-        await reader.cancel();
-        break;
-      }
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } catch {
-    return null;
-  }
+/** The page's text, or null when it cannot be had: an error status, a refused address, a timeout. */
+async function fetchPage(
+  url: string,
+  timeoutMs: number,
+  privateAddresses: PrivateAddressPolicy,
+): Promise<string | null> {
+  // A site may redirect (to https, to a language page); each hop is checked, so
+  // a compromised site cannot send the checker to an internal address.
+  const res = await outboundRequest({
+    url,
+    maxRedirects: 5,
+    timeoutMs,
+    maxBytes: MAX_BYTES,
+    privateAddresses,
+  });
+  if (res.kind !== 'response' || res.status < 200 || res.status > 299) return null;
+  return res.body;
 }
 
 export async function checkSites(deps: {
   database: Database;
   clock: Clock;
   timeoutMs?: number;
+  /** Whether a site's URL may reach internal addresses (the `outboundPrivateAddresses` option). */
+  privateAddresses: PrivateAddressPolicy;
 }): Promise<SiteCheckResult[]> {
   const { database, clock } = deps;
   const db = database.db;
@@ -66,7 +65,7 @@ export async function checkSites(deps: {
     }
     const n = Number(v.number);
     const hashes = (await store.listTexts(db, n)).map((t) => t.content_hash);
-    const page = await fetchPage(site.agreementUrl, deps.timeoutMs ?? 10_000);
+    const page = await fetchPage(site.agreementUrl, deps.timeoutMs ?? 10_000, deps.privateAddresses);
     if (page === null) {
       results.push({ ...base, expectedVersion: n, outcome: 'unreachable', found: null });
       continue;
@@ -107,7 +106,12 @@ export async function recentSiteChecks(database: Database, limit = 200): Promise
 
 /** Runs the check every `everyMs` (the first run after one interval, not at start); returns a stop function. */
 export function scheduleSiteChecks(
-  deps: { database: Database; clock: Clock; onError(err: unknown): void },
+  deps: {
+    database: Database;
+    clock: Clock;
+    privateAddresses: PrivateAddressPolicy;
+    onError(err: unknown): void;
+  },
   everyMs: number,
 ): () => void {
   const timer = setInterval(() => {

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import type { Outbox, OutboxHandler, OutboxLogger } from '../../outbox/outbox.service.js';
 import * as store from './consents.store.js';
@@ -44,6 +45,8 @@ export async function createWebhooks(deps: {
   clock: Clock;
   outbox: Outbox;
   logger: OutboxLogger;
+  /** Whether a subscriber's URL may reach internal addresses (the `outboundPrivateAddresses` option). */
+  options: { outboundPrivateAddresses: PrivateAddressPolicy };
 }) {
   const { database, audit, clock, outbox } = deps;
   const master = await deps.keyring.secret(MASTER_SECRET, () => randomBytes(32));
@@ -59,7 +62,10 @@ export async function createWebhooks(deps: {
       if (!subscriber || subscriber.active !== 1) return;
       const body = JSON.stringify({ type: 'consent.changed', deliveryId: ctx.idempotencyKey, change });
       const timestamp = String(Math.floor(clock.now() / 1000));
-      const res = await fetch(subscriber.url, {
+      // No redirect is followed: a 3xx fails below like any other non-2xx, since
+      // the endpoint is the one registered and a redirect could point inside.
+      const res = await outboundRequest({
+        url: subscriber.url,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -68,10 +74,18 @@ export async function createWebhooks(deps: {
           'x-maxfiy-delivery': ctx.idempotencyKey,
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        // The status is the answer; the body is not read.
+        maxBytes: 0,
+        privateAddresses: deps.options.outboundPrivateAddresses,
       });
-      await res.body?.cancel();
+      // The outbox records name and code only, never the URL; each is retried with backoff.
+      if (res.kind === 'refused') {
+        throw Object.assign(new Error('webhook endpoint unreachable'), {
+          name: 'WebhookUnreachable',
+          code: res.reason,
+        });
+      }
       if (res.status < 200 || res.status > 299) {
         throw Object.assign(new Error('webhook endpoint refused'), {
           name: 'WebhookRefused',
