@@ -143,7 +143,7 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       '{"subjectId":"erin","purpose":"interest-analytics","category":"interests"},' +
       '{"subjectId":"er\\u0069n","purpose":"interest-analytics","category":"interests"},' +
       '{"subjectId":"эрин","purpose":"interest-analytics","category":"interests"},' +
-      '{"subjectId":"erin","purpose":"support","category":"cabinet-contents","context":{"grant":true}},' +
+      '{"subjectId":"erin","purpose":"support","category":"cabinet-contents","context":{"channel":"email"}},' +
       '{"subjectId":"erin","purpose":"no-such","category":"interests"}]}';
     const res = await t.app.inject({
       method: 'POST',
@@ -159,10 +159,18 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
         allowed,
         allowed,
         { allow: false, reasons: ['unknown-subject'], versions: { purpose: 1 } },
-        allowed,
+        // Cabinet data: the API cannot assert a grant; staff read a cabinet through the grant routes.
+        { allow: false, reasons: ['no-grant'], versions: { purpose: 1, consent: 1 } },
         { allow: false, reasons: ['unknown-purpose'], versions: { purpose: 0 } },
       ],
     });
+    const asserted = await post('/v1/decisions', {
+      subjectId: 'erin',
+      purpose: 'support',
+      category: 'cabinet-contents',
+      context: { grant: true },
+    });
+    expect([asserted.statusCode, asserted.json().error.code]).toEqual([400, 'MXF_REQUEST_INVALID']);
     const one = await post('/v1/decisions', {
       subjectId: 'erin',
       purpose: 'offers-newsletters',

@@ -4,11 +4,6 @@ const Token = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', maxLength: 40 
 
 export const DecisionContextSchema = Type.Object(
   {
-    grant: Type.Optional(
-      Type.Boolean({
-        description: 'A live cabinet grant; asserted by the caller until grants come with identity.',
-      }),
-    ),
     collectedAt: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
     channel: Type.Optional(Token),
     topic: Type.Optional(Token),

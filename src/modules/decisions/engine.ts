@@ -22,8 +22,10 @@ export type Reason = (typeof REASONS)[number];
 
 export interface DecisionContext {
   /**
-   * The customer's live grant to read cabinet data. Grants arrive with the
-   * identity module; until then the caller asserts it and the route is staff-only.
+   * The customer's live grant to read cabinet data, as the cabinet module found
+   * it (it checks the grant before it asks). In-process only: the HTTP API has
+   * no such field, so no app or staff caller can assert a grant, and cabinet data
+   * is answered `no-grant` there.
    */
   grant?: boolean;
   /** When the data in question was collected (ms): checked against the purpose's retention. */
