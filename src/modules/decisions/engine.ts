@@ -22,10 +22,10 @@ export type Reason = (typeof REASONS)[number];
 
 export interface DecisionContext {
   /**
-   * The customer's live grant to read cabinet data, as the cabinet module found
-   * it (it checks the grant before it asks). In-process only: the HTTP API has
-   * no such field, so no app or staff caller can assert a grant, and cabinet data
-   * is answered `no-grant` there.
+   * A live grant of the customer's to read cabinet data, for an in-process
+   * caller that has checked the grant itself. The HTTP API has no such field, so
+   * no app or staff caller can assert one, and cabinet data is answered
+   * `no-grant` there; the cabinet's own grant routes check live grants.
    */
   grant?: boolean;
   /** When the data in question was collected (ms): checked against the purpose's retention. */
