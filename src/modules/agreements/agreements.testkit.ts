@@ -56,3 +56,19 @@ export function as(t: AgreementTestApp, who: keyof AgreementTestApp['cookie']) {
       ...(payload ? { payload } : {}),
     });
 }
+
+/**
+ * Publishes the next version as the console does: the DPO drafts `draft` and
+ * asks, legal approves. Returns its number; a refused step throws with its answer.
+ */
+export async function publishNextVersion(t: AgreementTestApp, draft: object): Promise<number> {
+  const step = async (who: 'dpo' | 'legal', url: string, payload?: object) => {
+    const res = await as(t, who)('POST', url, payload);
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  const n: number = (await step('dpo', '/v1/agreements/versions', draft)).version.number;
+  await step('dpo', `/v1/agreements/versions/${n}/publication-request`);
+  await step('legal', `/v1/agreements/versions/${n}/publication-approval`);
+  return n;
+}

@@ -3,7 +3,7 @@ import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import { MAIL_TOPIC } from '../../mail/mail.service.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { type AgreementTestApp, agreementTestApp, as, publishNextVersion } from './agreements.testkit.js';
 import { createNoticeMailHandler, VERSION_MAIL_TOPIC, versionMailKeys } from './notice-mail.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -43,14 +43,7 @@ describe.each(databaseKinds())('the e-mail walk of a new version (§20) on %s', 
           .execute();
     });
     const effectiveAt = clock.now() + DAY;
-    expect(
-      (await as(app, 'dpo')('POST', '/v1/agreements/versions', { reasons: ['change-of-law'], effectiveAt }))
-        .statusCode,
-    ).toBe(201);
-    await as(app, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
-    expect(
-      (await as(app, 'legal')('POST', '/v1/agreements/versions/2/publication-approval')).statusCode,
-    ).toBe(200);
+    expect(await publishNextVersion(app, { reasons: ['change-of-law'], effectiveAt })).toBe(2);
 
     // The handler with pages of two and addresses looked up without decryption; the
     // real outbox underneath, whose idempotency keys are unique across topics.

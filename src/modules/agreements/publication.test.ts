@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import type { VersionSummary } from './agreements.schemas.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { type AgreementTestApp, agreementTestApp, as, publishNextVersion } from './agreements.testkit.js';
 import { renderAgreementPage } from './publication.html.js';
 
 const SITES = ['cdti.uz', 'smartpos.uz', 'silen.uz', 'a-pay.uz', 'x-file.uz'];
@@ -219,14 +219,7 @@ describe('public caching around an effective date', () => {
     for (const url of urls) expect(await control(url), url).toBe('public, max-age=300');
 
     const effectiveAt = clock.now() + 90_000;
-    expect(
-      (await as(app, 'dpo')('POST', '/v1/agreements/versions', { reasons: ['change-of-law'], effectiveAt }))
-        .statusCode,
-    ).toBe(201);
-    await as(app, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
-    expect(
-      (await as(app, 'legal')('POST', '/v1/agreements/versions/2/publication-approval')).statusCode,
-    ).toBe(200);
+    expect(await publishNextVersion(app, { reasons: ['change-of-law'], effectiveAt })).toBe(2);
     for (const url of urls) expect(await control(url), url).toBe('public, max-age=90');
     clock.advance(89_500);
     for (const url of urls) expect(await control(url), url).toBe('public, no-cache');

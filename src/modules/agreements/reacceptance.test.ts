@@ -2,20 +2,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import * as store from './agreements.store.js';
-import { type AgreementTestApp, agreementTestApp, as, signInAll } from './agreements.testkit.js';
+import {
+  type AgreementTestApp,
+  agreementTestApp,
+  as,
+  publishNextVersion,
+  signInAll,
+} from './agreements.testkit.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const BULK = 2050;
 
 async function publishVersion2(t: AgreementTestApp, effectiveAt: number) {
-  const created = await as(t, 'dpo')('POST', '/v1/agreements/versions', {
-    reasons: ['change-of-purposes'],
-    effectiveAt,
-  });
-  expect(created.statusCode).toBe(201);
-  await as(t, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
-  const approved = await as(t, 'legal')('POST', '/v1/agreements/versions/2/publication-approval');
-  expect(approved.statusCode).toBe(200);
+  expect(await publishNextVersion(t, { reasons: ['change-of-purposes'], effectiveAt })).toBe(2);
 }
 
 const state = async (t: AgreementTestApp, subjectId: string) =>
@@ -148,19 +147,11 @@ describe.each(databaseKinds())('a new version of the agreement (§20) on %s', (k
       ).toBe(201);
 
     // Version 2 for silen.uz alone.
-    expect(
-      (
-        await as(app, 'dpo')('POST', '/v1/agreements/versions', {
-          reasons: ['change-of-purposes'],
-          effectiveAt: clock.now() + DAY,
-          siteIds: ['silen.uz'],
-        })
-      ).statusCode,
-    ).toBe(201);
-    await as(app, 'dpo')('POST', '/v1/agreements/versions/2/publication-request');
-    expect(
-      (await as(app, 'legal')('POST', '/v1/agreements/versions/2/publication-approval')).statusCode,
-    ).toBe(200);
+    await publishNextVersion(app, {
+      reasons: ['change-of-purposes'],
+      effectiveAt: clock.now() + DAY,
+      siteIds: ['silen.uz'],
+    });
     clock.advance(2 * DAY);
     await signInAll(app);
 
