@@ -174,7 +174,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     purposes,
     logger: logger.child({ module: 'decisions' }),
   });
-  const consents = createConsentService({ database, audit, clock, decisions, webhooks, purposes, options });
+  const consents = createConsentService({
+    database,
+    audit,
+    clock,
+    decisions,
+    webhooks,
+    purposes,
+    logger: logger.child({ module: 'consents' }),
+    options,
+  });
   const apps = createAppCredentials({ database, audit, clock, logger: logger.child({ module: 'apps' }) });
   const cabinet = createCabinetService({
     database,
@@ -239,13 +248,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   };
 }
 
-/** Starts what runs beside the HTTP server: the outbox worker and signed tree heads. */
+/** Starts what runs beside the HTTP server: the outbox worker, signed tree heads, site checks and consent expiry. */
 export async function startBackground(services: Services): Promise<void> {
   if (services.options.inProcessWorker) services.worker.start();
   // A head at once, so the log is verifiable from the first minute (a no-op when nothing is new).
   await services.audit.issueTreeHead();
   services.audit.startTreeHeads();
   services.agreements.siteChecks.start();
+  // Consents whose term ended become `expired` events, with their webhooks, every minute.
+  services.consents.startExpiry();
   // Already following since createServices; this resumes it after a stopBackground().
   await services.decisions.listen();
   // Single sign-on loads once the server answers, so start-up does not wait for it.
@@ -254,6 +265,7 @@ export async function startBackground(services: Services): Promise<void> {
 
 export async function stopBackground(services: Services): Promise<void> {
   await services.worker.stop();
+  await services.consents.stopExpiry();
   await services.audit.stop();
   await services.mail.stop();
   services.agreements.siteChecks.stop();

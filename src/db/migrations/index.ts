@@ -11,6 +11,7 @@ import { oidc } from './0008_oidc.js';
 import { noticeMail } from './0009_notice_mail.js';
 import { staffInvites } from './0010_staff_invites.js';
 import { staffResets } from './0011_staff_resets.js';
+import { consentExpiry } from './0012_consent_expiry.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -41,6 +42,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0009_notice_mail': noticeMail(t),
     '0010_staff_invites': staffInvites(t),
     '0011_staff_resets': staffResets(t),
+    '0012_consent_expiry': consentExpiry(),
   };
 }
 

@@ -3,10 +3,11 @@ import type { Clock } from '../../clock.js';
 import type { Database, Trx } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { failureLabel } from '../../outbox/outbox.service.js';
 import type { DecisionService } from '../decisions/decisions.service.js';
 import { findCompany } from '../org/org.store.js';
 import * as purposeStore from '../purposes/purposes.store.js';
-import { consentRecord } from './consents.record.js';
+import { type ConsentRecord, consentRecord } from './consents.record.js';
 import type { ConsentEvent, ConsentInput, ConsentSource } from './consents.schemas.js';
 import * as store from './consents.store.js';
 import type { ConsentChange, Webhooks } from './consents.webhooks.js';
@@ -20,6 +21,17 @@ const ACTIONS = {
 
 /** How long the categories, stores and company a consent record names are kept (see `referenceFor`). */
 const REFERENCE_TTL_MS = 1000;
+
+/** How often the server looks for consents whose term has ended (see `expireDue`). */
+export const EXPIRY_EVERY_MS = 60_000;
+/**
+ * Expiries written per transaction. Each costs what a withdrawal does (a few
+ * ms on PostgreSQL), and a page holds the audit lock (SQLite: the writer) from
+ * its first entry to its commit, so other writes wait at most one page.
+ */
+export const EXPIRY_PAGE = 100;
+/** Who ends a consent whose term ran out: no person did, and no input source applies. */
+const EXPIRY = { actor: 'system', source: 'system', audit: 'consent.expired' } as const;
 
 interface ReferenceData {
   categories: Awaited<ReturnType<typeof purposeStore.listCategories>>;
@@ -61,6 +73,8 @@ export function createConsentService(deps: {
   webhooks?: Pick<Webhooks, 'enqueue'>;
   /** Tells this node of register edits as they commit, so the cached categories and stores follow at once. */
   purposes?: { onChange(listener: () => void): unknown };
+  /** Where the expiry sweep reports; counts and error codes only. */
+  logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   options: { publicUrl: string };
 }) {
   const { database, audit, clock, decisions, webhooks, options } = deps;
@@ -127,6 +141,103 @@ export function createConsentService(deps: {
       throw new MaxfiyError('MXF_CONSENT_EVIDENCE_REQUIRED');
   }
 
+  /**
+   * Writes one change of a subject's consent: the subject's next revision (the
+   * upsert holds the subject's row on PostgreSQL), the audit entry, the event
+   * with its consent record, the current row and the webhook messages. The
+   * caller hands the subject's new state to the index (`decisions.afterWrite`)
+   * once it has written all of that subject's changes.
+   */
+  async function writeChange(
+    trx: Trx,
+    now: number,
+    c: {
+      actor: string;
+      subjectId: string;
+      purpose: purposeStore.IndexedPurpose;
+      scope: string;
+      kind: 'consent' | 'objection';
+      state: 'given' | 'withdrawn' | 'expired';
+      auditAction: string;
+      source: string;
+      evidenceRef: string | null;
+      notice: { version: string; language: string };
+      expiresAt: number | null;
+      auditDetails?: Record<string, unknown>;
+    },
+  ) {
+    const { subjectId, purpose, scope } = c;
+    const id = newId(now);
+    const { rev, status } = await store.bumpSubject(trx, subjectId, now);
+    const { categories, stores, company } = await referenceFor(trx, purpose.categories);
+    const record = consentRecord({
+      recordId: id,
+      subjectId,
+      notice: c.notice,
+      purpose,
+      register: { purposes: [purpose], categories, stores },
+      company,
+      event: {
+        time: now,
+        type: c.kind,
+        state: c.state,
+        source: c.source,
+        evidenceRef: c.evidenceRef,
+        scope,
+        rev,
+      },
+      expiresAt: c.expiresAt,
+      withdrawUrl: `${options.publicUrl}/`,
+    });
+    const { seq } = await audit.append(trx, {
+      actor: c.actor,
+      action: c.auditAction,
+      purpose: purpose.id,
+      subjectId,
+      target: `consent:${id}`,
+      details: { rev, purposeVersion: purpose.version, source: c.source, scope, ...c.auditDetails },
+    });
+    const row: store.ConsentEventRow = {
+      id,
+      subject_id: subjectId,
+      rev,
+      purpose_id: purpose.id,
+      scope,
+      kind: c.kind,
+      state: c.state,
+      source: c.source,
+      purpose_version: purpose.version,
+      at: now,
+      expires_at: c.expiresAt,
+      record: JSON.stringify(record),
+      audit_seq: seq,
+    };
+    await store.insertEvent(trx, row);
+    await store.upsertCurrent(trx, {
+      subjectId,
+      purposeId: purpose.id,
+      scope,
+      kind: c.kind,
+      state: c.state,
+      eventId: id,
+      expiresAt: c.expiresAt,
+      now,
+    });
+    const change: ConsentChange = {
+      eventId: id,
+      subjectId,
+      rev,
+      purpose: purpose.id,
+      purposeVersion: purpose.version,
+      scope,
+      kind: c.kind,
+      state: c.state,
+      at: now,
+    };
+    await webhooks?.enqueue(trx, change);
+    return { row, record, rev, status };
+  }
+
   async function recordIn(
     trx: Trx,
     actor: string,
@@ -137,78 +248,20 @@ export function createConsentService(deps: {
     assertThat(purpose, 'MXF_PURPOSE_NOT_FOUND');
     const now = clock.now();
     assertAdmissible(purpose.legalBasis, input, now);
-    const scope = scopeOf(input);
     const action = ACTIONS[input.action];
-    const id = newId(now);
-    const { rev, status } = await store.bumpSubject(trx, subjectId, now);
-    const expiresAt =
-      action.kind === 'consent' && action.state === 'given' ? (input.expiresAt ?? null) : null;
-    const { categories, stores, company } = await referenceFor(trx, purpose.categories);
-    const record = consentRecord({
-      recordId: id,
-      subjectId,
-      notice: input.notice,
-      purpose,
-      register: { purposes: [purpose], categories, stores },
-      company,
-      event: {
-        time: now,
-        type: action.kind,
-        state: action.state,
-        source: input.source,
-        evidenceRef: input.evidenceRef ?? null,
-        scope,
-        rev,
-      },
-      expiresAt,
-      withdrawUrl: `${options.publicUrl}/`,
-    });
-    const { seq } = await audit.append(trx, {
+    const { row, record, rev, status } = await writeChange(trx, now, {
       actor,
-      action: action.audit,
-      purpose: purpose.id,
       subjectId,
-      target: `consent:${id}`,
-      details: { rev, purposeVersion: purpose.version, source: input.source, scope },
-    });
-    const row: store.ConsentEventRow = {
-      id,
-      subject_id: subjectId,
-      rev,
-      purpose_id: purpose.id,
-      scope,
+      purpose,
+      scope: scopeOf(input),
       kind: action.kind,
       state: action.state,
+      auditAction: action.audit,
       source: input.source,
-      purpose_version: purpose.version,
-      at: now,
-      expires_at: expiresAt,
-      record: JSON.stringify(record),
-      audit_seq: seq,
-    };
-    await store.insertEvent(trx, row);
-    await store.upsertCurrent(trx, {
-      subjectId,
-      purposeId: purpose.id,
-      scope,
-      kind: action.kind,
-      state: action.state,
-      eventId: id,
-      expiresAt,
-      now,
+      evidenceRef: input.evidenceRef ?? null,
+      notice: input.notice,
+      expiresAt: action.kind === 'consent' && action.state === 'given' ? (input.expiresAt ?? null) : null,
     });
-    const change: ConsentChange = {
-      eventId: id,
-      subjectId,
-      rev,
-      purpose: purpose.id,
-      purposeVersion: purpose.version,
-      scope,
-      kind: action.kind,
-      state: action.state,
-      at: now,
-    };
-    await webhooks?.enqueue(trx, change);
     await decisions.afterWrite(trx, {
       subjectId,
       status,
@@ -222,6 +275,122 @@ export function createConsentService(deps: {
   /** Records one consent change; durable, audited and in this node's decision index when it resolves. */
   function record(actor: string, subjectId: string, input: ConsentInput): Promise<ConsentEvent> {
     return database.write((trx) => recordIn(trx, actor, subjectId, input));
+  }
+
+  /**
+   * Ends, as `expired` events, the given consents whose term has passed, page
+   * by page (one transaction each) until none is left; returns how many. The
+   * decision engine already denies such a consent at its end; this makes the
+   * history, the current state and the subscribed apps say so too. Safe to run
+   * anywhere, at once on several nodes, and again: each consent is re-checked
+   * inside the writing transaction, so one renewed or withdrawn since it was
+   * read, or expired by another sweep, is left alone.
+   */
+  async function expireDue(opts: { pageSize?: number; stopped?: () => boolean } = {}): Promise<number> {
+    const pageSize = opts.pageSize ?? EXPIRY_PAGE;
+    let total = 0;
+    while (!opts.stopped?.()) {
+      const due = await store.dueExpiries(database.db, clock.now(), pageSize);
+      if (due.length === 0) break;
+      const written = await database.write((trx) => expirePage(trx, due));
+      total += written;
+      // Nothing written: other writes got there first (renewals, withdrawals, another node's sweep, which carries on itself).
+      if (written === 0 || due.length < pageSize) break;
+    }
+    return total;
+  }
+
+  async function expirePage(trx: Trx, due: store.DueExpiry[]): Promise<number> {
+    const now = clock.now();
+    const bySubject = new Map<string, store.DueExpiry[]>();
+    for (const d of due) {
+      const list = bySubject.get(d.subjectId);
+      if (list) list.push(d);
+      else bySubject.set(d.subjectId, [d]);
+    }
+    // Every subject of the page is locked before anything is written: other
+    // writes lock their subject and then the audit log, so taking the audit
+    // lock (at the first append) only once all subjects are held cannot deadlock.
+    if (database.kind === 'postgres') await store.lockSubjects(trx, [...bySubject.keys()]);
+    let written = 0;
+    for (const [subjectId, ended] of bySubject) {
+      let last: { rev: number; status: 'active' | 'blocked' } | undefined;
+      for (const d of ended) {
+        const current = await store.findCurrent(trx, d);
+        // Still the very consent read, still given, and its term still over.
+        if (
+          current?.eventId !== d.eventId ||
+          current.state !== 'given' ||
+          current.expiresAt === null ||
+          current.expiresAt > now
+        )
+          continue;
+        const purpose = await purposeStore.findPurpose(trx, d.purposeId);
+        assertThat(purpose, 'MXF_PURPOSE_NOT_FOUND');
+        last = await writeChange(trx, now, {
+          actor: EXPIRY.actor,
+          subjectId,
+          purpose,
+          scope: d.scope,
+          kind: d.kind as 'consent' | 'objection',
+          state: 'expired',
+          auditAction: EXPIRY.audit,
+          source: EXPIRY.source,
+          evidenceRef: null,
+          // The term ended under the notice the customer consented to.
+          notice: await noticeOf(trx, d.eventId, purpose),
+          // The term that ended, kept: the record and the history say when.
+          expiresAt: current.expiresAt,
+          auditDetails: { ends: d.eventId },
+        });
+        written++;
+      }
+      if (last)
+        await decisions.afterWrite(trx, {
+          subjectId,
+          status: last.status,
+          rev: last.rev,
+          rows: await store.currentRows(trx, subjectId),
+        });
+    }
+    return written;
+  }
+
+  /** The notice a consent was given under, from its record; the purpose's version if that event is gone. */
+  async function noticeOf(trx: Trx, eventId: string, purpose: purposeStore.IndexedPurpose) {
+    const given = await store.findEvent(trx, eventId);
+    const notice = given && (JSON.parse(given.record) as Partial<ConsentRecord>).notice;
+    return notice ?? { version: `purpose-v${purpose.version}`, language: 'uz-Cyrl' };
+  }
+
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+
+  /** Runs `expireDue` every `everyMs` (the first after one interval); never two at once in this process. */
+  function startExpiry(everyMs = EXPIRY_EVERY_MS): void {
+    if (expiryTimer) return;
+    const timer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = expireDue({ stopped: () => expiryTimer !== timer })
+        .then((expired) => {
+          if (expired > 0) deps.logger?.info({ expired }, 'consents expired');
+        })
+        // Name and code only: a database error's text can quote a subject id.
+        .catch((err: unknown) => deps.logger?.error({ error: failureLabel(err) }, 'consent expiry failed'))
+        .finally(() => {
+          sweeping = undefined;
+        });
+    }, everyMs);
+    // A pending sweep never keeps the process alive.
+    timer.unref();
+    expiryTimer = timer;
+  }
+
+  /** Stops the timer; a sweep under way stops after its current page, and this waits for it. */
+  async function stopExpiry(): Promise<void> {
+    clearInterval(expiryTimer);
+    expiryTimer = undefined;
+    await sweeping;
   }
 
   /** Registers a subject or changes its status (identity calls this; staff block an account). */
@@ -242,7 +411,8 @@ export function createConsentService(deps: {
   async function forSubject(subjectId: string) {
     const state = await store.subjectState(database.db, subjectId);
     assertThat(state, 'MXF_CONSENT_SUBJECT_NOT_FOUND');
-    const history = (await store.listEvents(database.db, subjectId)).map(toConsentEvent);
+    // Not `.map(toConsentEvent)`: map's index would arrive as the record.
+    const history = (await store.listEvents(database.db, subjectId)).map((r) => toConsentEvent(r));
     return {
       subjectId,
       status: state.status,
@@ -258,7 +428,7 @@ export function createConsentService(deps: {
     };
   }
 
-  return { record, setStatus, forSubject, assertAdmissible };
+  return { record, setStatus, forSubject, assertAdmissible, expireDue, startExpiry, stopExpiry };
 }
 
 export type ConsentService = ReturnType<typeof createConsentService>;

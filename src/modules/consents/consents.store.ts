@@ -77,6 +77,84 @@ export async function upsertCurrent(
   ]);
 }
 
+/** A current consent that still reads given though its term has ended: what the expiry sweep ends. */
+export interface DueExpiry {
+  subjectId: string;
+  purposeId: string;
+  scope: string;
+  kind: string;
+  /** The event that gave it: the sweep ends this consent, not a newer one written since. */
+  eventId: string;
+  expiresAt: number;
+}
+
+/**
+ * The condition is written as the partial index `consent_current_expiry` states
+ * it, literals and all: SQLite uses a partial index only when the query's terms
+ * match the index's, and a bound parameter for the state would not.
+ */
+const DUE_EXPIRIES = statement(
+  "select subject_id, purpose_id, scope, kind, event_id, expires_at from consent_current where state = 'given' and expires_at is not null and expires_at <= ? order by expires_at limit ?",
+);
+/** Up to `limit` given consents whose term ended at or before `now`, the longest ended first. */
+export async function dueExpiries(db: Db | Trx, now: number, limit: number): Promise<DueExpiry[]> {
+  const rows = await all<{
+    subject_id: string;
+    purpose_id: string;
+    scope: string;
+    kind: string;
+    event_id: string;
+    expires_at: number;
+  }>(db, DUE_EXPIRIES, [now, limit]);
+  return rows.map((r) => ({
+    subjectId: r.subject_id,
+    purposeId: r.purpose_id,
+    scope: r.scope,
+    kind: r.kind,
+    eventId: r.event_id,
+    expiresAt: Number(r.expires_at),
+  }));
+}
+
+const CURRENT_ROW = statement(
+  'select state, event_id, expires_at from consent_current where subject_id = ? and purpose_id = ? and scope = ? and kind = ?',
+);
+/** One current row as the writing transaction sees it, for a write that must re-check what it read before. */
+export async function findCurrent(
+  db: Db | Trx,
+  key: { subjectId: string; purposeId: string; scope: string; kind: string },
+): Promise<{ state: string; eventId: string; expiresAt: number | null } | undefined> {
+  const r = await first<{ state: string; event_id: string; expires_at: number | null }>(db, CURRENT_ROW, [
+    key.subjectId,
+    key.purposeId,
+    key.scope,
+    key.kind,
+  ]);
+  return (
+    r && {
+      state: r.state,
+      eventId: r.event_id,
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    }
+  );
+}
+
+/**
+ * PostgreSQL only (SQLite has one writer): holds the subjects' rows until the
+ * transaction ends, taken in one statement and in subject order, so writers
+ * that lock several subjects this way take turns instead of deadlocking.
+ */
+export async function lockSubjects(trx: Trx, subjectIds: readonly string[]): Promise<void> {
+  if (subjectIds.length === 0) return;
+  await trx
+    .selectFrom('consent_subjects')
+    .select('subject_id')
+    .where('subject_id', 'in', subjectIds)
+    .orderBy('subject_id')
+    .forUpdate()
+    .execute();
+}
+
 const toStateRow = (r: {
   purpose_id: string;
   scope: string;

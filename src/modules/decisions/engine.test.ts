@@ -210,6 +210,24 @@ describe('the decision engine', () => {
       expect(ask('email', 'promo').allow).toBe(true);
     });
 
+    it('answers consent-expired, not no-consent, for a row the expiry sweep stored as expired, until a later consent covers the question', () => {
+      // The sweep keeps the term that ended on the row; the state alone must decide.
+      written(['', 'expired', clock.now() + DAY]);
+      deny(['consent-expired'], ask());
+      deny(['consent-expired'], ask('email', 'news'));
+      expect(
+        consentState([row(NEWS, { state: 'expired', expiresAt: clock.now() + DAY })], NEWS, clock.now()),
+      ).toBe('expired');
+      written(['email:*', 'expired'], ['', 'given']);
+      expect(ask('email').allow).toBe(true);
+      written(['', 'expired'], ['email:news', 'given']);
+      expect(ask('email', 'news').allow).toBe(true);
+      deny(['consent-expired'], ask('email', 'promo'));
+      deny(['consent-expired'], ask());
+      written(['', 'expired'], ['sms:*', 'expired']);
+      deny(['consent-expired'], ask('sms', 'promo'));
+    });
+
     it('orders rows without a revision by their place in the list, after none that has one', () => {
       engine.setSubject({
         subjectId: 'alice',
