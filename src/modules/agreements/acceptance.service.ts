@@ -16,7 +16,7 @@ import type { AcceptanceResult, AcceptanceState, AgreementLanguage } from './agr
 import * as store from './agreements.store.js';
 import { createReacceptanceHandler } from './reacceptance.js';
 import { canonicalReceiptBody, type Receipt, type ReceiptBody } from './receipt.js';
-import type { VersionsService } from './versions.service.js';
+import { type VersionsService, versionCovers } from './versions.service.js';
 
 export type AcceptanceMethod = 'api' | 'notice' | 'cabinet' | 'continued-use';
 
@@ -144,7 +144,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
           throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_FOUND');
         throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_CURRENT');
       }
-      if (input.siteId && !(JSON.parse(later.version.site_ids) as string[]).includes(input.siteId))
+      if (input.siteId && !versionCovers(later.version, input.siteId))
         throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_CURRENT');
       target = later;
     }
@@ -255,20 +255,14 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
 
   async function siteState(subjectId: string, siteId: string): Promise<AcceptanceState> {
     assertThat(await org.findSite(siteId), 'MXF_ORG_SITE_NOT_FOUND');
-    const [current, accepted] = await Promise.all([
+    const [current, onSite, accepted] = await Promise.all([
       versions.inForce(siteId),
+      versions.numbersOn(siteId),
       store.acceptedVersionsOf(database.db, subjectId),
     ]);
     const versionInForce = current ? Number(current.version.number) : null;
     // The newest accepted version that was or will be shown on this site.
-    let last: { version: number; acceptedAt: number } | undefined;
-    for (const a of accepted) {
-      const v = await versions.published(a.version);
-      if (v && (JSON.parse(v.version.site_ids) as string[]).includes(siteId)) {
-        last = a;
-        break;
-      }
-    }
+    const last = accepted.find((a) => onSite.has(a.version));
     const isCurrent = last !== undefined && versionInForce !== null && last.version >= versionInForce;
     return {
       subjectId,
@@ -313,7 +307,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     // The check above ran outside the write: another report may have recorded it since.
     const recorded = await database.write(async (trx) => {
       if (database.kind === 'postgres') await store.lockSubjectState(trx, subjectId);
-      if ((await store.acceptedVersionsOf(trx, subjectId)).some((a) => a.version === version)) return false;
+      if (await store.hasAccepted(trx, subjectId, version)) return false;
       await write(trx, prepared);
       return true;
     });

@@ -10,8 +10,7 @@ import { errors } from '../../http/schemas.js';
 import type { AcceptanceService } from './acceptance.service.js';
 import { type AgreementLanguage, Language, ReceiptId, VersionNumber } from './agreements.schemas.js';
 import { renderReceipt } from './receipt.js';
-import { receiptLanguage, receiptLines, receiptTitle, renderReceiptPage } from './receipt.page.js';
-import { receiptPdf } from './receipt.pdf.js';
+import { ReceiptLang, sendReceiptPage, sendReceiptPdf } from './receipt.reply.js';
 import type { VersionsService } from './versions.service.js';
 
 const Time = Type.Integer({ minimum: 0 });
@@ -40,8 +39,6 @@ const MyAgreement = Type.Object({
 });
 
 const Rid = Type.Object({ id: ReceiptId }, { additionalProperties: false });
-/** The receipt page's and PDF's language; by default the one the agreement was shown in. */
-const ReceiptLang = Type.Object({ lang: Type.Optional(Language) }, { additionalProperties: false });
 
 export function agreementCabinetRoutes(deps: {
   versions: VersionsService;
@@ -167,19 +164,10 @@ export function agreementCabinetRoutes(deps: {
       },
       async (req, reply) => {
         const receipt = await mine(req, req.params.id);
-        const url = `${base}/v1/me/receipts/${req.params.id}`;
-        const lang = receiptLanguage(receipt, req.query.lang);
-        return reply
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'private, no-store')
-          .header('content-language', lang)
-          .send(
-            renderReceiptPage(receipt, lang, {
-              jsonUrl: url,
-              pdfUrl: `${url}/pdf`,
-              publicKeyUrl: `${base}/v1/audit/public-key`,
-            }),
-          );
+        return sendReceiptPage(reply, receipt, req.query.lang, {
+          base,
+          url: `${base}/v1/me/receipts/${req.params.id}`,
+        });
       },
     );
 
@@ -200,12 +188,7 @@ export function agreementCabinetRoutes(deps: {
       },
       async (req, reply) => {
         const receipt = await mine(req, req.params.id);
-        const lang = receiptLanguage(receipt, req.query.lang);
-        return reply
-          .type('application/pdf')
-          .header('cache-control', 'private, no-store')
-          .header('content-disposition', `attachment; filename="receipt-${req.params.id}.pdf"`)
-          .send(receiptPdf(receiptTitle(lang), receiptLines(receipt, lang, `${base}/v1/audit/public-key`)));
+        return sendReceiptPdf(reply, receipt, req.query.lang, { base, id: req.params.id });
       },
     );
   };

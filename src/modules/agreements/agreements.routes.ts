@@ -28,8 +28,7 @@ import {
   VersionSummary,
 } from './agreements.schemas.js';
 import { renderReceipt } from './receipt.js';
-import { receiptLanguage, receiptLines, receiptTitle, renderReceiptPage } from './receipt.page.js';
-import { receiptPdf } from './receipt.pdf.js';
+import { ReceiptLang, sendReceiptPage, sendReceiptPdf } from './receipt.reply.js';
 import { type SiteCheckResult } from './site-checks.js';
 import type { VersionsService } from './versions.service.js';
 
@@ -50,8 +49,6 @@ export interface AgreementRouteDeps {
 
 const N = Type.Object({ n: VersionNumber }, { additionalProperties: false });
 const Rid = Type.Object({ id: ReceiptId }, { additionalProperties: false });
-/** The receipt page's and PDF's language; by default the one the agreement was shown in. */
-const ReceiptLang = Type.Object({ lang: Type.Optional(Language) }, { additionalProperties: false });
 
 export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTypebox {
   const { versions, acceptances, requireStaff, requireEditor, requireApp } = deps;
@@ -293,19 +290,10 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
       },
       async (req, reply) => {
         const receipt = await acceptances.receipt(req.params.id);
-        const url = `${base}/v1/agreements/receipts/${req.params.id}`;
-        const lang = receiptLanguage(receipt, req.query.lang);
-        return reply
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'private, no-store')
-          .header('content-language', lang)
-          .send(
-            renderReceiptPage(receipt, lang, {
-              jsonUrl: url,
-              pdfUrl: `${url}/pdf`,
-              publicKeyUrl: `${base}/v1/audit/public-key`,
-            }),
-          );
+        return sendReceiptPage(reply, receipt, req.query.lang, {
+          base,
+          url: `${base}/v1/agreements/receipts/${req.params.id}`,
+        });
       },
     );
 
@@ -325,12 +313,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
       },
       async (req, reply) => {
         const receipt = await acceptances.receipt(req.params.id);
-        const lang = receiptLanguage(receipt, req.query.lang);
-        return reply
-          .type('application/pdf')
-          .header('cache-control', 'private, no-store')
-          .header('content-disposition', `attachment; filename="receipt-${req.params.id}.pdf"`)
-          .send(receiptPdf(receiptTitle(lang), receiptLines(receipt, lang, `${base}/v1/audit/public-key`)));
+        return sendReceiptPdf(reply, receipt, req.query.lang, { base, id: req.params.id });
       },
     );
 

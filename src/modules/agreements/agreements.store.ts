@@ -140,6 +140,18 @@ export async function acceptedVersionsOf(
   return rows.map((r) => ({ version: Number(r.version), acceptedAt: Number(r.accepted_at) }));
 }
 
+/** Whether the subject has accepted `version` (one index lookup). */
+export async function hasAccepted(db: Handle, subjectId: string, version: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('agreement_acceptances')
+    .select('id')
+    .where('subject_id', '=', subjectId)
+    .where('version', '=', version)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * PostgreSQL: holds the subject's state row until the transaction ends, so two
  * writes that check "accepted yet?" for one subject take turns.

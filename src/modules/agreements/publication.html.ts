@@ -108,6 +108,10 @@ export const esc = (s: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
+/** Escapes `text` and puts `html` (already safe) where it says `{name}`. */
+export const fillHtml = (text: string, name: string, html: string) =>
+  text.split(`{${name}}`).map(esc).join(html);
+
 export const PAGE_CSS = `
 :root{color-scheme:light;--ink:#1d232b;--muted:#5a6470;--line:#d9dee4;--accent:#0b5cad;--paper:#fff;--band:#f4f6f8}
 *{box-sizing:border-box}
@@ -169,9 +173,9 @@ export function renderAgreementPage(p: AgreementPage): string {
   // The version in force is the newest one already effective, so a newer one shown here takes effect later.
   if (p.version.number > p.inForce) {
     const when = date(p.version.effectiveAt);
-    const [before, after] = ui.notYet.split('{date}').map(esc);
+    const time = `<time datetime="${when}">${when}</time>`;
     notices.push(
-      `<p class="notice" role="note" lang="${p.requested}">${before}<time datetime="${when}">${when}</time>${after ?? ''}</p>`,
+      `<p class="notice" role="note" lang="${p.requested}">${fillHtml(ui.notYet, 'date', time)}</p>`,
     );
   } else if (p.version.number < p.inForce)
     notices.push(`<p class="notice" role="note" lang="${p.requested}">${esc(ui.notCurrent)}</p>`);

@@ -6,9 +6,11 @@
  * The verification advice names the company's published key address, never the
  * key id printed here: a forged receipt would carry a key and key id of its own.
  */
+
+import { formatMessage } from '../../i18n/errors-define.js';
 import type { AcceptanceMethod } from './acceptance.service.js';
 import { AGREEMENT_LANGUAGES, type AgreementLanguage } from './agreements.schemas.js';
-import { esc } from './publication.html.js';
+import { esc, fillHtml } from './publication.html.js';
 import type { Receipt } from './receipt.js';
 import { cyrillicToLatin } from './text/transliterate.js';
 
@@ -267,15 +269,14 @@ export function receiptLines(r: Receipt, lang: AgreementLanguage, publicKeyUrl: 
     s.verify.heading,
     s.verify.intro,
     `1. ${s.verify.saveReceipt}`,
-    `2. ${s.verify.saveKey.replace('{url}', publicKeyUrl)}`,
-    `3. ${s.verify.run.replace('{command}', VERIFY_COMMAND)}`,
+    `2. ${formatMessage(s.verify.saveKey, { url: publicKeyUrl })}`,
+    `3. ${formatMessage(s.verify.run, { command: VERIFY_COMMAND })}`,
     s.verify.keyWarning,
     s.verify.anyByte,
   ];
 }
 
 /** `text` escaped, with `{name}` replaced by the (already escaped) HTML `html`. */
-const fill = (text: string, name: string, html: string) => text.split(`{${name}}`).map(esc).join(html);
 
 export interface ReceiptLinks {
   /** The receipt as JSON, the file `receipt verify` checks. */
@@ -314,7 +315,7 @@ export function renderReceiptPage(r: Receipt, lang: AgreementLanguage, links: Re
 <dl class="meta">${rows}</dl>
 <section aria-labelledby="verify-h"><h2 id="verify-h">${esc(s.verify.heading)}</h2>
 <p>${esc(s.verify.intro)}</p>
-<ol><li>${esc(s.verify.saveReceipt)}</li><li>${fill(s.verify.saveKey, 'url', keyLink)}</li><li>${fill(s.verify.run, 'command', `<code>${esc(VERIFY_COMMAND)}</code>`)}</li></ol>
+<ol><li>${esc(s.verify.saveReceipt)}</li><li>${fillHtml(s.verify.saveKey, 'url', keyLink)}</li><li>${fillHtml(s.verify.run, 'command', `<code>${esc(VERIFY_COMMAND)}</code>`)}</li></ol>
 <p>${esc(s.verify.keyWarning)}</p>
 <p>${esc(s.verify.anyByte)}</p></section>
 <nav aria-label="${esc(s.downloads)}"><ul><li><a href="${esc(links.jsonUrl)}" download="receipt-${esc(v.id)}.json">JSON</a></li><li><a href="${esc(links.pdfUrl)}?lang=${lang}">PDF</a></li></ul></nav>

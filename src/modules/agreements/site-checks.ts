@@ -10,6 +10,7 @@ import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.
 import { newId } from '../../ids.js';
 import * as orgStore from '../org/org.store.js';
 import * as store from './agreements.store.js';
+import { versionCovers } from './versions.service.js';
 
 export type CheckOutcome = 'ok' | 'mismatch' | 'unreachable' | 'no-version';
 
@@ -57,7 +58,7 @@ export async function checkSites(deps: {
   const versions = await store.publishedInForce(db, clock.now());
   const results: SiteCheckResult[] = [];
   for (const site of sites) {
-    const v = versions.find((x) => (JSON.parse(x.site_ids) as string[]).includes(site.id));
+    const v = versions.find((x) => versionCovers(x, site.id));
     const base = { siteId: site.id, url: site.agreementUrl, checkedAt: clock.now() };
     if (!v) {
       results.push({ ...base, expectedVersion: null, outcome: 'no-version', found: null });

@@ -22,7 +22,7 @@ import {
 } from './agreements.schemas.js';
 import { noticeScript } from './notice.script.js';
 import { PAGE_CSS, renderAgreementPage, renderErrorPage } from './publication.html.js';
-import { summarise, type VersionInForce, type VersionsService } from './versions.service.js';
+import { summarise, type VersionInForce, type VersionsService, versionCovers } from './versions.service.js';
 
 export interface SitesRouteDeps {
   versions: VersionsService;
@@ -112,7 +112,7 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
     let shownVersion: VersionInForce | null = inForce;
     if (n !== undefined && n !== Number(inForce.version.number)) {
       shownVersion = await versions.published(n);
-      if (!shownVersion || !(JSON.parse(shownVersion.version.site_ids) as string[]).includes(siteId))
+      if (!shownVersion || !versionCovers(shownVersion.version, siteId))
         throw new MaxfiyError('MXF_AGREEMENT_VERSION_NOT_FOUND');
     }
     const requested = pickLanguage(lang, acceptLanguage);

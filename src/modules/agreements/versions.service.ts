@@ -116,6 +116,11 @@ function carriedOver(
   return Object.assign(given, texts ?? {});
 }
 
+/** Whether `v` was published for `siteId`. */
+export function versionCovers(v: AgreementVersionTable, siteId: string): boolean {
+  return (JSON.parse(v.site_ids) as string[]).includes(siteId);
+}
+
 export function summarise(v: AgreementVersionTable, texts: AgreementTextTable[]): VersionSummary {
   const byLang = new Map(texts.map((t) => [t.lang, t]));
   return {
@@ -374,7 +379,8 @@ export function createVersionsService(deps: VersionsDeps) {
    */
   const IN_FORCE_TTL_MS = 1000;
   const published = new Map<number, Promise<VersionInForce>>();
-  let inForceList: { at: number; rows: AgreementVersionTable[] } | undefined;
+  /** Each row with its site list parsed once, at reload: this is read on every public request. */
+  let inForceList: { at: number; rows: { v: AgreementVersionTable; sites: Set<string> }[] } | undefined;
 
   async function publishedVersion(n: number): Promise<VersionInForce | null> {
     let cached = published.get(n);
@@ -390,11 +396,19 @@ export function createVersionsService(deps: VersionsDeps) {
 
   /** Published versions on `siteId` (all when none is given), newest first. */
   async function publishedOn(now: number, siteId?: string): Promise<AgreementVersionTable[]> {
-    if (!inForceList || now - inForceList.at > IN_FORCE_TTL_MS || now < inForceList.at)
-      inForceList = { at: now, rows: await store.publishedVersions(db) };
-    return siteId
-      ? inForceList.rows.filter((x) => (JSON.parse(x.site_ids) as string[]).includes(siteId))
-      : inForceList.rows;
+    if (!inForceList || now - inForceList.at > IN_FORCE_TTL_MS || now < inForceList.at) {
+      const rows = await store.publishedVersions(db);
+      inForceList = {
+        at: now,
+        rows: rows.map((v) => ({ v, sites: new Set(JSON.parse(v.site_ids) as string[]) })),
+      };
+    }
+    return inForceList.rows.filter((x) => siteId === undefined || x.sites.has(siteId)).map((x) => x.v);
+  }
+
+  /** The numbers of the versions published for `siteId`, those still to take effect included. */
+  async function numbersOn(siteId: string): Promise<Set<number>> {
+    return new Set((await publishedOn(clock.now(), siteId)).map((v) => Number(v.number)));
   }
 
   const effective = (x: AgreementVersionTable) => (x.effective_at === null ? null : Number(x.effective_at));
@@ -439,6 +453,7 @@ export function createVersionsService(deps: VersionsDeps) {
     approvePublication,
     inForce,
     nextChange,
+    numbersOn,
     published: publishedVersion,
     exists: async (n: number) => Boolean(await store.findVersion(db, n)),
     diff,

@@ -23,13 +23,13 @@ const ACTIONS = {
 const REFERENCE_TTL_MS = 1000;
 
 /** How often the server looks for consents whose term has ended (see `expireDue`). */
-export const EXPIRY_EVERY_MS = 60_000;
+const EXPIRY_EVERY_MS = 60_000;
 /**
  * Expiries written per transaction. Each costs what a withdrawal does (a few
  * ms on PostgreSQL), and a page holds the audit lock (SQLite: the writer) from
  * its first entry to its commit, so other writes wait at most one page.
  */
-export const EXPIRY_PAGE = 100;
+const EXPIRY_PAGE = 100;
 /** Who ends a consent whose term ran out: no person did, and no input source applies. */
 const EXPIRY = { actor: 'system', source: 'system', audit: 'consent.expired' } as const;
 
@@ -139,6 +139,11 @@ export function createConsentService(deps: {
       throw new MaxfiyError('MXF_CONSENT_EXPIRY_NOT_FUTURE');
     if (input.source === 'staff-paper' && !input.evidenceRef)
       throw new MaxfiyError('MXF_CONSENT_EVIDENCE_REQUIRED');
+  }
+
+  /** Hands the subject's state after a write to the decision index (on commit) and to other nodes. */
+  async function toIndex(trx: Trx, subjectId: string, at: { status: 'active' | 'blocked'; rev: number }) {
+    await decisions.afterWrite(trx, { subjectId, ...at, rows: await store.currentRows(trx, subjectId) });
   }
 
   /**
@@ -262,12 +267,7 @@ export function createConsentService(deps: {
       notice: input.notice,
       expiresAt: action.kind === 'consent' && action.state === 'given' ? (input.expiresAt ?? null) : null,
     });
-    await decisions.afterWrite(trx, {
-      subjectId,
-      status,
-      rev,
-      rows: await store.currentRows(trx, subjectId),
-    });
+    await toIndex(trx, subjectId, { status, rev });
     // The record just written, not parsed back from its JSON.
     return toConsentEvent(row, record);
   }
@@ -345,13 +345,7 @@ export function createConsentService(deps: {
         });
         written++;
       }
-      if (last)
-        await decisions.afterWrite(trx, {
-          subjectId,
-          status: last.status,
-          rev: last.rev,
-          rows: await store.currentRows(trx, subjectId),
-        });
+      if (last) await toIndex(trx, subjectId, { status: last.status, rev: last.rev });
     }
     return written;
   }
@@ -398,12 +392,7 @@ export function createConsentService(deps: {
     return database.write(async (trx) => {
       const { rev } = await store.bumpSubject(trx, subjectId, clock.now(), status);
       await audit.append(trx, { actor, action: `consent.subject.${status}`, subjectId, details: { rev } });
-      await decisions.afterWrite(trx, {
-        subjectId,
-        status,
-        rev,
-        rows: await store.currentRows(trx, subjectId),
-      });
+      await toIndex(trx, subjectId, { status, rev });
       return rev;
     });
   }

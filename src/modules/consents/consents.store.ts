@@ -85,7 +85,6 @@ export interface DueExpiry {
   kind: string;
   /** The event that gave it: the sweep ends this consent, not a newer one written since. */
   eventId: string;
-  expiresAt: number;
 }
 
 /**
@@ -94,7 +93,7 @@ export interface DueExpiry {
  * match the index's, and a bound parameter for the state would not.
  */
 const DUE_EXPIRIES = statement(
-  "select subject_id, purpose_id, scope, kind, event_id, expires_at from consent_current where state = 'given' and expires_at is not null and expires_at <= ? order by expires_at limit ?",
+  "select subject_id, purpose_id, scope, kind, event_id from consent_current where state = 'given' and expires_at is not null and expires_at <= ? order by expires_at limit ?",
 );
 /** Up to `limit` given consents whose term ended at or before `now`, the longest ended first. */
 export async function dueExpiries(db: Db | Trx, now: number, limit: number): Promise<DueExpiry[]> {
@@ -104,7 +103,6 @@ export async function dueExpiries(db: Db | Trx, now: number, limit: number): Pro
     scope: string;
     kind: string;
     event_id: string;
-    expires_at: number;
   }>(db, DUE_EXPIRIES, [now, limit]);
   return rows.map((r) => ({
     subjectId: r.subject_id,
@@ -112,7 +110,6 @@ export async function dueExpiries(db: Db | Trx, now: number, limit: number): Pro
     scope: r.scope,
     kind: r.kind,
     eventId: r.event_id,
-    expiresAt: Number(r.expires_at),
   }));
 }
 

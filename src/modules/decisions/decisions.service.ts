@@ -34,7 +34,7 @@ export interface ReconnectBackoff {
   maxMs: number;
 }
 /** Quick enough that a restarted database is followed again at once, gentle enough not to hammer a failing one. */
-export const DEFAULT_BACKOFF: ReconnectBackoff = { firstMs: 100, maxMs: 5000 };
+const DEFAULT_BACKOFF: ReconnectBackoff = { firstMs: 100, maxMs: 5000 };
 
 /** How long stop() waits for the server to acknowledge the listener's goodbye: a vanished host never does. */
 const STOP_GRACE_MS = 2000;
@@ -180,12 +180,9 @@ export function createDecisionService(deps: {
       work.catch((err: unknown) => logger.warn(errorFields(err), 'consent change not applied'));
     });
     connecting = client;
-    let pid: number | undefined;
     try {
       await client.connect();
       await client.query(`LISTEN ${CONSENT_CHANNEL}`);
-      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-      pid = rows[0]?.pid;
       if (stopped) throw new Error('consent listener stopped');
     } catch (err) {
       void client.end().catch(() => undefined);
@@ -200,7 +197,8 @@ export function createDecisionService(deps: {
     }
     // Set in the same turn as the last answer arrived: a drop after it reaches lost().
     listener = client;
-    listenerPid = pid;
+    // The backend's pid, from the connection handshake (pg sets it; its types do not declare it).
+    listenerPid = (client as unknown as { processID?: number }).processID;
     return client;
   }
 

@@ -15,16 +15,14 @@ import { useSession } from './session';
  * and an administrator's reset of a member's sign-in. Each has its page, API
  * and texts; the token is moved out of the address bar into this tab's storage.
  */
-const FLOWS = {
-  invite: {
-    path: '/invite',
-    tokenKey: 'maxfiy.invite.token',
-    api: '/v1/staff/invite',
-    texts: 'staff.invite',
-  },
-  reset: { path: '/reset', tokenKey: 'maxfiy.reset.token', api: '/v1/staff/reset', texts: 'staff.reset' },
-} as const;
-export type PasswordLinkKind = keyof typeof FLOWS;
+export type PasswordLinkKind = 'invite' | 'reset';
+const flowOf = <K extends PasswordLinkKind>(kind: K) =>
+  ({
+    path: `/${kind}`,
+    tokenKey: `maxfiy.${kind}.token`,
+    api: `/v1/staff/${kind}`,
+    texts: `staff.${kind}`,
+  }) as const;
 
 /** Whom the link is for: an invitation names the address and roles, a reset only the member. */
 interface LinkHolder {
@@ -50,7 +48,7 @@ export function InvitePage({ kind = 'invite' }: { kind?: PasswordLinkKind }) {
   const { t } = useTranslation();
   const { search, navigate } = useRouter();
   const { signedIn } = useSession();
-  const flow = FLOWS[kind];
+  const flow = flowOf(kind);
   const [token] = useState(() => readToken(search, flow.tokenKey));
   const [invitation, setInvitation] = useState<LinkHolder | null>(null);
   const [invalid, setInvalid] = useState<unknown>(null);

@@ -8,6 +8,7 @@ import { type FieldErrors, focusFirstInvalid, hasErrors, requireEmail, requireTe
 import { ErrorNotice, Loading, Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { useApi } from '../ui/useApi';
+import type { PasswordLinkKind } from './InvitePage';
 import { useSession } from './session';
 
 /** Only administrators manage staff; the server checks again. */
@@ -64,7 +65,7 @@ function RolePicker({
 }
 
 /** The invitation link, shown once: the server keeps only its hash. Takes focus so nobody misses it. */
-function LinkOnce({ link, kind, onDone }: { link: string; kind: 'invite' | 'reset'; onDone: () => void }) {
+function LinkOnce({ link, kind, onDone }: { link: string; kind: PasswordLinkKind; onDone: () => void }) {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
@@ -267,7 +268,7 @@ export function StaffPage() {
   const me = session.status === 'signed-in' ? session.staff.id : '';
   const members = useApi<{ staff: Member[] }>('/v1/staff');
   const invites = useApi<{ invites: Invite[] }>('/v1/staff/invites');
-  const [link, setLink] = useState<{ link: string; kind: 'invite' | 'reset' } | null>(null);
+  const [link, setLink] = useState<{ link: string; kind: PasswordLinkKind } | null>(null);
   const roleNames = (roles: string[]) => roles.map((role) => t(`people.roles.${role}`, role)).join(', ');
 
   return (
