@@ -23,6 +23,8 @@ const flowOf = <K extends PasswordLinkKind>(kind: K) =>
     api: `/v1/staff/${kind}`,
     texts: `staff.${kind}`,
   }) as const;
+/** One object per kind, made once: the page's effects depend on it and must not run again on each render. */
+const FLOWS = { invite: flowOf('invite'), reset: flowOf('reset') };
 
 /** Whom the link is for: an invitation names the address and roles, a reset only the member. */
 interface LinkHolder {
@@ -48,7 +50,7 @@ export function InvitePage({ kind = 'invite' }: { kind?: PasswordLinkKind }) {
   const { t } = useTranslation();
   const { search, navigate } = useRouter();
   const { signedIn } = useSession();
-  const flow = flowOf(kind);
+  const flow = FLOWS[kind];
   const [token] = useState(() => readToken(search, flow.tokenKey));
   const [invitation, setInvitation] = useState<LinkHolder | null>(null);
   const [invalid, setInvalid] = useState<unknown>(null);
