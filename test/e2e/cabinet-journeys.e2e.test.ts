@@ -136,8 +136,9 @@ describe('the cabinet: data by product, grants and who looked', () => {
       (await trade.call('PUT', recordUrl(subjectId, 'loyalty'), { value: { points: 1 } })).statusCode,
     ).toBe(403);
 
-    await page.getByRole('button', { name: 'Link Smartpos Trade' }).click();
-    await page.getByRole('button', { name: 'Unlink Smartpos Trade' }).waitFor();
+    // Exact names: "Link Smartpos Trade" is also part of "Unlink Smartpos Trade".
+    await page.getByRole('button', { name: 'Link Smartpos Trade', exact: true }).click();
+    await page.getByRole('button', { name: 'Unlink Smartpos Trade', exact: true }).waitFor();
     const put = await trade.call('PUT', recordUrl(subjectId, 'loyalty'), {
       value: { points: 120 },
       kind: 'loyalty',
@@ -148,8 +149,9 @@ describe('the cabinet: data by product, grants and who looked', () => {
     await expect.poll(() => page.getByRole('cell', { name: '{"points":120}' }).count()).toBe(1);
     await screenshot(page, 'cabinet-records-en');
 
-    await page.getByRole('button', { name: 'Unlink Smartpos Trade' }).click();
-    await page.getByRole('button', { name: 'Link Smartpos Trade' }).waitFor();
+    await page.getByRole('button', { name: 'Unlink Smartpos Trade', exact: true }).click();
+    // Only once the unlink is answered does the button read "Link"; the write below must come after it.
+    await page.getByRole('button', { name: 'Link Smartpos Trade', exact: true }).waitFor();
     expect(
       (await trade.call('PUT', recordUrl(subjectId, 'loyalty'), { value: { points: 121 } })).statusCode,
     ).toBe(403);
