@@ -174,6 +174,117 @@ describe.each(databaseKinds())('the agreement and consents in the cabinet on %s'
     expect((await as(app, 'legal')('GET', '/v1/consents/stats')).statusCode).toBe(403);
   });
 
+  it('switches one newsletter channel or topic with source cabinet, and decisions follow that channel alone (§13)', async () => {
+    t = await agreementTestApp(kind);
+    const app = t;
+    await app.services.purposes.seed(readRegisterFile('config/purposes.json'));
+    const { b, subjectId } = await customer(app, 'sardor@example.uz');
+    const url = '/v1/me/consents/offers-newsletters';
+    // An app records the newsletters the customer signed up for: e-mail and SMS, every topic.
+    for (const channel of ['email', 'sms']) {
+      const signedUp = await as(app, 'support')('POST', `/v1/consents/subjects/${subjectId}`, {
+        purpose: 'offers-newsletters',
+        action: 'give',
+        source: 'app',
+        channel,
+        notice: { version: '1', language: 'ru' },
+      });
+      expect(signedUp.statusCode).toBe(201);
+    }
+    const decide = async (channel: string, topic?: string) =>
+      (
+        await as(app, 'dpo')('POST', '/v1/decisions', {
+          subjectId,
+          purpose: 'offers-newsletters',
+          category: 'contact',
+          context: topic === undefined ? { channel } : { channel, topic },
+        })
+      ).json() as { allow: boolean; reasons: string[] };
+    expect((await decide('email')).allow).toBe(true);
+
+    const emailOff = await put(app, b, url, { given: false, channel: 'email', lang: 'uz-Latn' });
+    expect(emailOff.statusCode).toBe(200);
+    expect(emailOff.json()).toMatchObject({ id: 'offers-newsletters', consent: 'none' });
+    expect(emailOff.json().channels).toEqual([
+      { channel: 'email', topic: null, consent: 'withdrawn' },
+      { channel: 'sms', topic: null, consent: 'given' },
+    ]);
+    expect(await decide('email')).toMatchObject({ allow: false, reasons: ['no-consent'] });
+    expect(await decide('email', 'promo')).toMatchObject({ allow: false, reasons: ['no-consent'] });
+    expect((await decide('sms')).allow).toBe(true);
+    expect((await decide('sms', 'promo')).allow).toBe(true);
+
+    // One topic of the channel back on: that topic alone.
+    const newsOn = await put(app, b, url, { given: true, channel: 'email', topic: 'news' });
+    expect(newsOn.json().channels).toContainEqual({ channel: 'email', topic: 'news', consent: 'given' });
+    expect((await decide('email', 'news')).allow).toBe(true);
+    expect((await decide('email', 'promo')).allow).toBe(false);
+    expect((await decide('email')).allow).toBe(false);
+
+    // The purpose switched off as a whole ends every channel; a channel switched on later counts again.
+    await put(app, b, url, { given: false });
+    expect((await decide('sms')).allow).toBe(false);
+    const smsOn = await put(app, b, url, { given: true, channel: 'sms' });
+    expect(smsOn.json()).toMatchObject({ consent: 'withdrawn' });
+    expect(smsOn.json().channels).toEqual([
+      { channel: 'email', topic: null, consent: 'withdrawn' },
+      { channel: 'email', topic: 'news', consent: 'withdrawn' },
+      { channel: 'sms', topic: null, consent: 'given' },
+    ]);
+    expect((await decide('sms')).allow).toBe(true);
+    expect((await decide('email', 'news')).allow).toBe(false);
+    const shown = (await b.call('GET', '/v1/me/data')).json();
+    expect(shown.purposes.find((p: { id: string }) => p.id === 'offers-newsletters')).toEqual(smsOn.json());
+
+    const events = () =>
+      app.services.database.db
+        .selectFrom('consent_events')
+        .select(['source', 'scope', 'kind', 'state'])
+        .where('subject_id', '=', subjectId)
+        .orderBy('rev')
+        .execute();
+    const written = await events();
+    expect(written).toEqual([
+      { source: 'app', scope: 'email:*', kind: 'consent', state: 'given' },
+      { source: 'app', scope: 'sms:*', kind: 'consent', state: 'given' },
+      { source: 'cabinet', scope: 'email:*', kind: 'consent', state: 'withdrawn' },
+      { source: 'cabinet', scope: 'email:news', kind: 'consent', state: 'given' },
+      { source: 'cabinet', scope: '', kind: 'consent', state: 'withdrawn' },
+      { source: 'cabinet', scope: 'sms:*', kind: 'consent', state: 'given' },
+    ]);
+
+    // Refused with a catalogued error, and nothing written.
+    for (const [path, body, status, code] of [
+      [url, { given: false, topic: 'news' }, 400, 'MXF_CONSENT_SCOPE_INVALID'],
+      ['/v1/me/consents/identify', { given: true, channel: 'email' }, 409, 'MXF_CONSENT_NOT_CONSENT_BASIS'],
+      ['/v1/me/consents/no-such-purpose', { given: true, channel: 'email' }, 404, 'MXF_PURPOSE_NOT_FOUND'],
+      // Objections stay whole-purpose: the route takes no channel at all.
+      ['/v1/me/objections/improve-service', { objected: true, channel: 'email' }, 400, 'MXF_REQUEST_INVALID'],
+    ] as const) {
+      const res = await put(app, b, path, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(status);
+      expect(codeOf(res)).toBe(code);
+    }
+    for (const [field, value] of [
+      ['channel', 'E-mail'],
+      ['channel', 'email:*'],
+      ['channel', ''],
+      ['channel', 'a'.repeat(41)],
+      ['channel', '../sms'],
+      ['channel', 7],
+      ['channel', null],
+      ['topic', '*'],
+      ['topic', 'news promo'],
+      ['topic', 'новости'],
+    ] as const) {
+      const res = await put(app, b, url, { given: false, channel: 'sms', [field]: value });
+      expect(res.statusCode, `${field} ${JSON.stringify(value)}`).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'MXF_REQUEST_INVALID', field });
+    }
+    expect(await events()).toEqual(written);
+    expect((await decide('sms')).allow).toBe(true);
+  });
+
   it('tells every customer of a new version by e-mail in their language, in pages, once, with progress', async () => {
     const clock = new ManualClock(Date.now());
     t = await agreementTestApp(kind, { clock });

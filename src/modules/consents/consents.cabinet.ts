@@ -1,8 +1,9 @@
 /**
  * The cabinet's "my data and why" (§10-§14) and its consent switches: what
  * the register says each purpose uses and on what basis, and the customer's own
- * consent or objection, changed at once (the decision index holds the change
- * before the answer is sent).
+ * consent (to a purpose, or to one newsletter channel or topic of it) or
+ * objection, changed at once (the decision index holds the change before the
+ * answer is sent).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
@@ -16,7 +17,7 @@ import { type ConsentStateRow, consentState } from '../decisions/engine.js';
 import { DataClass, LegalBasis, RegisterId } from '../purposes/purposes.schemas.js';
 import type { IndexedPurpose } from '../purposes/purposes.store.js';
 import * as purposeStore from '../purposes/purposes.store.js';
-import type { ConsentAction } from './consents.schemas.js';
+import { type ConsentAction, type ConsentInput, ScopeToken } from './consents.schemas.js';
 import type { ConsentService } from './consents.service.js';
 import * as store from './consents.store.js';
 
@@ -132,12 +133,17 @@ export function consentCabinetRoutes(deps: {
     return purposeView(purpose, rows, clock.now());
   }
 
-  /** Records the customer's choice about one purpose from the cabinet; answers with the purpose as it now is. */
+  /**
+   * Records the customer's choice about one purpose, or one channel or topic
+   * of it, from the cabinet; answers with the purpose as it now is. The
+   * service checks the scope as it does an app's (a topic names its channel).
+   */
   async function choose(
     req: FastifyRequest,
     purposeId: string,
     action: ConsentAction,
     lang?: Static<typeof Lang>,
+    scope: Pick<ConsentInput, 'channel' | 'topic'> = {},
   ) {
     const { subjectId } = customerOf(req);
     const purpose = await viewOf(subjectId, purposeId);
@@ -146,6 +152,7 @@ export function consentCabinetRoutes(deps: {
       action,
       source: 'cabinet',
       notice: { version: `purpose-v${purpose.version}`, language: lang ?? 'uz-Cyrl' },
+      ...scope,
     });
     return viewOf(subjectId, purpose.id);
   }
@@ -195,16 +202,26 @@ export function consentCabinetRoutes(deps: {
         schema: {
           tags,
           summary:
-            'Give or withdraw my consent to a consent-basis purpose; decisions follow before the answer',
+            'Give or withdraw my consent to a consent-basis purpose, or to one channel or topic of it; decisions follow before the answer',
           params,
           body: Type.Object(
-            { given: Type.Boolean(), lang: Type.Optional(Lang) },
+            {
+              given: Type.Boolean(),
+              /** One channel of a newsletter purpose (§13); absent: the purpose as a whole. */
+              channel: Type.Optional(ScopeToken),
+              /** One topic of that channel; absent: every topic. Without a channel: MXF_CONSENT_SCOPE_INVALID. */
+              topic: Type.Optional(ScopeToken),
+              lang: Type.Optional(Lang),
+            },
             { additionalProperties: false },
           ),
           response: { 200: PurposeView, ...errors(401, 404, 409) },
         },
       },
-      async (req) => choose(req, req.params.purposeId, req.body.given ? 'give' : 'withdraw', req.body.lang),
+      async (req) => {
+        const { given, channel, topic, lang } = req.body;
+        return choose(req, req.params.purposeId, given ? 'give' : 'withdraw', lang, { channel, topic });
+      },
     );
 
     app.put(

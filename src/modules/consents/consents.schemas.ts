@@ -3,7 +3,8 @@ import { RegisterId } from '../purposes/purposes.schemas.js';
 
 /** A customer's id: printable ASCII, no spaces or slashes (identity ids are UUIDs). */
 export const SubjectId = Type.String({ pattern: '^[A-Za-z0-9._:@-]{1,128}$', maxLength: 128 });
-const Token = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', maxLength: 40 });
+/** A newsletter channel or topic name (`email`, `promo`): what an app and the cabinet may send alike. */
+export const ScopeToken = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', maxLength: 40 });
 
 export const ConsentSource = Type.Union([
   Type.Literal('cabinet'),
@@ -29,8 +30,8 @@ export const ConsentInput = Type.Object(
     /** The scan of a paper form (a document-store reference), required for `staff-paper`. */
     evidenceRef: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,200}$' })),
     /** Newsletters (§13): consent per channel, and optionally per topic. Objections take neither (MXF_CONSENT_OBJECTION_SCOPED). */
-    channel: Type.Optional(Token),
-    topic: Type.Optional(Token),
+    channel: Type.Optional(ScopeToken),
+    topic: Type.Optional(ScopeToken),
     /** The notice the customer was shown: the agreement or consent text version, and its language. */
     notice: Type.Object(
       {
