@@ -1,5 +1,5 @@
 import { authenticator } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { productApp, recordUrl, signedInStaff } from '../../src/modules/cabinet/cabinet.testkit.js';
@@ -124,6 +124,44 @@ describe('the cabinet: my data and why', () => {
       .toBe(true);
     expect(await page.getByText('Needed for the contract').count()).toBeGreaterThan(0);
     await screenshot(page, 'cabinet-data-en');
+  });
+
+  it('switches e-mail newsletters off while SMS stays on, and decisions follow that channel alone', async () => {
+    // An app recorded the customer's newsletters: e-mail and SMS, every topic.
+    for (const channel of ['email', 'sms']) {
+      await app.services.consents.record('app:newsletters', subjectId, {
+        purpose: 'offers-newsletters',
+        action: 'give',
+        source: 'app',
+        channel,
+        notice: { version: '1', language: 'en' },
+      });
+    }
+    const newsletters = (channel: string) =>
+      app.services.decisions.decide(subjectId, 'offers-newsletters', 'contact', { channel });
+    /** The state shown beside a switch, which it names as its description. */
+    const stateOf = async (control: Locator) =>
+      page.locator(`[id="${await control.getAttribute('aria-describedby')}"]`).innerText();
+    await page.reload();
+    const email = page.getByRole('switch', { name: 'By e-mail, every topic', exact: true });
+    const sms = page.getByRole('switch', { name: 'By SMS, every topic', exact: true });
+    await expect.poll(() => email.isChecked()).toBe(true);
+    expect(await sms.isChecked()).toBe(true);
+    expect(await stateOf(email)).toBe('Consent given');
+    expect(newsletters('email').allow).toBe(true);
+
+    await email.click();
+    await expect.poll(() => email.isChecked()).toBe(false);
+    expect(await stateOf(email)).toBe('Consent withdrawn');
+    expect(newsletters('email')).toMatchObject({ allow: false, reasons: ['no-consent'] });
+    expect(await sms.isChecked()).toBe(true);
+    expect(await stateOf(sms)).toBe('Consent given');
+    expect(newsletters('sms').allow).toBe(true);
+    await screenshot(page, 'cabinet-data-channels-en');
+
+    await page.reload();
+    await expect.poll(() => sms.isChecked()).toBe(true);
+    expect(await email.isChecked()).toBe(false);
   });
 });
 

@@ -18,6 +18,15 @@ interface Category {
   mustStayInUz: boolean;
 }
 
+type ConsentState = 'given' | 'withdrawn' | 'expired' | 'none';
+
+/** A consent to one channel (topic null: every topic) or one topic of it, as the decision engine reads it now. */
+interface ScopedConsent {
+  channel: string;
+  topic: string | null;
+  consent: ConsentState;
+}
+
 interface Purpose {
   id: string;
   version: number;
@@ -30,7 +39,8 @@ interface Purpose {
   retentionDays: number | null;
   automated: boolean;
   depersonalisedOnly: boolean;
-  consent: 'given' | 'withdrawn' | 'expired' | 'none' | null;
+  consent: ConsentState | null;
+  channels?: ScopedConsent[];
   objected: boolean | null;
 }
 
@@ -48,6 +58,8 @@ export function localized(text: Text, fallback = ''): string {
 
 const BASES = ['contract', 'consent', 'legitimate-interest', 'legal-obligation'];
 const CLASSES = ['cabinet', 'personal', 'usage', 'depersonalised'];
+/** Channels named in words; another channel an app uses is shown by its id. */
+const CHANNELS = ['email', 'sms', 'push', 'telegram', 'phone', 'post'];
 
 /** "My data and why": what is kept, for which purpose, on which legal basis, for how long. */
 export function DataPage() {
@@ -197,6 +209,20 @@ function PurposeCard({
           <span>{t('cabinet.data.consent', { purpose: name })}</span>
         </label>
       )}
+      {purpose.channels && purpose.channels.length > 0 && (
+        <ChannelSwitches
+          idPrefix={titleId}
+          channels={purpose.channels}
+          busy={busy}
+          onSwitch={(scoped, given) =>
+            put(`/v1/me/consents/${encodeURIComponent(purpose.id)}`, {
+              given,
+              channel: scoped.channel,
+              ...(scoped.topic === null ? {} : { topic: scoped.topic }),
+            })
+          }
+        />
+      )}
       {purpose.objected !== null && (
         <label className="switch">
           <input
@@ -212,5 +238,61 @@ function PurposeCard({
         </label>
       )}
     </li>
+  );
+}
+
+/**
+ * A purpose's consents per channel and topic, one switch each. The state is
+ * the engine's: a later switch of the whole purpose shows here too.
+ */
+function ChannelSwitches({
+  idPrefix,
+  channels,
+  busy,
+  onSwitch,
+}: {
+  idPrefix: string;
+  channels: ScopedConsent[];
+  busy: boolean;
+  onSwitch: (scoped: ScopedConsent, given: boolean) => void;
+}) {
+  const { t } = useTranslation();
+  const headingId = `${idPrefix}-channels`;
+  const label = (scoped: ScopedConsent) => {
+    const channel = CHANNELS.includes(scoped.channel)
+      ? t(`cabinet.data.channelNames.${scoped.channel}`)
+      : t('cabinet.data.otherChannel', { channel: scoped.channel });
+    return scoped.topic === null
+      ? t('cabinet.data.everyTopic', { channel })
+      : t('cabinet.data.oneTopic', { channel, topic: scoped.topic });
+  };
+  return (
+    <div className="channels">
+      <h4 id={headingId}>{t('cabinet.data.channels')}</h4>
+      <p className="muted">{t('cabinet.data.channelsHint')}</p>
+      <ul className="channel-list" aria-labelledby={headingId}>
+        {channels.map((scoped, index) => {
+          const stateId = `${headingId}-${index}`;
+          return (
+            <li key={`${scoped.channel}:${scoped.topic ?? '*'}`}>
+              <label className="switch">
+                <input
+                  type="checkbox"
+                  role="switch"
+                  checked={scoped.consent === 'given'}
+                  disabled={busy}
+                  aria-describedby={stateId}
+                  onChange={(event) => onSwitch(scoped, event.target.checked)}
+                />
+                <span>{label(scoped)}</span>
+              </label>
+              <span id={stateId} className="channel-state">
+                {t(`cabinet.data.consentStates.${scoped.consent}`)}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
