@@ -1,6 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/helpers/db.js';
@@ -139,5 +140,72 @@ describe('group commit with the log synced off the main thread', () => {
     rmSync(`${file}-wal`);
     await expect(sync()).rejects.toThrow(/ENOENT/);
     await database.close();
+  });
+});
+
+describe('reads on SQLite, one read transaction per turn of the event loop', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const open = async (sync?: 'full') => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-snapshot-'));
+    dirs.push(dir);
+    const database = await openDatabase({ databaseUrl: '', file: path.join(dir, 'maxfiy.db'), sync });
+    await sql`create table t (n integer)`.execute(database.schemaDb);
+    const count = async () =>
+      Number((await sql<{ c: number }>`select count(*) as c from t`.execute(database.db)).rows[0]?.c);
+    return { database, count };
+  };
+
+  it('sees a write made on the writer in the same turn as an earlier read', async () => {
+    const { database, count } = await open();
+    expect(await count()).toBe(0);
+    // No macrotask between the read above and these statements: the read's
+    // transaction is still the turn's, and must end before the writer runs.
+    await sql`insert into t (n) values (1)`.execute(database.schemaDb);
+    expect(await count()).toBe(1);
+    await database.close();
+  });
+
+  it('sees a write as soon as it is acknowledged, when hooks and the writer run in one turn', async () => {
+    // synchronous=FULL: the batch commits and is acknowledged without leaving the turn.
+    const { database, count } = await open('full');
+    const seen: number[] = [];
+    const reads: Promise<void>[] = [];
+    await database.write(async (trx) => {
+      // A read in the committing turn, before the commit: the turn's snapshot predates the row.
+      seen.push(await count());
+      await sql`insert into t (n) values (1)`.execute(trx);
+      onCommit(trx, () => reads.push(count().then((c) => void seen.push(c))));
+    });
+    await Promise.all(reads);
+    expect(seen).toEqual([0, 1]);
+    expect(await count()).toBe(1);
+    await database.close();
+  });
+
+  it('holds no read transaction once the turn is over, so the log can be checkpointed whole', async () => {
+    const { database, count } = await open();
+    await database.write((trx) => sql`insert into t (n) values (1)`.execute(trx));
+    expect(await count()).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    // From a connection of its own, so nothing of this process's writer ends the reader's turn for it.
+    // busy = 1 would mean the reader still held its snapshot and the log could not be reset.
+    const other = new SQLite(database.file as string, { timeout: 0 });
+    try {
+      expect(other.pragma('wal_checkpoint(truncate)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
+    } finally {
+      other.close();
+    }
+    await database.close();
+  });
+
+  it('closes cleanly in the turn of a read', async () => {
+    const { database, count } = await open();
+    expect(await count()).toBe(0);
+    await database.close();
+    // The turn's end comes after the close; it must find nothing to do, not throw.
+    await new Promise((r) => setImmediate(r));
   });
 });

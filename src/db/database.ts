@@ -56,7 +56,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return openSqlite(options.file, options.maxBatch ?? 512, options.sync ?? 'wal-fsync');
 }
 
-function configureSqlite(conn: SQLite.Database, writer?: { sync: 'wal-fsync' | 'full' }): SQLite.Database {
+function configureSqlite(
+  conn: SQLite.Database,
+  writer?: { sync: 'wal-fsync' | 'full' },
+  beforeStatement?: () => void,
+): SQLite.Database {
   conn.pragma('busy_timeout = 5000');
   if (writer) {
     conn.pragma('journal_mode = WAL');
@@ -65,7 +69,7 @@ function configureSqlite(conn: SQLite.Database, writer?: { sync: 'wal-fsync' | '
     conn.pragma(`synchronous = ${writer.sync === 'full' ? 'FULL' : 'NORMAL'}`);
   }
   conn.pragma('foreign_keys = ON');
-  return cachePrepared(conn);
+  return cachePrepared(conn, beforeStatement);
 }
 
 /**
@@ -74,10 +78,11 @@ function configureSqlite(conn: SQLite.Database, writer?: { sync: 'wal-fsync' | '
  * completion synchronously (no code here streams or changes a statement's mode),
  * so each distinct SQL text is prepared once per connection.
  */
-function cachePrepared(conn: SQLite.Database, max = 1000): SQLite.Database {
+function cachePrepared(conn: SQLite.Database, beforeStatement?: () => void, max = 1000): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = conn.prepare.bind(conn);
   conn.prepare = ((source: string) => {
+    beforeStatement?.();
     let statement = cache.get(source);
     if (!statement) {
       statement = prepare(source);
@@ -89,12 +94,46 @@ function cachePrepared(conn: SQLite.Database, max = 1000): SQLite.Database {
   return conn;
 }
 
+/**
+ * Lets the reads of one turn of the event loop share one read transaction.
+ *
+ * A read outside a transaction opens and closes its own, and in WAL mode that
+ * takes and drops a lock on the shared-memory index with fcntl(2): measured
+ * here, 11 µs for a primary-key read against 3 µs inside a transaction, most
+ * of the cost of reading a customer's acceptance state. The first statement of
+ * a turn begins a transaction; it ends when the turn does (`setImmediate`), and
+ * also before any statement on the writer (`end`), so a read never starts from
+ * a snapshot older than the last commit this process made: what a read sees is
+ * what it saw with one transaction per read. Reads here run to completion
+ * synchronously (no cursor stays open across turns), so the end cannot find
+ * one in progress.
+ */
+function readSnapshotPerTurn(conn: SQLite.Database): { end(): void } {
+  const begin = conn.prepare('BEGIN');
+  const commit = conn.prepare('COMMIT');
+  const end = () => {
+    // Closed in the turn of its last read: the connection's close ended the transaction.
+    if (conn.open && conn.inTransaction) commit.run();
+  };
+  const prepare = conn.prepare.bind(conn);
+  conn.prepare = ((source: string) => {
+    if (!conn.inTransaction) {
+      begin.run();
+      setImmediate(end);
+    }
+    return prepare(source);
+  }) as typeof conn.prepare;
+  return { end };
+}
+
 function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'): Database {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const writer = configureSqlite(new SQLite(file), { sync });
+  let endReadSnapshot = () => {};
+  const writer = configureSqlite(new SQLite(file), { sync }, () => endReadSnapshot());
   // A second connection for reads: in WAL mode it reads the last commit while a
   // group transaction is open on the writer, so reads never wait for writes.
   const reader = configureSqlite(new SQLite(file, { readonly: true }));
+  endReadSnapshot = readSnapshotPerTurn(reader).end;
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
   bindConnection(readDb, reader);
