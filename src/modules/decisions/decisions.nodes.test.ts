@@ -11,6 +11,7 @@ import { createServices, type Services, stopBackground } from '../../container.j
 import { envKekProvider } from '../../crypto/kek.js';
 import { type Database, openDatabase } from '../../db/database.js';
 import { readRegisterFile } from '../purposes/purposes.service.js';
+import { shippedRegister } from './decisions.testkit.js';
 
 const notice = { version: '1', language: 'en' as const };
 
@@ -113,6 +114,47 @@ describe.skipIf(!PG_URL)(
         if (performance.now() - started > 10_000)
           throw new Error('the register edit never reached the other node');
         await new Promise((r) => setImmediate(r));
+      }
+    });
+
+    it('a deployment in another schema of the same database hears none of it', async () => {
+      // Another deployment (or test run) beside this one: NOTIFY reaches every session of the database.
+      const other = await openTestDatabase('postgres');
+      const node = await createServices({
+        options: loadOptions({ dataDir, devInboxPort: 0, logLevel: 'silent', inProcessWorker: false }, {}),
+        database: other.database,
+        kek: envKekProvider({ MAXFIY_KEK: randomBytes(32).toString('base64') }),
+        clock: systemClock,
+        logger: pino({ level: 'silent' }),
+      });
+      try {
+        await node.decisions.listen();
+        // Its register is held in memory only: a reload from its own (empty) tables would drop it.
+        node.decisions.engine.setRegister(shippedRegister());
+        const before = node.decisions.decide('someone', 'interest-analytics', 'interests');
+        expect(before.reasons).not.toContain('unknown-purpose');
+        const current = await a.purposes.getPurpose('interest-analytics');
+        const { id: _id, version: _v, ...definition } = current.purpose;
+        const edited = await a.purposes.updatePurpose('staff:1', 'interest-analytics', {
+          ...definition,
+          retentionDays: 201,
+        });
+        await a.consents.record('app:test', 'someone', {
+          purpose: 'interest-analytics',
+          action: 'give',
+          source: 'app',
+          notice,
+        });
+        // Node b of this deployment has heard both; the other deployment, listening as long, neither.
+        await untilOn(b, 'someone', 'interest-analytics', true);
+        expect(b.decisions.decide('someone', 'interest-analytics', 'interests').versions.purpose).toBe(
+          edited.version,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        expect(node.decisions.decide('someone', 'interest-analytics', 'interests')).toEqual(before);
+      } finally {
+        await stopBackground(node);
+        await other.cleanup();
       }
     });
   },

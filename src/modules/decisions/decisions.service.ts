@@ -5,7 +5,7 @@ import { type Database, onCommit, type Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import * as consentStore from '../consents/consents.store.js';
 import type { PurposeService } from '../purposes/purposes.service.js';
-import { CONSENT_CHANNEL, REGISTER_CHANGED } from './channel.js';
+import { CHANNEL_SQL, notifyQuery, REGISTER_CHANGED } from './channel.js';
 import { type Decision, type DecisionContext, DecisionEngine, type SubjectState } from './engine.js';
 import { flatId } from './subject-index.js';
 
@@ -146,8 +146,7 @@ export function createDecisionService(deps: {
    * it on commit (a NOTIFY is delivered only when its transaction commits).
    */
   async function afterWrite(trx: Trx, state: SubjectState): Promise<void> {
-    if (database.kind === 'postgres')
-      await sql`select pg_notify(${CONSENT_CHANNEL}, ${state.subjectId})`.execute(trx);
+    if (database.kind === 'postgres') await notifyQuery(state.subjectId).execute(trx);
     // The id may be cut from a request's URL; the index keeps its own flat copy.
     onCommit(trx, () => engine.setSubject({ ...state, subjectId: flatId(state.subjectId) }));
   }
@@ -174,15 +173,20 @@ export function createDecisionService(deps: {
     // Errors while connecting reject connect() below; these handle a listener already in service.
     client.on('error', (err) => lost(client, err));
     client.on('end', () => lost(client));
+    // Named by the listener's own session, which has the schema the pool's sessions have.
+    let channel: string | undefined;
     client.on('notification', (msg) => {
-      if (msg.channel !== CONSENT_CHANNEL || !msg.payload) return;
+      if (msg.channel !== channel || !msg.payload) return;
       const work = msg.payload === REGISTER_CHANGED ? reloadRegister() : reloadSubject(msg.payload);
       work.catch((err: unknown) => logger.warn(errorFields(err), 'consent change not applied'));
     });
     connecting = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${CONSENT_CHANNEL}`);
+      const named = await client.query<{ channel: string }>(`select ${CHANNEL_SQL} as channel`);
+      channel = named.rows[0]?.channel;
+      if (!channel || !/^[a-z0-9_]+$/.test(channel)) throw new Error('consent channel not named');
+      await client.query(`LISTEN "${channel}"`);
       if (stopped) throw new Error('consent listener stopped');
     } catch (err) {
       void client.end().catch(() => undefined);

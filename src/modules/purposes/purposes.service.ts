@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../config/options.js';
 import { type Database, onCommit, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
-import { CONSENT_CHANNEL, REGISTER_CHANGED } from '../decisions/channel.js';
+import { notifyQuery, REGISTER_CHANGED } from '../decisions/channel.js';
 import {
   type DataCategory,
   type DataStore,
@@ -93,8 +93,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
   async function announce(trx: Trx): Promise<void> {
     const next = await snapshot(trx);
     // Other nodes reload the register when this commits (purpose edits are rare).
-    if (database.kind === 'postgres')
-      await sql`select pg_notify(${CONSENT_CHANNEL}, ${REGISTER_CHANGED})`.execute(trx);
+    if (database.kind === 'postgres') await notifyQuery(REGISTER_CHANGED).execute(trx);
     onCommit(trx, () => {
       for (const l of listeners) l(next);
     });
