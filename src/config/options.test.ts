@@ -25,6 +25,20 @@ describe('options', () => {
     expect(() => loadOptions({}, { MAXFIY_PUBLIC_URL: 'ftp://x' })).toThrow(/"publicUrl"/);
   });
 
+  it('reads the proxy setting as Fastify takes it, and refuses one it would not', () => {
+    const proxy = (value: string) => loadOptions({}, { MAXFIY_TRUST_PROXY: value }).trustProxy;
+    expect(proxy('true')).toBe(true);
+    expect(proxy('1')).toBe(true);
+    expect(proxy('0')).toBe(false);
+    expect(proxy('10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback')).toBe(
+      '10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback',
+    );
+    for (const bad of ['yes', '10.0.0.0/33', '2001:db8::/129', '192.0.2.1/8/8', '10.0.0.0/x', '10.0.0.1,'])
+      expect(() => proxy(bad), bad).toThrow(ConfigError);
+    expect(() => proxy('yes')).toThrow(/"trustProxy".*"yes"/);
+    expect(() => loadOptions({ trustProxy: 'proxy.internal' }, {})).toThrow(/"trustProxy"/);
+  });
+
   it('refuses a configuration file with an unknown or invalid field, naming it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-cfg-'));
     const file = path.join(dir, 'c.json');

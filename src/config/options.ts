@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
@@ -16,7 +17,7 @@ export const OptionsSchema = Type.Object(
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
     /**
      * Trust `X-Forwarded-For` from a proxy in front: `true`, or a comma-separated list of
-     * proxy addresses/CIDRs. Off by default, so a client cannot pick its own address for
+     * proxy addresses/CIDRs (checked at start; `loopback`, `linklocal`, `uniquelocal` too). Off by default, so a client cannot pick its own address for
      * throttling and the audit log.
      */
     trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], { default: false }),
@@ -136,7 +137,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name}: expected a whole number`);
       out[key] = Number(raw);
     } else if (key === 'trustProxy') {
-      out[key] = raw === 'true' ? true : raw === 'false' ? false : raw;
+      out[key] = /^(true|1)$/.test(raw) ? true : /^(false|0)$/.test(raw) ? false : raw;
     } else if (type === 'boolean') {
       if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${name}: expected true or false`);
       out[key] = raw === 'true' || raw === '1';
@@ -184,6 +185,27 @@ export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.Proces
     throw new ConfigError(`invalid configuration field "${field}": ${first.message}`);
   }
   const options = merged as Options;
+  if (typeof options.trustProxy === 'string') {
+    const bad = options.trustProxy.split(',').find((a) => !isAddressOrCidr(a.trim()));
+    if (bad !== undefined)
+      throw new ConfigError(
+        `invalid configuration field "trustProxy": expected true, false, or proxy addresses or CIDRs separated by commas, not "${bad.trim()}"`,
+      );
+  }
   if (!options.keyFile) options.keyFile = path.join(options.dataDir, 'keys', 'kek.json');
   return options;
+}
+
+/**
+ * What the proxy setting may list: an address (`192.0.2.1`, `2001:db8::1`), a
+ * range (`10.0.0.0/8`, `2001:db8::/32`), or one of the named ranges Fastify's
+ * proxy-addr knows (`loopback`, `linklocal`, `uniquelocal`).
+ */
+function isAddressOrCidr(text: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(text)) return true;
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
