@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { build, REDACTED_LOG_PATHS } from './app.js';
 import { systemClock } from './clock.js';
-import { loadOptions, type Options } from './config/options.js';
+import { ConfigError, loadOptions, type Options } from './config/options.js';
 import { createServices, type Services, startBackground, stopBackground } from './container.js';
 import { loadKekProvider } from './crypto/kek.js';
+import { holdsWrappedKeys } from './crypto/keys.store.js';
 import { type Database, openDatabase, sqliteFileFor } from './db/database.js';
 import { migrateUp } from './db/migrate.js';
 import { readCompanyFile } from './modules/org/org.service.js';
@@ -32,9 +33,34 @@ export async function openMigrated(options: Options): Promise<Database> {
     await migrateUp(database);
   } catch (err) {
     await database.close();
-    throw err;
+    throw unreachable(options.databaseUrl, err) ?? err;
   }
   return database;
+}
+
+/**
+ * A PostgreSQL that cannot be used as configured, as one line naming what to
+ * fix (host, port, database and user; never the password); undefined for any
+ * other error.
+ */
+function unreachable(url: string, err: unknown): ConfigError | undefined {
+  if (!url) return undefined;
+  const { code } = err as { code?: string };
+  const u = new URL(url);
+  const where = `PostgreSQL at ${u.hostname}:${u.port || 5432}`;
+  const name = decodeURIComponent(u.pathname.slice(1));
+  const user = decodeURIComponent(u.username);
+  const why: Record<string, string> = {
+    '3D000': `has no database "${name}": create it (createdb), or fix MAXFIY_DATABASE_URL`,
+    '28P01': `refused the password of user "${user}"`,
+    '28000': `refused the login of user "${user}"`,
+    '42501': `does not let user "${user}" create the schema: make the user own the database, or grant it CREATE`,
+    ECONNREFUSED: 'refused the connection: is it running, and listening there?',
+    ENOTFOUND: 'is not a name this machine can resolve',
+    ETIMEDOUT: 'did not answer in time',
+  };
+  const reason = code === undefined ? undefined : why[code];
+  return reason === undefined ? undefined : new ConfigError(`${where} ${reason}`);
 }
 
 /**
@@ -46,14 +72,21 @@ export async function startServer(overrides: Partial<Options> = {}, log?: Logger
   const options = loadOptions(overrides);
   const logger = log ?? createLogger(options);
   const company = readCompanyFile(options.companyFile);
-  const kek = await loadKekProvider(options);
+  const register = readRegisterFile(registerFileFor(options.companyFile));
   const database = await openMigrated(options);
   let services: Services | undefined;
   try {
+    // After the database: a failed open leaves no key file behind, and a key file
+    // gone from a database that has wrapped keys is refused, not replaced.
+    const kek = await loadKekProvider({
+      ...options,
+      createIfMissing: !(await holdsWrappedKeys(database.db)),
+    });
     services = await createServices({ options, database, kek, clock: systemClock, logger });
+    await services.agreements.checkSeed();
     await services.org.seed(company);
     await services.agreements.seed();
-    await services.purposes.seed(readRegisterFile(registerFileFor(options.companyFile)));
+    await services.purposes.seed(register);
   } catch (err) {
     // createServices has opened the decision listener and the development inbox: close them too.
     if (services) await stopBackground(services).catch(() => undefined);

@@ -1,5 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +17,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../src/db/migrations/index.js';
 import { startServer } from '../src/server.js';
+import { PG_URL } from './helpers/db.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
 const LATEST_MIGRATION = Object.keys(migrations('sqlite')).at(-1);
@@ -114,6 +125,60 @@ describe('maxfiy serve refuses to start on a misconfiguration, naming the proble
     expect(r.stderr).toContain('MXF_KEYS_KEK_UNKNOWN');
     expect(r.stderr).not.toContain(Buffer.alloc(32, 7).toString('base64'));
   });
+
+  it('a key file gone from a database that holds wrapped keys, without making a new one', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const keyFile = path.join(dir, 'keys', 'kek.json');
+    rmSync(keyFile);
+    const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`key file ${keyFile} is missing, and the database holds keys`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // A new random key would match nothing and hide the real one's absence.
+    expect(existsSync(keyFile)).toBe(false);
+  });
+
+  it('an agreement text missing on first start, before anything is written', () => {
+    const dir = tempDir();
+    const company = path.join(dir, 'company', 'company.json');
+    mkdirSync(path.dirname(company));
+    copyFileSync('config/company.json', company);
+    copyFileSync('config/purposes.json', path.join(dir, 'company', 'purposes.json'));
+    const r = maxfiy(['serve'], { MAXFIY_COMPANY_FILE: company, MAXFIY_DATA_DIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `maxfiy: agreement text ${path.join(dir, 'company', 'agreement.v1.uz-Cyrl.txt')} is missing: version 1 is made from it on first start`,
+    );
+    const db = new SQLite(path.join(dir, 'maxfiy.db'), { readonly: true });
+    try {
+      expect(db.prepare('select count(*) as n from company').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a proxy setting Fastify could not use', () => {
+    const dir = tempDir();
+    const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir, MAXFIY_TRUST_PROXY: 'yes' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^maxfiy: invalid configuration field "trustProxy": .*"yes"$/);
+  });
+
+  it.skipIf(!PG_URL)(
+    'a PostgreSQL database that does not exist, leaving no key file (needs MAXFIY_TEST_DATABASE_URL, as .ci/run sets)',
+    () => {
+      const dir = tempDir();
+      const url = new URL(PG_URL);
+      url.pathname = '/maxfiy_no_such_database';
+      const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir, MAXFIY_DATABASE_URL: url.toString() });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `maxfiy: PostgreSQL at ${url.hostname}:${url.port || 5432} has no database "maxfiy_no_such_database": create it (createdb), or fix MAXFIY_DATABASE_URL`,
+      );
+      expect(existsSync(path.join(dir, 'keys', 'kek.json'))).toBe(false);
+    },
+  );
 
   it('a database whose schema is newer than the code', async () => {
     const dir = tempDir();

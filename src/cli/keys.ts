@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Options } from '../config/options.js';
+import { ConfigError, type Options } from '../config/options.js';
 import { loadKekProvider } from '../crypto/kek.js';
 import { type RotationResult, retireKeks, rotateKeys } from '../crypto/keys.rotate.js';
 import { type Database, openDatabase, sqliteFileFor } from '../db/database.js';
@@ -60,12 +60,12 @@ export async function runKeysRetire(
 async function withDatabase<T>(options: Options, fn: (database: Database) => Promise<T>): Promise<T> {
   const file = sqliteFileFor(options.dataDir);
   if (!options.databaseUrl && !existsSync(file)) {
-    throw new Error(`no database at ${file}: start maxfiy once, or run \`maxfiy migrate\`, first`);
+    throw new ConfigError(`no database at ${file}: start maxfiy once, or run \`maxfiy migrate up\`, first`);
   }
   const database = await openDatabase({ databaseUrl: options.databaseUrl, file });
   try {
     if (!(await migrationsCurrent(database))) {
-      throw new Error('the database schema is not current: run `maxfiy migrate` first');
+      throw new ConfigError('the database schema is not current: run `maxfiy migrate up` first');
     }
     return await fn(database);
   } finally {

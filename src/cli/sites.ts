@@ -4,7 +4,7 @@
  * console lists the findings; the exit code is 1 when any site is not "ok".
  */
 import { systemClock } from '../clock.js';
-import type { Options } from '../config/options.js';
+import { ConfigError, type Options } from '../config/options.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrationsCurrent } from '../db/migrate.js';
 import { checkSites } from '../modules/agreements/site-checks.js';
@@ -20,7 +20,9 @@ export async function runSitesCheck(opts: {
   });
   try {
     if (!(await migrationsCurrent(database))) {
-      throw new Error('the database schema is not current: start a server or run `maxfiy migrate` first');
+      throw new ConfigError(
+        'the database schema is not current: start a server or run `maxfiy migrate up` first',
+      );
     }
     const results = await checkSites({
       database,

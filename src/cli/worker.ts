@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
-import type { Options } from '../config/options.js';
+import { ConfigError, type Options } from '../config/options.js';
 import { createServices } from '../container.js';
 import { loadKekProvider } from '../crypto/kek.js';
+import { holdsWrappedKeys } from '../crypto/keys.store.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrationsCurrent } from '../db/migrate.js';
 import { createDevInboxMailer, createSmtpMailer, type Mailer } from '../mail/mailer.js';
@@ -45,14 +46,17 @@ export async function runWorker(opts: {
   let services: Awaited<ReturnType<typeof createServices>> | undefined;
   try {
     if (!(await migrationsCurrent(database))) {
-      throw new Error('the database schema is not current: start a server or run `maxfiy migrate` first');
+      throw new ConfigError(
+        'the database schema is not current: start a server or run `maxfiy migrate up` first',
+      );
     }
     // The same services as a server, so every outbox handler the server registers
     // is registered here too; only the mailer differs.
     services = await createServices({
       options,
       database,
-      kek: await loadKekProvider(options),
+      // As in the server: a key file gone from a database with wrapped keys is refused, not replaced.
+      kek: await loadKekProvider({ ...options, createIfMissing: !(await holdsWrappedKeys(database.db)) }),
       clock: systemClock,
       logger,
       mail: { mailer, stop: async () => {} },

@@ -34,6 +34,8 @@ export interface FileKekOptions {
   clock?: Clock;
   /** Least time between two checks for a change by another process, in ms. */
   refreshEveryMs?: number;
+  /** Create the file with a new key when it is missing (the default); else refuse. */
+  create?: boolean;
 }
 
 export async function openFileKekProvider(options: FileKekOptions): Promise<KekProvider> {
@@ -42,6 +44,10 @@ export async function openFileKekProvider(options: FileKekOptions): Promise<KekP
   const refreshEveryMs = options.refreshEveryMs ?? 1000;
   let loaded = await readKeyFile(file);
   if (!loaded) {
+    if (options.create === false)
+      throw new KeyFileError(
+        `key file ${file} is missing, and the database holds keys wrapped by a key-encryption key: put the key file that holds it there (mode 0600), or set MAXFIY_KEK`,
+      );
     await createKeyFile(file, clock);
     loaded = await readKeyFile(file);
     if (!loaded) throw new KeyFileError(`key file ${file} vanished right after it was created`);

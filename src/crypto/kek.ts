@@ -49,11 +49,18 @@ export interface KekSourceOptions {
   /** The key file; empty means `<dataDir>/keys/kek.json`. */
   keyFile: string;
   dataDir: string;
+  /**
+   * Whether a missing key file may be created. False once the database holds
+   * wrapped keys: a new key could not open them, so the start is refused
+   * instead of leaving a key file that matches nothing.
+   */
+  createIfMissing?: boolean;
 }
 
 /**
  * The KEK provider the server starts with: the environment when `MAXFIY_KEK` is
- * set (no file is then written), else the key file, created on first start.
+ * set (no file is then written), else the key file, created on first start
+ * (and only then: see `createIfMissing`).
  */
 export async function loadKekProvider(
   options: KekSourceOptions,
@@ -62,5 +69,5 @@ export async function loadKekProvider(
 ): Promise<KekProvider> {
   if (env.MAXFIY_KEK !== undefined && env.MAXFIY_KEK !== '') return envKekProvider(env);
   const file = options.keyFile || path.join(options.dataDir, 'keys', 'kek.json');
-  return openFileKekProvider({ file, clock });
+  return openFileKekProvider({ file, clock, create: options.createIfMissing ?? true });
 }

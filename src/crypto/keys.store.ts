@@ -153,3 +153,12 @@ export async function countNotUnder(db: Handle, kekId: string): Promise<number> 
     .executeTakeFirstOrThrow();
   return Number(subjects.n) + Number(secrets.n);
 }
+
+/** Whether the database holds anything wrapped by a key-encryption key: a subject's key or a secret. */
+export async function holdsWrappedKeys(db: Handle): Promise<boolean> {
+  const [key, secret] = await Promise.all([
+    db.selectFrom('subject_keys').select('kek_id').limit(1).executeTakeFirst(),
+    db.selectFrom('secrets').select('kek_id').limit(1).executeTakeFirst(),
+  ]);
+  return Boolean(key ?? secret);
+}

@@ -72,6 +72,8 @@ export function createAgreements(deps: {
     acceptances,
     /** Loads version 1 from the agreement texts beside the company file (config/) on first start. */
     seed: () => versions.seed(path.dirname(deps.options.companyFile)),
+    /** Refuses the first start, before any write, when the agreement text to seed is missing. */
+    checkSeed: async () => void (await versions.seedTexts(path.dirname(deps.options.companyFile))),
     siteChecks: {
       run: () => checkSites({ database, clock, privateAddresses }),
       recent: () => recentSiteChecks(database),

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
+import { ConfigError } from '../../config/options.js';
 import { type Database, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
@@ -158,16 +159,30 @@ export function createVersionsService(deps: VersionsDeps) {
     if (unknown !== undefined) throw new MaxfiyError('MXF_ORG_SITE_NOT_FOUND');
   }
 
-  /** Loads version 1 from `<dir>/agreement.v1.<lang>.txt` into an empty table; false when versions exist. */
-  async function seed(dir: string): Promise<boolean> {
-    if ((await store.latestVersionNumber(db)) > 0) return false;
+  /**
+   * The texts version 1 is made of, from `<dir>/agreement.v1.<lang>.txt`, when
+   * no version exists yet; undefined when one does. A missing authoritative
+   * text refuses the start, before anything is written.
+   */
+  async function seedTexts(dir: string): Promise<{ cyrl: string; en?: string } | undefined> {
+    if ((await store.latestVersionNumber(db)) > 0) return undefined;
     const read = (lang: string) => {
       const file = path.join(dir, `agreement.v1.${lang}.txt`);
       return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     };
     const cyrl = read('uz-Cyrl');
-    if (!cyrl) throw new Error(`agreement seed ${path.join(dir, 'agreement.v1.uz-Cyrl.txt')} is missing`);
-    const en = read('en');
+    if (!cyrl)
+      throw new ConfigError(
+        `agreement text ${path.join(dir, 'agreement.v1.uz-Cyrl.txt')} is missing: version 1 is made from it on first start`,
+      );
+    return { cyrl, en: read('en') };
+  }
+
+  /** Loads version 1 from `<dir>/agreement.v1.<lang>.txt` into an empty table; false when versions exist. */
+  async function seed(dir: string): Promise<boolean> {
+    const texts = await seedTexts(dir);
+    if (!texts) return false;
+    const { cyrl, en } = texts;
     const sites = await deps.siteIds();
     // Two nodes starting at once on one PostgreSQL: the second finds version 1 and leaves it.
     return versionWrite(async (trx) => {
@@ -444,6 +459,7 @@ export function createVersionsService(deps: VersionsDeps) {
   }
 
   return {
+    seedTexts,
     seed,
     list,
     detail,
