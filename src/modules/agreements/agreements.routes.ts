@@ -174,7 +174,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
         schema: {
           tags,
           summary:
-            'Record that a customer accepted a version in a language (apps; staff support/admin until app credentials exist)',
+            'Record that a customer accepted a version in a language (apps with the agreements scope, or staff support/admin)',
           body: AcceptanceInput,
           response: { 201: AcceptanceResult, ...errors(401, 403, 404, 409) },
         },

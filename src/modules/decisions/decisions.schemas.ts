@@ -1,12 +1,11 @@
 import { Type } from 'typebox';
-
-const Token = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', maxLength: 40 });
+import { ScopeToken } from '../consents/consents.schemas.js';
 
 export const DecisionContextSchema = Type.Object(
   {
     collectedAt: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
-    channel: Type.Optional(Token),
-    topic: Type.Optional(Token),
+    channel: Type.Optional(ScopeToken),
+    topic: Type.Optional(ScopeToken),
   },
   { additionalProperties: false },
 );
