@@ -19,7 +19,7 @@ import { type CabinetService, createCabinetService } from './modules/cabinet/cab
 import { type ConsentService, createConsentService } from './modules/consents/consents.service.js';
 import { createWebhooks, type Webhooks } from './modules/consents/consents.webhooks.js';
 import { createDecisionService, type DecisionService } from './modules/decisions/decisions.service.js';
-import { identityOutboxHandlers } from './modules/identity/channels.js';
+import { identityOutboxHandlers, smsDeliverable } from './modules/identity/channels.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import { registerSubjectHook } from './modules/identity/subjects.js';
 import { createOidc, type OidcService } from './modules/oidc/oidc.service.js';
@@ -119,7 +119,12 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     options: { outboundPrivateAddresses: options.outboundPrivateAddresses },
   });
   registerOutboxHandlers(outbox, { mail, webhooks });
-  for (const handler of identityOutboxHandlers({ database, clock, logger: logger.child({ module: 'sms' }) }))
+  for (const handler of identityOutboxHandlers({
+    database,
+    clock,
+    logger: logger.child({ module: 'sms' }),
+    options,
+  }))
     outbox.register(handler);
   const worker = createWorker({
     database,
@@ -160,6 +165,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     onCustomerCreated: (trx, subjectId) => registerSubjectHook({ decisions, audit, clock })(trx, subjectId),
     options: {
       publicUrl: options.publicUrl,
+      smsDeliverable: smsDeliverable(options),
       securityEmail: options.securityEmail,
       sessions: {
         idleMs: options.sessionIdleMinutes * 60_000,

@@ -50,6 +50,17 @@ export const OptionsSchema = Type.Object(
     rateLimitPerMinute: Type.Integer({ minimum: 1, default: 600 }),
     /** Outgoing mail: `smtp://host:port` of a real relay, or empty for the built-in development inbox. */
     smtpUrl: Type.String({ default: '' }),
+    /**
+     * An HTTP SMS gateway for phone verification codes: maxfiy POSTs
+     * `{"to":"+998…","text":"…"}` as JSON, with `smsGatewayToken` as a bearer
+     * token; any 2xx counts as sent, anything else is retried through the
+     * outbox. Empty: SMS go to the development inbox, and only while it is on
+     * (no `smtpUrl`); with neither, phone numbers are refused where a code must
+     * be sent (MXF_IDENTITY_SMS_UNAVAILABLE).
+     */
+    smsGatewayUrl: Type.String({ pattern: '^(https?://.+)?$', default: '' }),
+    /** The SMS gateway's bearer token (a secret: set it in the environment). */
+    smsGatewayToken: Type.String({ default: '' }),
     /** Sender address of outgoing mail. */
     mailFrom: Type.String({ minLength: 3, default: 'maxfiy <no-reply@localhost>' }),
     /** Port of the development inbox's SMTP server on loopback (0 picks a free one). */
@@ -107,6 +118,8 @@ export const ENV_NAMES: Record<keyof Options, string> = {
   bodyLimit: 'MAXFIY_BODY_LIMIT',
   rateLimitPerMinute: 'MAXFIY_RATE_LIMIT_PER_MINUTE',
   smtpUrl: 'MAXFIY_SMTP_URL',
+  smsGatewayUrl: 'MAXFIY_SMS_GATEWAY_URL',
+  smsGatewayToken: 'MAXFIY_SMS_GATEWAY_TOKEN',
   mailFrom: 'MAXFIY_MAIL_FROM',
   devInboxPort: 'MAXFIY_DEV_INBOX_PORT',
   inProcessWorker: 'MAXFIY_IN_PROCESS_WORKER',

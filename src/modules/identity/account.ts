@@ -47,6 +47,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
     input: { contact: string; ip?: string | undefined; lang?: Language | undefined },
   ): Promise<{ verificationId: string }> {
     const contact = parseContact(input.contact);
+    ctx.assertReachable(contact);
     const index = ctx.contactIndex(contact);
     ctx.throttle('send', { email: index.toString('hex'), address: input.ip });
     await codes.ready();

@@ -1,5 +1,7 @@
 import type { Clock } from '../../clock.js';
+import type { Options } from '../../config/options.js';
 import type { Database, Trx } from '../../db/database.js';
+import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import { insertDevInboxMessage } from '../../mail/dev-inbox.store.js';
 import { queueMail } from '../../mail/mail.service.js';
@@ -98,6 +100,59 @@ export function devSmsTransport(deps: {
   };
 }
 
+/** How long the SMS gateway has to answer one message. */
+const SMS_GATEWAY_TIMEOUT_MS = 10_000;
+
+/**
+ * An operator's HTTP SMS gateway: one POST per message, `{ to, text }` as JSON
+ * with a bearer token. Any 2xx is sent; anything else throws, and the outbox
+ * retries with backoff until its dead letters. Errors carry a code, never the
+ * number, the text (it holds a code) or the token.
+ */
+export function httpSmsTransport(deps: {
+  url: string;
+  token: string;
+  privateAddresses: PrivateAddressPolicy;
+  logger: { info(obj: object, msg: string): void };
+}): SmsChannel {
+  return {
+    async send(to, text) {
+      const res = await outboundRequest({
+        url: deps.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(deps.token ? { authorization: `Bearer ${deps.token}` } : {}),
+        },
+        body: JSON.stringify({ to, text }),
+        timeoutMs: SMS_GATEWAY_TIMEOUT_MS,
+        maxBytes: 0,
+        privateAddresses: deps.privateAddresses,
+      });
+      if (res.kind === 'refused')
+        throw Object.assign(new Error('SMS gateway unreachable'), {
+          name: 'SmsGatewayUnreachable',
+          code: res.reason,
+        });
+      if (res.status < 200 || res.status > 299)
+        throw Object.assign(new Error('SMS gateway refused the message'), {
+          name: 'SmsGatewayRefused',
+          code: `HTTP_${res.status}`,
+        });
+      deps.logger.info({ to: maskPhone(to) }, 'SMS handed to the gateway');
+    },
+  };
+}
+
+/**
+ * Whether SMS can reach anyone: through the gateway, or into the development
+ * inbox while that is on (no SMTP relay). Otherwise a code sent by SMS would
+ * be kept where no one reads it.
+ */
+export function smsDeliverable(options: Pick<Options, 'smsGatewayUrl' | 'smtpUrl'>): boolean {
+  return options.smsGatewayUrl !== '' || options.smtpUrl === '';
+}
+
 export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
   return {
     topic: SMS_TOPIC,
@@ -116,12 +171,21 @@ export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
  */
 export const COMPROMISED_TOPIC = 'identity.compromised';
 
-/** The outbox receivers identity needs: SMS delivery (development transport until a gateway is configured). */
+/** The outbox receivers identity needs: SMS delivery (the gateway when configured, else the development transport). */
 export function identityOutboxHandlers(deps: {
   database: Database;
   clock: Clock;
   logger: { info(obj: object, msg: string): void };
-  sms?: SmsChannel;
+  options: Pick<Options, 'smsGatewayUrl' | 'smsGatewayToken' | 'outboundPrivateAddresses'>;
 }): OutboxHandler[] {
-  return [createSmsSendHandler(deps.sms ?? devSmsTransport(deps))];
+  const { options } = deps;
+  const sms = options.smsGatewayUrl
+    ? httpSmsTransport({
+        url: options.smsGatewayUrl,
+        token: options.smsGatewayToken,
+        privateAddresses: options.outboundPrivateAddresses,
+        logger: deps.logger,
+      })
+    : devSmsTransport(deps);
+  return [createSmsSendHandler(sms)];
 }

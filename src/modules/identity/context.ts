@@ -36,6 +36,8 @@ export interface IdentityDeps {
     /** Where compromise reports are sent; empty means the development inbox's `security@localhost`. */
     securityEmail: string;
     sessions: SessionLifetimes;
+    /** Whether an SMS reaches anyone (a gateway, or the development inbox); see `smsDeliverable`. */
+    smsDeliverable?: boolean;
   };
   /** Each defaults to the in-memory back-off shared with staff sign-in. */
   throttles?: Partial<Throttles>;
@@ -76,6 +78,8 @@ export interface IdentityContext extends IdentityDeps {
   guessMissed(ip: string | undefined): void;
   /** The address and channel a customer is reached at: a verified e-mail first, then a verified phone. */
   reachOf(trx: Trx, customer: CustomerRow): Promise<Contact | undefined>;
+  /** Refuses a contact no code can reach here: a phone number while SMS cannot be delivered. */
+  assertReachable(contact: Contact): void;
   send(trx: Trx, to: Contact, message: CustomerMessage): Promise<void>;
 }
 
@@ -138,6 +142,10 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     },
     async send(trx, to, message) {
       await channels[to.channel].queue(trx, to.value, message);
+    },
+    assertReachable(contact) {
+      if (contact.channel === 'sms' && deps.options.smsDeliverable === false)
+        throw new MaxfiyError('MXF_IDENTITY_SMS_UNAVAILABLE');
     },
   };
 }

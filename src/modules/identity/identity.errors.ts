@@ -11,6 +11,16 @@ export const identityErrors = defineErrors({
       en: 'The login or password is wrong, or the sign-in took too long. Try again.',
     },
   },
+  MXF_IDENTITY_SMS_UNAVAILABLE: {
+    status: 422,
+    doc: 'A code would go by SMS, and this deployment cannot send SMS: it has no SMS gateway (`MAXFIY_SMS_GATEWAY_URL`) and its development inbox is off. Use an e-mail address. The answer depends only on the kind of contact, never on whether an account exists.',
+    messages: {
+      'uz-Cyrl': 'Бу хизмат ҳозирча СМС юбора олмайди. Электрон почта манзилидан фойдаланинг.',
+      'uz-Latn': 'Bu xizmat hozircha SMS yubora olmaydi. Elektron pochta manzilidan foydalaning.',
+      ru: 'Этот сервис пока не может отправлять СМС. Укажите адрес электронной почты.',
+      en: 'This service cannot send SMS yet. Use an e-mail address.',
+    },
+  },
   MXF_IDENTITY_THROTTLED: {
     status: 429,
     doc: 'Too many attempts (sign-ins, codes sent or codes tried) for this account or from this address; wait `retryAfter` seconds. The wait doubles with each further attempt.',

@@ -75,7 +75,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           summary:
             'Sign-up, step 1: send a code to the e-mail or phone (the same answer whether or not it has an account)',
           body: ContactBody,
-          response: { 202: VerificationId, ...errors() },
+          response: { 202: VerificationId, ...errors(422) },
         },
       },
       async (request, reply) =>
@@ -222,7 +222,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           summary:
             'Password reset, step 1: send a code to a verified e-mail or phone (the same answer whether or not it has an account)',
           body: ContactBody,
-          response: { 202: VerificationId, ...errors() },
+          response: { 202: VerificationId, ...errors(422) },
         },
       },
       async (request, reply) =>

@@ -194,7 +194,7 @@ export function meRoutes(deps: {
           tags,
           summary: 'Change my e-mail or phone, step 1 (needs a recent sign-in): send a code to the new one',
           body: ContactBody,
-          response: { 202: VerificationId, ...errors(401, 403) },
+          response: { 202: VerificationId, ...errors(401, 403, 422) },
         },
       },
       async (request, reply) =>

@@ -142,6 +142,7 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
     ) {
       accounts.requireRecent(principal);
       const contact = parseContact(raw);
+      ctx.assertReachable(contact);
       const index = ctx.contactIndex(contact);
       ctx.throttle('send', { email: index.toString('hex'), address: ip });
       await codes.ready();
