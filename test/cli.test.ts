@@ -158,6 +158,30 @@ describe('maxfiy serve refuses to start on a misconfiguration, naming the proble
     }
   });
 
+  it('an OIDC client whose URI or key the provider would refuse, naming the field', () => {
+    const dir = tempDir();
+    const folder = path.join(dir, 'company');
+    mkdirSync(folder);
+    for (const f of ['company.json', 'purposes.json', 'agreement.v1.uz-Cyrl.txt'])
+      copyFileSync(path.join('config', f), path.join(folder, f));
+    const oidc = JSON.parse(readFileSync('config/oidc.json', 'utf8'));
+    const env = { MAXFIY_COMPANY_FILE: path.join(folder, 'company.json'), MAXFIY_DATA_DIR: dir };
+
+    oidc.clients[1].redirectUris = ['https://supply.smartpos.uz/cb', 'http://supply.smartpos.uz/cb'];
+    writeFileSync(path.join(folder, 'oidc.json'), JSON.stringify(oidc));
+    let r = maxfiy(['serve'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid field "clients.1.redirectUris.1": must be https');
+
+    oidc.clients[1].redirectUris = ['https://supply.smartpos.uz/cb'];
+    oidc.clients[1].jwks = { keys: [{ kty: 'EC', crv: 'P-256', kid: 'k1', x: 'AAAA', y: 'AAAA' }] };
+    writeFileSync(path.join(folder, 'oidc.json'), JSON.stringify(oidc));
+    r = maxfiy(['serve'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid field "clients.1.jwks": a key does not import');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('a proxy setting Fastify could not use', () => {
     const dir = tempDir();
     const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir, MAXFIY_TRUST_PROXY: 'yes' });

@@ -270,25 +270,45 @@ export async function createOidc(deps: OidcDeps) {
     return metadata;
   }
 
-  /** The config file's clients, checked at start: a client that is not a product stops the start. */
-  function readConfigClients(file: string) {
+  /**
+   * The config file's clients, checked at start, before the port opens: a
+   * client that is not a product, a URI that is neither https nor loopback
+   * http, or a key that does not import as a public key stops the start,
+   * naming the field. (The provider's own metadata check runs when it loads.)
+   */
+  async function readConfigClients(file: string) {
     const config = readOidcConfig(file);
     const products = new Map(readCompanyFile(options.companyFile).products.map((p) => [p.id, p.name]));
-    return {
-      file,
-      clients: config.clients.map((input, i) => {
-        const name = products.get(input.clientId);
-        if (!name)
-          throw new ConfigError(`OIDC file ${file}: invalid field "clients.${i}.clientId": not a product`);
-        return { input, name };
-      }),
-    };
+    const clients: { input: ClientInput; name: string }[] = [];
+    for (const [i, input] of config.clients.entries()) {
+      const refuse = (field: string, why: string) =>
+        new ConfigError(`OIDC file ${file}: invalid field "clients.${i}.${field}": ${why}`);
+      const name = products.get(input.clientId);
+      if (!name) throw refuse('clientId', 'not a product');
+      const uris: [string, string[] | undefined][] = [
+        ['redirectUris', input.redirectUris],
+        ['postLogoutRedirectUris', input.postLogoutRedirectUris],
+        ['backchannelLogoutUri', input.backchannelLogoutUri ? [input.backchannelLogoutUri] : undefined],
+      ];
+      for (const [field, list] of uris) {
+        const bad = (list ?? []).findIndex((uri) => !acceptableUri(uri));
+        if (bad >= 0)
+          throw refuse(
+            field === 'backchannelLogoutUri' ? field : `${field}.${bad}`,
+            'must be https, or http on a loopback host, with no fragment',
+          );
+      }
+      if (input.jwks && !(await keysImport(input.jwks)))
+        throw refuse('jwks', 'a key does not import as a public key (or two keys share a kid)');
+      clients.push({ input, name });
+    }
+    return { file, clients };
   }
 
   /** The products' clients from the config file: its content wins over what the database held. */
   async function registerConfigClients(
     provider: Provider,
-    { file, clients }: ReturnType<typeof readConfigClients>,
+    { file, clients }: Awaited<ReturnType<typeof readConfigClients>>,
   ): Promise<number> {
     const now = clock.now();
     const rows: OidcClientTable[] = [];
@@ -311,7 +331,7 @@ export async function createOidc(deps: OidcDeps) {
   }
 
   const configFile = deps.configFile ?? path.join(path.dirname(options.companyFile), 'oidc.json');
-  const configClients = existsSync(configFile) ? readConfigClients(configFile) : undefined;
+  const configClients = existsSync(configFile) ? await readConfigClients(configFile) : undefined;
   if (!configClients)
     logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
 
