@@ -245,6 +245,9 @@ describe('maxfiy operator verbs', () => {
     const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8'));
     expect(manifest).toMatchObject({ format: 'maxfiy-backup/1', kind: 'sqlite', schema: LATEST_MIGRATION });
     expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The snapshot is every customer's data: its owner's alone, like its manifest.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}.manifest.json`).mode & 0o777).toBe(0o600);
 
     r = maxfiy(['restore', file], { MAXFIY_DATA_DIR: dir });
     expect(r.status).toBe(2);

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
+  closeSync,
   createReadStream,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -70,8 +73,12 @@ export async function backup(
     out ?? path.join(options.dataDir, 'backups', `maxfiy-${stamp}.${kind === 'sqlite' ? 'db' : 'dump'}`),
   );
   if (existsSync(file)) throw new BackupError(`${file} exists already; choose another name`);
-  mkdirSync(path.dirname(file), { recursive: true });
+  // The snapshot holds every customer's (encrypted) data and the audit log:
+  // readable by its owner alone, from the first byte written.
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
+  closeSync(openSync(partial, 'w', 0o600));
+  chmodSync(partial, 0o600);
 
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
@@ -107,6 +114,7 @@ export async function backup(
     ]);
     onProgress(1, 1);
   }
+  chmodSync(partial, 0o600);
   renameSync(partial, file);
   const manifest: BackupManifest = {
     format: 'maxfiy-backup/1',
