@@ -196,18 +196,12 @@ function PurposeCard({
       </dl>
       {Boolean(failure) && <ErrorNotice error={failure} />}
       {purpose.consent !== null && (
-        <label className="switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={purpose.consent === 'given'}
-            disabled={busy}
-            onChange={(event) =>
-              put(`/v1/me/consents/${encodeURIComponent(purpose.id)}`, { given: event.target.checked })
-            }
-          />
-          <span>{t('cabinet.data.consent', { purpose: name })}</span>
-        </label>
+        <Switch
+          label={t('cabinet.data.consent', { purpose: name })}
+          checked={purpose.consent === 'given'}
+          disabled={busy}
+          onChange={(given) => put(`/v1/me/consents/${encodeURIComponent(purpose.id)}`, { given })}
+        />
       )}
       {purpose.channels && purpose.channels.length > 0 && (
         <ChannelSwitches
@@ -224,18 +218,12 @@ function PurposeCard({
         />
       )}
       {purpose.objected !== null && (
-        <label className="switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={purpose.objected}
-            disabled={busy}
-            onChange={(event) =>
-              put(`/v1/me/objections/${encodeURIComponent(purpose.id)}`, { objected: event.target.checked })
-            }
-          />
-          <span>{t('cabinet.data.object', { purpose: name })}</span>
-        </label>
+        <Switch
+          label={t('cabinet.data.object', { purpose: name })}
+          checked={purpose.objected}
+          disabled={busy}
+          onChange={(objected) => put(`/v1/me/objections/${encodeURIComponent(purpose.id)}`, { objected })}
+        />
       )}
     </li>
   );
@@ -275,17 +263,13 @@ function ChannelSwitches({
           const stateId = `${headingId}-${index}`;
           return (
             <li key={`${scoped.channel}:${scoped.topic ?? '*'}`}>
-              <label className="switch">
-                <input
-                  type="checkbox"
-                  role="switch"
-                  checked={scoped.consent === 'given'}
-                  disabled={busy}
-                  aria-describedby={stateId}
-                  onChange={(event) => onSwitch(scoped, event.target.checked)}
-                />
-                <span>{label(scoped)}</span>
-              </label>
+              <Switch
+                label={label(scoped)}
+                checked={scoped.consent === 'given'}
+                disabled={busy}
+                describedBy={stateId}
+                onChange={(given) => onSwitch(scoped, given)}
+              />
               <span id={stateId} className="channel-state">
                 {t(`cabinet.data.consentStates.${scoped.consent}`)}
               </span>
@@ -294,5 +278,28 @@ function ChannelSwitches({
         })}
       </ul>
     </div>
+  );
+}
+
+/** An on/off choice that takes effect when flipped: a checkbox with the switch role, its label beside it. */
+function Switch(props: {
+  label: string;
+  checked: boolean;
+  disabled: boolean;
+  describedBy?: string;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label className="switch">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={props.checked}
+        disabled={props.disabled}
+        aria-describedby={props.describedBy}
+        onChange={(event) => props.onChange(event.target.checked)}
+      />
+      <span>{props.label}</span>
+    </label>
   );
 }
