@@ -28,12 +28,23 @@ describe('options', () => {
   it('reads the proxy setting as Fastify takes it, and refuses one it would not', () => {
     const proxy = (value: string) => loadOptions({}, { MAXFIY_TRUST_PROXY: value }).trustProxy;
     expect(proxy('true')).toBe(true);
-    expect(proxy('1')).toBe(true);
-    expect(proxy('0')).toBe(false);
-    expect(proxy('10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback')).toBe(
-      '10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback',
+    expect(proxy('false')).toBe(false);
+    expect(proxy('10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback,172.16.0.0/255.240.0.0')).toBe(
+      '10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback,172.16.0.0/255.240.0.0',
     );
-    for (const bad of ['yes', '10.0.0.0/33', '2001:db8::/129', '192.0.2.1/8/8', '10.0.0.0/x', '10.0.0.1,'])
+    // `1` is refused, not read as true: meant as "one hop", trusting every hop would let clients pick their address.
+    for (const bad of [
+      '1',
+      '0',
+      'yes',
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/33',
+      '2001:db8::/129',
+      '192.0.2.1/8/8',
+      '10.0.0.0/x',
+      '10.0.0.1,',
+    ])
       expect(() => proxy(bad), bad).toThrow(ConfigError);
     expect(() => proxy('yes')).toThrow(/"trustProxy".*"yes"/);
     expect(() => loadOptions({ trustProxy: 'proxy.internal' }, {})).toThrow(/"trustProxy"/);

@@ -150,7 +150,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name}: expected a whole number`);
       out[key] = Number(raw);
     } else if (key === 'trustProxy') {
-      out[key] = /^(true|1)$/.test(raw) ? true : /^(false|0)$/.test(raw) ? false : raw;
+      // Not `1`/`0`: elsewhere `1` often means "one proxy hop", and read as
+      // "trust every hop" it would let any client choose its own address.
+      out[key] = raw === 'true' ? true : raw === 'false' ? false : raw;
     } else if (type === 'boolean') {
       if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${name}: expected true or false`);
       out[key] = raw === 'true' || raw === '1';
@@ -202,7 +204,7 @@ export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.Proces
     const bad = options.trustProxy.split(',').find((a) => !isAddressOrCidr(a.trim()));
     if (bad !== undefined)
       throw new ConfigError(
-        `invalid configuration field "trustProxy": expected true, false, or proxy addresses or CIDRs separated by commas, not "${bad.trim()}"`,
+        `invalid configuration field "trustProxy": expected true, false, or the proxies' addresses or ranges separated by commas (10.0.0.1, 10.0.0.0/8), not "${bad.trim()}"`,
       );
   }
   if (!options.keyFile) options.keyFile = path.join(options.dataDir, 'keys', 'kek.json');
@@ -220,5 +222,8 @@ function isAddressOrCidr(text: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (bits === undefined) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  // An IPv4 range may also be written with its netmask (10.0.0.0/255.0.0.0).
+  if (family === 4 && isIP(bits) === 4) return true;
+  // At least one fixed bit: proxy-addr refuses /0, and "everyone" is `true`.
+  return /^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128);
 }
