@@ -50,6 +50,16 @@ describe('options', () => {
     expect(() => loadOptions({ trustProxy: 'proxy.internal' }, {})).toThrow(/"trustProxy"/);
   });
 
+  it('takes an SMS gateway only where codes and its token cannot cross the network in clear', () => {
+    const gateway = (value: string) => loadOptions({}, { MAXFIY_SMS_GATEWAY_URL: value }).smsGatewayUrl;
+    expect(gateway('https://sms.example.uz/send')).toBe('https://sms.example.uz/send');
+    expect(gateway('http://127.0.0.1:9000/send')).toBe('http://127.0.0.1:9000/send');
+    expect(() => gateway('http://sms.example.uz/send')).toThrow(/"smsGatewayUrl": must be https/);
+    expect(() => gateway('https://user:secret@sms.example.uz/send')).toThrow(/"smsGatewayUrl": credentials/);
+    expect(() => gateway('https://user:secret@sms.example.uz/send')).not.toThrow(/secret/);
+    expect(() => gateway('ftp://sms.example.uz')).toThrow(/"smsGatewayUrl"/);
+  });
+
   it('refuses a configuration file with an unknown or invalid field, naming it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-cfg-'));
     const file = path.join(dir, 'c.json');

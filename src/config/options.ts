@@ -207,6 +207,10 @@ export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.Proces
         `invalid configuration field "trustProxy": expected true, false, or the proxies' addresses or ranges separated by commas (10.0.0.1, 10.0.0.0/8), not "${bad.trim()}"`,
       );
   }
+  if (options.smsGatewayUrl) {
+    const why = smsGatewayProblem(options.smsGatewayUrl);
+    if (why) throw new ConfigError(`invalid configuration field "smsGatewayUrl": ${why}`);
+  }
   if (!options.keyFile) options.keyFile = path.join(options.dataDir, 'keys', 'kek.json');
   return options;
 }
@@ -226,4 +230,24 @@ function isAddressOrCidr(text: string): boolean {
   if (family === 4 && isIP(bits) === 4) return true;
   // At least one fixed bit: proxy-addr refuses /0, and "everyone" is `true`.
   return /^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Why the SMS gateway's URL cannot carry codes, or undefined: it must parse,
+ * hold no credentials (the token goes in a header, and the outbound guard
+ * refuses such URLs), and be https, or http on a loopback host only, since
+ * the codes and the token would otherwise cross the network in clear.
+ */
+function smsGatewayProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.username || url.password) return 'credentials belong in smsGatewayToken, not in the URL';
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return 'must be https (plain http only on a loopback host)';
+  return undefined;
 }

@@ -153,6 +153,21 @@ export function smsDeliverable(options: Pick<Options, 'smsGatewayUrl' | 'smtpUrl
   return options.smsGatewayUrl !== '' || options.smtpUrl === '';
 }
 
+/**
+ * Where SMS go when nothing can deliver them (no gateway, development inbox
+ * off): nowhere. Codes are refused before they are made (`assertReachable`),
+ * but notices to a customer whose only verified contact is a phone (a new
+ * device, a changed password) would otherwise be kept in the development
+ * inbox in plain text, where no one reads them. The log names the masked number.
+ */
+export function undeliverableSms(logger: { warn(obj: object, msg: string): void }): SmsChannel {
+  return {
+    async send(to) {
+      logger.warn({ to: maskPhone(to) }, 'SMS not sent: no SMS gateway is configured');
+    },
+  };
+}
+
 export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
   return {
     topic: SMS_TOPIC,
@@ -175,8 +190,8 @@ export const COMPROMISED_TOPIC = 'identity.compromised';
 export function identityOutboxHandlers(deps: {
   database: Database;
   clock: Clock;
-  logger: { info(obj: object, msg: string): void };
-  options: Pick<Options, 'smsGatewayUrl' | 'smsGatewayToken' | 'outboundPrivateAddresses'>;
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  options: Pick<Options, 'smsGatewayUrl' | 'smsGatewayToken' | 'outboundPrivateAddresses' | 'smtpUrl'>;
 }): OutboxHandler[] {
   const { options } = deps;
   const sms = options.smsGatewayUrl
@@ -186,6 +201,8 @@ export function identityOutboxHandlers(deps: {
         privateAddresses: options.outboundPrivateAddresses,
         logger: deps.logger,
       })
-    : devSmsTransport(deps);
+    : smsDeliverable(options)
+      ? devSmsTransport(deps)
+      : undeliverableSms(deps.logger);
   return [createSmsSendHandler(sms)];
 }

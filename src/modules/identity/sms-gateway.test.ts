@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
+import { identityOutboxHandlers } from './channels.js';
 import { customerBrowser, deliver } from './identity.testkit.js';
 
 const PHONE = '+998 90 123 45 67';
@@ -86,6 +87,27 @@ describe.each(databaseKinds())('SMS through an HTTP gateway on %s', (kind) => {
       'a long enough passphrase',
     );
     expect(done.statusCode).toBe(201);
+  });
+
+  it('keeps no SMS where no one reads it: with neither gateway nor development inbox, a notice is dropped', async () => {
+    t = await createTestApp(kind, { options: { smtpUrl: 'smtp://127.0.0.1:9' } });
+    const lines: string[] = [];
+    const log = (obj: object, msg: string) => void lines.push(JSON.stringify(obj) + msg);
+    const [handler] = identityOutboxHandlers({
+      database: t.services.database,
+      clock: new ManualClock(),
+      logger: { info: log, warn: log },
+      options: t.options,
+    });
+    // A notice to a customer whose only verified contact is a phone, e.g. a sign-in from a new device.
+    await handler?.handle(
+      { to: NUMBER, text: 'A new sign-in: Chrome on Android. Not you? /compromise?token=abc' },
+      { idempotencyKey: 'k', attempt: 1 } as never,
+    );
+    expect(await t.services.database.db.selectFrom('dev_inbox').selectAll().execute()).toEqual([]);
+    expect(lines).toEqual([expect.stringContaining('SMS not sent: no SMS gateway is configured')]);
+    expect(lines[0]).not.toContain('901234567');
+    expect(lines[0]).not.toContain('token');
   });
 
   it('refuses a phone number where no SMS can be delivered, before anything is sent, and still takes e-mail', async () => {
