@@ -46,10 +46,18 @@ export async function openMigrated(options: Options): Promise<Database> {
 function unreachable(url: string, err: unknown): ConfigError | undefined {
   if (!url) return undefined;
   const { code } = err as { code?: string };
-  const u = new URL(url);
-  const where = `PostgreSQL at ${u.hostname}:${u.port || 5432}`;
-  const name = decodeURIComponent(u.pathname.slice(1));
-  const user = decodeURIComponent(u.username);
+  let where: string;
+  let name: string;
+  let user: string;
+  try {
+    // pg also takes forms URL does not (a socket directory as the host): then the error stands as it is.
+    const u = new URL(url);
+    where = `PostgreSQL at ${u.hostname || u.searchParams.get('host') || 'localhost'}:${u.port || 5432}`;
+    name = decodeURIComponent(u.pathname.slice(1));
+    user = decodeURIComponent(u.username);
+  } catch {
+    return undefined;
+  }
   const why: Record<string, string> = {
     '3D000': `has no database "${name}": create it (createdb), or fix MAXFIY_DATABASE_URL`,
     '28P01': `refused the password of user "${user}"`,

@@ -182,6 +182,19 @@ describe('maxfiy serve refuses to start on a misconfiguration, naming the proble
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('a PostgreSQL address URL cannot parse, keeping the real error and no password', () => {
+    const dir = tempDir();
+    // A socket directory as the host: pg takes it, the WHATWG URL parser does not.
+    const r = maxfiy(['serve'], {
+      MAXFIY_DATA_DIR: dir,
+      MAXFIY_DATABASE_URL: 'postgres://maxfiy:hunter2@/maxfiy?host=/nonexistent-socket-dir',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('nonexistent-socket-dir');
+    expect(r.stderr).not.toContain('Invalid URL');
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
   it('a proxy setting Fastify could not use', () => {
     const dir = tempDir();
     const r = maxfiy(['serve'], { MAXFIY_DATA_DIR: dir, MAXFIY_TRUST_PROXY: 'yes' });
