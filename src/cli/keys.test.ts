@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -70,6 +70,13 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
         `${s}@example.uz`,
       );
     }
+  });
+
+  it('refuses without a key file, and makes none: a new key would match no stored key', async () => {
+    await expect(
+      runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} }),
+    ).rejects.toThrow(/key file .* is missing/);
+    expect(existsSync(options.keyFile)).toBe(false);
   });
 
   it('keeps the superseded key until the grace period, and `keys retire` reports what it did', async () => {

@@ -21,7 +21,7 @@ export interface KeysCommandInput {
 export async function runKeysRotate(input: KeysCommandInput): Promise<RotationResult> {
   const { options, stdout } = input;
   return withDatabase(options, async (database) => {
-    const kek = await loadKekProvider(options, input.env ?? process.env);
+    const kek = await loadKekProvider({ ...options, createIfMissing: false }, input.env ?? process.env);
     const progress = createProgress('re-wrapping keys', stdout);
     let result: RotationResult;
     try {
@@ -44,7 +44,7 @@ export async function runKeysRetire(
 ): Promise<{ retired: string[]; unusedKept: string[] }> {
   const { options, stdout } = input;
   return withDatabase(options, async (database) => {
-    const kek = await loadKekProvider(options, input.env ?? process.env);
+    const kek = await loadKekProvider({ ...options, createIfMissing: false }, input.env ?? process.env);
     const result = await retireKeks({
       database,
       kek,
