@@ -77,7 +77,9 @@ export async function backup(
   // readable by its owner alone, from the first byte written.
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const partial = `${file}.partial`;
-  closeSync(openSync(partial, 'w', 0o600));
+  // Created afresh and exclusively: a file or link already at this name is not written through.
+  rmSync(partial, { force: true });
+  closeSync(openSync(partial, 'wx', 0o600));
   chmodSync(partial, 0o600);
 
   const database = await openDatabase({
