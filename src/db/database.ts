@@ -105,15 +105,22 @@ function cachePrepared(conn: SQLite.Database, beforeStatement?: () => void, max 
  * also before any statement on the writer (`end`), so a read never starts from
  * a snapshot older than the last commit this process made: what a read sees is
  * what it saw with one transaction per read. Reads here run to completion
- * synchronously (no cursor stays open across turns), so the end cannot find
- * one in progress.
+ * synchronously: do not `stream()` from `db` or open a transaction on it, as
+ * a cursor or transaction kept across turns would hold the snapshot.
  */
 function readSnapshotPerTurn(conn: SQLite.Database): { end(): void } {
   const begin = conn.prepare('BEGIN');
   const commit = conn.prepare('COMMIT');
   const end = () => {
     // Closed in the turn of its last read: the connection's close ended the transaction.
-    if (conn.open && conn.inTransaction) commit.run();
+    if (!conn.open || !conn.inTransaction) return;
+    try {
+      commit.run();
+    } catch {
+      // A statement still stepping (nothing here streams today) holds the
+      // transaction open: try again next turn rather than throw from a timer.
+      setImmediate(end);
+    }
   };
   const prepare = conn.prepare.bind(conn);
   conn.prepare = ((source: string) => {
