@@ -258,7 +258,8 @@ function ChannelSwitches({
     <div className="channels">
       <h4 id={headingId}>{t('cabinet.data.channels')}</h4>
       <p className="muted">{t('cabinet.data.channelsHint')}</p>
-      <ul className="channel-list" aria-labelledby={headingId}>
+      {/* Named with the purpose too: two newsletter purposes each have their own list. */}
+      <ul className="channel-list" aria-labelledby={`${idPrefix} ${headingId}`}>
         {channels.map((scoped, index) => {
           const stateId = `${headingId}-${index}`;
           return (
