@@ -13,6 +13,8 @@ import type { ChannelId } from './identity.table.js';
 export interface CustomerMessage {
   subject: string;
   text: string;
+  /** When the message stops being of use (a code's end): SMS not sent by then are dropped. */
+  validUntil?: number;
 }
 
 /**
@@ -39,13 +41,18 @@ export const SMS_TOPIC = 'sms.send';
 interface SmsPayload {
   to: string;
   text: string;
+  validUntil?: number;
 }
 
 export function smsChannel(outbox: Outbox): DeliveryChannel {
   return {
     id: 'sms',
     async queue(trx, to, message) {
-      const payload: SmsPayload = { to, text: message.text };
+      const payload: SmsPayload = {
+        to,
+        text: message.text,
+        ...(message.validUntil === undefined ? {} : { validUntil: message.validUntil }),
+      };
       await outbox.enqueue(trx, { topic: SMS_TOPIC, payload });
     },
   } satisfies DeliveryChannel;
@@ -168,13 +175,25 @@ export function undeliverableSms(logger: { warn(obj: object, msg: string): void 
   };
 }
 
-export function createSmsSendHandler(sms: SmsChannel): OutboxHandler {
+/**
+ * Sends queued SMS. One whose use has ended (a code past its ten minutes, after
+ * the gateway was down that long) is dropped rather than sent late: the
+ * customer has asked for a new code by then, and two codes would confuse.
+ */
+export function createSmsSendHandler(
+  sms: SmsChannel,
+  deps: { clock: Clock; logger: { info(obj: object, msg: string): void } },
+): OutboxHandler {
   return {
     topic: SMS_TOPIC,
     name: 'sms.send',
     async handle(payload) {
       const p = payload as Partial<SmsPayload> | null;
       if (typeof p?.to !== 'string' || typeof p.text !== 'string') throw new Error('malformed sms payload');
+      if (typeof p.validUntil === 'number' && deps.clock.now() >= p.validUntil) {
+        deps.logger.info({ to: maskPhone(p.to) }, 'SMS dropped: its code expired before it could be sent');
+        return;
+      }
       await sms.send(p.to, p.text);
     },
   };
@@ -204,5 +223,5 @@ export function identityOutboxHandlers(deps: {
     : smsDeliverable(options)
       ? devSmsTransport(deps)
       : undeliverableSms(deps.logger);
-  return [createSmsSendHandler(sms)];
+  return [createSmsSendHandler(sms, deps)];
 }

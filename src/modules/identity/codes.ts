@@ -83,7 +83,12 @@ export function createVerificationCodes(deps: { keyring: Keyring; clock: Clock; 
         used_at: null,
       });
       const message = typeof input.message === 'function' ? input.message(code) : input.message.dead;
-      if (message) await channels[input.contact.channel].queue(trx, input.contact.value, message);
+      // Past the code's life the message is worthless: a delivery retried that long is dropped.
+      if (message)
+        await channels[input.contact.channel].queue(trx, input.contact.value, {
+          ...message,
+          validUntil: now + CODE_TTL_MS,
+        });
       return id;
     },
 

@@ -89,6 +89,27 @@ describe.each(databaseKinds())('SMS through an HTTP gateway on %s', (kind) => {
     expect(done.statusCode).toBe(201);
   });
 
+  it('drops a code the gateway could not take before the code expired, instead of sending it late', async () => {
+    const gw = await gateway([503]);
+    closeGateway = gw.close;
+    const clock = new ManualClock(Date.now());
+    t = await createTestApp(kind, { clock, options: { smsGatewayUrl: gw.url } });
+    const b = customerBrowser(t.app);
+    expect((await b.call('POST', '/v1/signup/start', { contact: PHONE })).statusCode).toBe(202);
+    await deliver(t);
+    expect(gw.received).toHaveLength(1);
+    // The gateway was down past the code's ten minutes: the retry finds a code no one can use.
+    clock.advance(10 * 60_000);
+    await deliver(t);
+    expect(gw.received).toHaveLength(1);
+    const row = await t.services.database.db
+      .selectFrom('outbox')
+      .select('status')
+      .where('topic', '=', 'sms.send')
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+  });
+
   it('keeps no SMS where no one reads it: with neither gateway nor development inbox, a notice is dropped', async () => {
     t = await createTestApp(kind, { options: { smtpUrl: 'smtp://127.0.0.1:9' } });
     const lines: string[] = [];
