@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { secureOrLocal } from '../http/outbound.js';
 
 /**
  * Every option maxfiy reads, with the default that is safe in production and the
@@ -246,8 +247,6 @@ function smsGatewayProblem(value: string): string | undefined {
     return 'not a URL';
   }
   if (url.username || url.password) return 'credentials belong in smsGatewayToken, not in the URL';
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    return 'must be https (plain http only on a loopback host)';
+  if (!secureOrLocal(url)) return 'must be https (plain http only on a loopback host)';
   return undefined;
 }

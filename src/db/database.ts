@@ -101,15 +101,15 @@ function cachePrepared(conn: SQLite.Database, beforeStatement?: () => void, max 
  * takes and drops a lock on the shared-memory index with fcntl(2): measured
  * here, 11 µs for a primary-key read against 3 µs inside a transaction, most
  * of the cost of reading a customer's acceptance state. The first statement of
- * a turn begins a transaction; it ends when the turn does (`setImmediate`), and
+ * a turn begins a transaction (`begin`, run before each statement); it ends when the turn does (`setImmediate`), and
  * also before any statement on the writer (`end`), so a read never starts from
  * a snapshot older than the last commit this process made: what a read sees is
  * what it saw with one transaction per read. Reads here run to completion
  * synchronously: do not `stream()` from `db` or open a transaction on it, as
  * a cursor or transaction kept across turns would hold the snapshot.
  */
-function readSnapshotPerTurn(conn: SQLite.Database): { end(): void } {
-  const begin = conn.prepare('BEGIN');
+function readSnapshotPerTurn(conn: SQLite.Database): { begin(): void; end(): void } {
+  const beginStatement = conn.prepare('BEGIN');
   const commit = conn.prepare('COMMIT');
   const end = () => {
     // Closed in the turn of its last read: the connection's close ended the transaction.
@@ -122,15 +122,12 @@ function readSnapshotPerTurn(conn: SQLite.Database): { end(): void } {
       setImmediate(end);
     }
   };
-  const prepare = conn.prepare.bind(conn);
-  conn.prepare = ((source: string) => {
-    if (!conn.inTransaction) {
-      begin.run();
-      setImmediate(end);
-    }
-    return prepare(source);
-  }) as typeof conn.prepare;
-  return { end };
+  const begin = () => {
+    if (conn.inTransaction) return;
+    beginStatement.run();
+    setImmediate(end);
+  };
+  return { begin, end };
 }
 
 function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'): Database {
@@ -139,8 +136,10 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
   const writer = configureSqlite(new SQLite(file), { sync }, () => endReadSnapshot());
   // A second connection for reads: in WAL mode it reads the last commit while a
   // group transaction is open on the writer, so reads never wait for writes.
-  const reader = configureSqlite(new SQLite(file, { readonly: true }));
-  endReadSnapshot = readSnapshotPerTurn(reader).end;
+  const readConnection = new SQLite(file, { readonly: true });
+  const snapshot = readSnapshotPerTurn(readConnection);
+  const reader = configureSqlite(readConnection, undefined, snapshot.begin);
+  endReadSnapshot = snapshot.end;
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
   bindConnection(readDb, reader);

@@ -57,6 +57,25 @@ export interface OutboundResponse {
 
 export type OutboundResult = OutboundResponse | { kind: 'refused'; reason: OutboundRefusal };
 
+/** https anywhere; plain http only to this machine (development, tests, a local adapter). */
+export function secureOrLocal(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * For a delivery that only counts on a 2xx (webhooks, the SMS gateway): throws
+ * on anything else, for the outbox to retry. The error is named
+ * `<name>Unreachable` (code: the refusal) or `<name>Refused` (code `HTTP_<status>`),
+ * so outbox records name what failed without the URL or the body.
+ */
+export function assertDelivered(res: OutboundResult, name: string, what: string): void {
+  if (res.kind === 'refused')
+    throw Object.assign(new Error(`${what} unreachable`), { name: `${name}Unreachable`, code: res.reason });
+  if (res.status < 200 || res.status > 299)
+    throw Object.assign(new Error(`${what} refused`), { name: `${name}Refused`, code: `HTTP_${res.status}` });
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Addresses no staff-configured URL may reach: internal, local or not a single host. */

@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
-import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
+import { assertDelivered, outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import type { Outbox, OutboxHandler, OutboxLogger } from '../../outbox/outbox.service.js';
 import * as store from './consents.store.js';
@@ -80,18 +80,7 @@ export async function createWebhooks(deps: {
         privateAddresses: deps.options.outboundPrivateAddresses,
       });
       // The outbox records name and code only, never the URL; each is retried with backoff.
-      if (res.kind === 'refused') {
-        throw Object.assign(new Error('webhook endpoint unreachable'), {
-          name: 'WebhookUnreachable',
-          code: res.reason,
-        });
-      }
-      if (res.status < 200 || res.status > 299) {
-        throw Object.assign(new Error('webhook endpoint refused'), {
-          name: 'WebhookRefused',
-          code: `HTTP_${res.status}`,
-        });
-      }
+      assertDelivered(res, 'Webhook', 'webhook endpoint');
     },
   };
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Options } from '../../config/options.js';
 import type { Database, Trx } from '../../db/database.js';
-import { outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
+import { assertDelivered, outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import { insertDevInboxMessage } from '../../mail/dev-inbox.store.js';
 import { queueMail } from '../../mail/mail.service.js';
@@ -136,16 +136,7 @@ export function httpSmsTransport(deps: {
         maxBytes: 0,
         privateAddresses: deps.privateAddresses,
       });
-      if (res.kind === 'refused')
-        throw Object.assign(new Error('SMS gateway unreachable'), {
-          name: 'SmsGatewayUnreachable',
-          code: res.reason,
-        });
-      if (res.status < 200 || res.status > 299)
-        throw Object.assign(new Error('SMS gateway refused the message'), {
-          name: 'SmsGatewayRefused',
-          code: `HTTP_${res.status}`,
-        });
+      assertDelivered(res, 'SmsGateway', 'SMS gateway');
       deps.logger.info({ to: maskPhone(to) }, 'SMS handed to the gateway');
     },
   };

@@ -11,6 +11,7 @@ import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import { secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import {
   failureLabel,
@@ -68,13 +69,11 @@ export function readOidcConfig(file: string): OidcConfigFile {
   return parsed as OidcConfigFile;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** https anywhere; plain http only to this machine (development and tests). */
+/** https anywhere; plain http only to this machine (development and tests); no fragment. */
 function acceptableUri(value: string): boolean {
   try {
     const u = new URL(value);
-    return !u.hash && (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname)));
+    return !u.hash && secureOrLocal(u);
   } catch {
     return false;
   }
