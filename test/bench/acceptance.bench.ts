@@ -17,6 +17,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import * as store from '../../src/modules/agreements/agreements.store.js';
 import { readCompanyFile } from '../../src/modules/org/org.service.js';
+import { cpuPerRequest, mainThreadCpuSeconds } from './server-cpu.js';
 import type { BenchResult } from './types.js';
 
 type Result = { requests: { average: number; total: number }; non2xx: number; errors: number };
@@ -36,7 +37,8 @@ type Kind = 'accept' | 'accept-batch' | 'state' | 'c15t-record' | 'c15t-read';
  * Loads a URL with 50 connections on loopback, from a worker thread so the load
  * generator does not take the server's thread; requests of `kind` from
  * acceptance.requests.cjs, each different; `pipelining` requests in flight on
- * each connection. Returns requests/s and how many succeeded.
+ * each connection. Returns requests/s, how many succeeded, and the server
+ * thread's CPU per request.
  */
 async function load(
   url: string,
@@ -45,8 +47,9 @@ async function load(
   headers: Record<string, string>,
   params: { prefix: string; count?: number },
   pipelining = 1,
-): Promise<{ rate: number; total: number }> {
+): Promise<{ rate: number; total: number; cpu: ReturnType<typeof cpuPerRequest> }> {
   process.env.MAXFIY_BENCH_LOAD = JSON.stringify({ kind, batch: BATCH, ...params });
+  const cpuBefore = mainThreadCpuSeconds();
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -57,7 +60,8 @@ async function load(
     requests: [{ setupRequest: REQUESTS }],
   });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rate: r.requests.average, total: r.requests.total };
+  const cpu = cpuPerRequest(mainThreadCpuSeconds() - cpuBefore, r.requests.total, seconds);
+  return { rate: r.requests.average, total: r.requests.total, cpu };
 }
 
 /**
@@ -70,7 +74,9 @@ async function load(
  * batches of 50 acceptances per request (one transaction each, every acceptance
  * with its own audit entry), and both comparisons again with 10 requests
  * pipelined per connection, which takes most of the load generator's cost off
- * the two cores the servers share with it.
+ * the two cores the servers share with it. Every server runs on this process's
+ * main thread, so its CPU per request is measured too: the same comparison with
+ * the load generator left out.
  */
 export async function benchAcceptance(): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-bench-acceptance-'));
@@ -153,19 +159,37 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
       const inFlight = CONNECTIONS * pipelining;
       const customers = { prefix: prefix.maxfiy, count: Math.max(1, written.total - inFlight) };
       await load(base, 1, 'state', auth, customers, pipelining);
-      const read = (await load(base, SECONDS, 'state', auth, customers, pipelining)).rate;
-      log(`maxfiy reads acceptance state ${read.toFixed(0)}/s${tag}`);
+      const reads = await load(base, SECONDS, 'state', auth, customers, pipelining);
+      log(`maxfiy reads acceptance state ${reads.rate.toFixed(0)}/s${tag}`);
       const subjects = { prefix: prefix.c15t, count: Math.max(1, c15tWritten.total - inFlight) };
       await load(c15t.url, 1, 'c15t-read', {}, subjects, pipelining);
-      const c15tReads = (await load(c15t.url, SECONDS, 'c15t-read', {}, subjects, pipelining)).rate;
-      log(`c15t reads ${c15tReads.toFixed(0)}/s${tag}`);
+      const c15tRead = await load(c15t.url, SECONDS, 'c15t-read', {}, subjects, pipelining);
+      log(`c15t reads ${c15tRead.rate.toFixed(0)}/s${tag}`);
 
       // What any server on one Node thread can show here: a bare Fastify route, same paths, bodies and load.
       const ceiling = await bareCeiling(customers, prefix.bare, pipelining);
       log(`bare Fastify: writes ${ceiling.writes.toFixed(0)}/s, reads ${ceiling.reads.toFixed(0)}/s${tag}`);
-      return { recorded: written.rate, c15tRecorded: c15tWritten.rate, read, c15tReads, ceiling };
+      const cpu = {
+        write: { maxfiy: written.cpu, c15t: c15tWritten.cpu, bare: ceiling.cpu.writes },
+        read: { maxfiy: reads.cpu, c15t: c15tRead.cpu, bare: ceiling.cpu.reads },
+      };
+      return {
+        recorded: written.rate,
+        c15tRecorded: c15tWritten.rate,
+        read: reads.rate,
+        c15tReads: c15tRead.rate,
+        ceiling,
+        cpu,
+      };
     }
-    const { recorded, c15tRecorded, read, c15tReads, ceiling } = one;
+    const { recorded, c15tRecorded, read, c15tReads, ceiling, cpu } = one;
+    /** Server CPU per request beside c15t's and the bare route's: the ratios without the load generator in them. */
+    const perRequest = (c: (typeof cpu)['write'], what: string): Omit<BenchResult, 'name'> => ({
+      value: Math.round(c.maxfiy.micros),
+      unit: 'µs CPU/request',
+      ratio: c.c15t.micros / c.maxfiy.micros,
+      baseline: `@c15t/backend 2.2.1 ${what} ${Math.round(c.c15t.micros)} µs; bare Fastify ${Math.round(c.bare.micros)} µs, so no server here can pass ${(c.c15t.micros / c.bare.micros).toFixed(1)}× c15t (server thread busy: maxfiy ${Math.round(c.maxfiy.busy * 100)}%, c15t ${Math.round(c.c15t.busy * 100)}%, bare ${Math.round(c.bare.busy * 100)}%)`,
+    });
 
     return [
       {
@@ -211,6 +235,14 @@ export async function benchAcceptance(): Promise<BenchResult[]> {
         baseline: `c15t's read rate: the most any one-thread server could show here (maxfiy is at ${(read / ceiling.reads).toFixed(2)} of it)`,
       },
       {
+        name: 'agreement_acceptance_server_cpu_per_request',
+        ...perRequest(cpu.write, 'POST /api/c15t/subjects'),
+      },
+      {
+        name: 'agreement_acceptance_state_read_server_cpu_per_request',
+        ...perRequest(cpu.read, 'GET /api/c15t/subjects/:id'),
+      },
+      {
         name: 'agreement_acceptances_per_s_http_pipelined',
         value: Math.round(piped.recorded),
         unit: 'acceptances/s',
@@ -243,7 +275,11 @@ async function bareCeiling(
   customers: { prefix: string; count: number },
   prefix: string,
   pipelining: number,
-): Promise<{ writes: number; reads: number }> {
+): Promise<{
+  writes: number;
+  reads: number;
+  cpu: { writes: ReturnType<typeof cpuPerRequest>; reads: ReturnType<typeof cpuPerRequest> };
+}> {
   const bare = Fastify({ logger: false });
   bare.post('/v1/agreements/acceptances', async (req, reply) =>
     reply.code(201).send({ subjectId: (req.body as { subjectId: string }).subjectId, version: 1 }),
@@ -259,9 +295,9 @@ async function bareCeiling(
     const url = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
     const json = { 'content-type': 'application/json' };
     await load(url, 1, 'accept', json, { prefix: `x${prefix}` }, pipelining);
-    const writes = (await load(url, SECONDS, 'accept', json, { prefix }, pipelining)).rate;
-    const reads = (await load(url, SECONDS, 'state', {}, customers, pipelining)).rate;
-    return { writes, reads };
+    const writes = await load(url, SECONDS, 'accept', json, { prefix }, pipelining);
+    const reads = await load(url, SECONDS, 'state', {}, customers, pipelining);
+    return { writes: writes.rate, reads: reads.rate, cpu: { writes: writes.cpu, reads: reads.cpu } };
   } finally {
     await bare.close();
   }
