@@ -265,7 +265,7 @@ export async function startBackground(services: Services): Promise<void> {
   services.consents.startExpiry();
   // Already following since createServices; this resumes it after a stopBackground().
   await services.decisions.listen();
-  // Single sign-on loads once the server answers, so start-up does not wait for it.
+  // The server has loaded single sign-on before its port opened; anything else that starts a server loads it here.
   services.oidc.warm();
 }
 

@@ -95,6 +95,7 @@ export async function startServer(overrides: Partial<Options> = {}, log?: Logger
     await services.org.seed(company);
     await services.agreements.seed();
     await services.purposes.seed(register);
+    await services.oidc.start();
   } catch (err) {
     // createServices has opened the decision listener and the development inbox: close them too.
     if (services) await stopBackground(services).catch(() => undefined);

@@ -396,7 +396,26 @@ export async function createOidc(deps: OidcDeps) {
     issuer,
     outboxHandlers: [compromisedHandler, backchannelHandler],
 
-    /** Loads the provider now, after start, so the first sign-in does not wait; a failure is logged. */
+    /**
+     * Loads the provider and registers the config file's clients, for the server
+     * to call before it opens its port: metadata that passes maxfiy's own checks
+     * but not the provider's stops the start (a ConfigError naming the client)
+     * instead of leaving /oidc answering 503 behind a server that says it is ready.
+     */
+    async start(): Promise<void> {
+      try {
+        await loaded();
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        // No request has reached the provider yet: its message speaks of configuration and keys only.
+        const why = err instanceof Error ? (err.message.split('\n')[0] ?? '').slice(0, 200) : '';
+        throw new ConfigError(
+          `single sign-on could not start (${failureLabel(err)})${why ? `: ${why}` : ''}`,
+        );
+      }
+    },
+
+    /** Loads the provider if nothing has yet, so the first sign-in does not wait; a failure is logged. */
     warm(): void {
       loaded().catch((err: unknown) =>
         logger.error({ error: failureLabel(err) }, 'oidc provider could not start: /oidc answers 503'),
