@@ -51,6 +51,16 @@ export const consentErrors = defineErrors({
       en: 'A topic needs a channel.',
     },
   },
+  MXF_CONSENT_SCOPE_LIMIT: {
+    status: 409,
+    doc: 'The subject already holds choices for {limit} channels and topics under this purpose, the most one may; change one of those instead of adding another.',
+    messages: {
+      'uz-Cyrl': 'Бу мақсад бўйича кўпи билан {limit} та канал ва мавзу танлаш мумкин.',
+      'uz-Latn': 'Bu maqsad boʻyicha koʻpi bilan {limit} ta kanal va mavzu tanlash mumkin.',
+      ru: 'Для этой цели можно выбрать не более {limit} каналов и тем.',
+      en: 'This purpose takes choices for at most {limit} channels and topics.',
+    },
+  },
   MXF_CONSENT_OBJECTION_SCOPED: {
     status: 400,
     doc: 'An objection applies to a legitimate-interest purpose as a whole: send it, or its withdrawal, without `channel` or `topic`.',

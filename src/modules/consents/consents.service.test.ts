@@ -12,6 +12,7 @@ import { readRegisterFile } from '../purposes/purposes.service.js';
 import * as purposeStore from '../purposes/purposes.store.js';
 import { purposeView } from './consents.cabinet.js';
 import type { ConsentInput } from './consents.schemas.js';
+import { MAX_SCOPES_PER_PURPOSE } from './consents.service.js';
 import * as consentStore from './consents.store.js';
 
 const notice = { version: '1', language: 'uz-Latn' as const };
@@ -243,6 +244,41 @@ describe.each(databaseKinds())('purposes, consents and decisions on %s', (kind) 
     expect(decisions.decide('olga', 'improve-service', 'device', { channel: 'email' }).reasons).toEqual([
       'objected',
     ]);
+  });
+
+  it(`holds at most ${MAX_SCOPES_PER_PURPOSE} channels and topics per purpose for one customer; the held ones stay changeable`, async () => {
+    const { consents, decisions } = t.services;
+    const scopes = Array.from({ length: MAX_SCOPES_PER_PURPOSE }, (_, i) =>
+      i % 2 ? { channel: `c${i}` } : { channel: 'email', topic: `t${i}` },
+    );
+    for (const scope of scopes) await consents.record('app:test', 'quinn', give('offers-newsletters', scope));
+    const size = await t.services.audit.size();
+    for (const over of [
+      { channel: 'one-more' },
+      { channel: 'email', topic: 'one-more' },
+      { action: 'withdraw', channel: 'sms' },
+    ] as const)
+      expect(
+        await codeOf(consents.record('app:test', 'quinn', give('offers-newsletters', over))),
+        JSON.stringify(over),
+      ).toBe('MXF_CONSENT_SCOPE_LIMIT');
+    expect(await t.services.audit.size()).toBe(size);
+    expect(decisions.decide('quinn', 'offers-newsletters', 'contact', { channel: 'one-more' }).allow).toBe(
+      false,
+    );
+    // A held scope changes; the purpose as a whole, and another customer, are not limited by it.
+    await consents.record(
+      'app:test',
+      'quinn',
+      give('offers-newsletters', { action: 'withdraw', channel: 'c1' }),
+    );
+    expect(decisions.decide('quinn', 'offers-newsletters', 'contact', { channel: 'c1' }).allow).toBe(false);
+    await consents.record('app:test', 'quinn', give('offers-newsletters'));
+    await consents.record('app:test', 'rosa', give('offers-newsletters', { channel: 'one-more' }));
+    expect(decisions.decide('rosa', 'offers-newsletters', 'contact', { channel: 'one-more' }).allow).toBe(
+      true,
+    );
+    expect(await t.services.audit.size()).toBe(size + 3);
   });
 
   it('refuses a consent whose term has already ended, at any scope (nothing recorded)', async () => {

@@ -21,6 +21,13 @@ const ACTIONS = {
 
 /** How long the categories, stores and company a consent record names are kept (see `referenceFor`). */
 const REFERENCE_TTL_MS = 1000;
+/**
+ * Channels and topics one customer may hold choices for under one purpose. Each
+ * is a row in the current state and in the decision index for as long as the
+ * customer exists, and the cabinet lets a customer name new ones, so the number
+ * is bounded; a product's newsletters need a handful.
+ */
+export const MAX_SCOPES_PER_PURPOSE = 32;
 
 /** How often the server looks for consents whose term has ended (see `expireDue`). */
 const EXPIRY_EVERY_MS = 60_000;
@@ -254,11 +261,17 @@ export function createConsentService(deps: {
     const now = clock.now();
     assertAdmissible(purpose.legalBasis, input, now);
     const action = ACTIONS[input.action];
+    const scope = scopeOf(input);
+    if (scope !== '') {
+      const held = await store.scopesOf(trx, subjectId, purpose.id);
+      if (!held.includes(scope) && held.length >= MAX_SCOPES_PER_PURPOSE)
+        throw new MaxfiyError('MXF_CONSENT_SCOPE_LIMIT', { limit: MAX_SCOPES_PER_PURPOSE });
+    }
     const { row, record, rev, status } = await writeChange(trx, now, {
       actor,
       subjectId,
       purpose,
-      scope: scopeOf(input),
+      scope,
       kind: action.kind,
       state: action.state,
       auditAction: action.audit,

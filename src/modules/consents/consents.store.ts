@@ -77,6 +77,14 @@ export async function upsertCurrent(
   ]);
 }
 
+const SCOPES_OF = statement(
+  "select distinct scope from consent_current where subject_id = ? and purpose_id = ? and scope <> ''",
+);
+/** The channels and topics (`channel:topic`) a subject holds a current row for under one purpose. */
+export async function scopesOf(db: Db | Trx, subjectId: string, purposeId: string): Promise<string[]> {
+  return (await all<{ scope: string }>(db, SCOPES_OF, [subjectId, purposeId])).map((r) => r.scope);
+}
+
 /** A current consent that still reads given though its term has ended: what the expiry sweep ends. */
 export interface DueExpiry {
   subjectId: string;
