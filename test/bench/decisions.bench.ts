@@ -29,7 +29,8 @@ type Autocannon = (
 ) => Promise<{ requests: { average: number; total: number }; non2xx: number; errors: number }>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const REGISTER = readRegisterFile('config/purposes.json');
-const REBUILD_SUBJECTS = 200_000;
+/** The index is rebuilt from a database of this many customers: issue 5 asks for the time a million take. */
+const REBUILD_SUBJECTS = 1_000_000;
 /**
  * Microseconds of CPU the "working" bare route spends per request before it
  * answers: the room the 0.6 target leaves a single decision above a bare route.
@@ -235,7 +236,7 @@ async function rebuildRate(
   });
   let shown = 0;
   const { ms } = await decisions.rebuild((done, total) => {
-    if (done - shown >= 50_000 || done === total) {
+    if (done - shown >= 200_000 || done === total) {
       shown = done;
       log(`rebuilding the index: ${done}/${total}`);
     }
@@ -449,7 +450,7 @@ export async function benchDecisions(): Promise<BenchResult[]> {
         value: Math.round(rebuilt),
         unit: 'subjects/s',
         ratio: rebuilt / 1_000_000,
-        baseline: `a million customers rebuilt in ${(1_000_000 / rebuilt).toFixed(1)} s at this rate (${REBUILD_SUBJECTS} measured)`,
+        baseline: `${REBUILD_SUBJECTS.toLocaleString('en')} customers rebuilt from SQLite in ${(REBUILD_SUBJECTS / rebuilt).toFixed(1)} s, measured`,
       },
       {
         name: 'consent_writes_group_commit_64_writers',
