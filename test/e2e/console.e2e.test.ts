@@ -164,6 +164,24 @@ describe('the staff console', () => {
     await expect
       .poll(() => page.getByRole('cell', { name: 'https://x-file.uz/legal/agreement' }).count())
       .toBe(1);
+
+    // The company's contact details ship empty; the form checks a phone before sending it.
+    await page.getByRole('button', { name: 'Edit the contact details' }).click();
+    const contact = page.getByRole('form', { name: 'Edit the contact details' });
+    await contact.getByLabel('Phone').fill('71 200 00 00');
+    await contact.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => contact.getByText('Enter the number in international form', { exact: false }).count())
+      .toBe(1);
+    await contact.getByLabel('Phone').fill('+998 71 200-00-00');
+    await contact.getByLabel('E-mail').fill('dpo@company.example');
+    await contact.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByText('+998712000000', { exact: true }).count()).toBe(1);
+    const saved = sent.findLast((r) => r.method === 'PATCH');
+    expect(saved && [saved.path, JSON.parse(saved.body)]).toEqual([
+      '/v1/org/company',
+      { email: 'dpo@company.example', phone: '+998712000000' },
+    ]);
   });
 
   it('shows development mail: the text, and the HTML only inside a sandboxed frame', async () => {

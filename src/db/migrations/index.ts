@@ -12,6 +12,7 @@ import { noticeMail } from './0009_notice_mail.js';
 import { staffInvites } from './0010_staff_invites.js';
 import { staffResets } from './0011_staff_resets.js';
 import { consentExpiry } from './0012_consent_expiry.js';
+import { companyContact } from './0013_company_contact.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -43,6 +44,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0010_staff_invites': staffInvites(t),
     '0011_staff_resets': staffResets(t),
     '0012_consent_expiry': consentExpiry(),
+    '0013_company_contact': companyContact(),
   };
 }
 

@@ -26,7 +26,12 @@ export interface AcceptanceDeps {
   outbox: Pick<Outbox, 'enqueue'>;
   clock: Clock;
   versions: VersionsService;
-  org: { get(): Promise<Org>; findSite(id: string): Promise<unknown> };
+  org: {
+    get(): Promise<Org>;
+    findSite(id: string): Promise<unknown>;
+    /** Tells this node of a change of the company as it commits (OrgService does). */
+    onCompanyChange?(listener: () => void): unknown;
+  };
   options: { publicUrl: string; continuedUseCountsAsAcceptance: boolean; notifyBatchSize?: number };
 }
 
@@ -47,10 +52,20 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
   const base = options.publicUrl.replace(/\/$/, '');
   let company: { at: number; org: Org } | undefined;
   // The company changes rarely; re-reading it for every acceptance would be most of the work.
+  // A change on this node drops the copy at once, so a receipt names the contact then in force;
+  // another node's change shows within COMPANY_TTL_MS.
+  let changes = 0;
+  org.onCompanyChange?.(() => {
+    company = undefined;
+    changes++;
+  });
   const companyNow = async () => {
-    if (!company || clock.now() - company.at > COMPANY_TTL_MS)
-      company = { at: clock.now(), org: await org.get() };
-    return company.org;
+    if (company && clock.now() - company.at <= COMPANY_TTL_MS) return company.org;
+    const [at, seen] = [clock.now(), changes];
+    const read = await org.get();
+    // A read that a change overtook is used once, not kept.
+    if (seen === changes) company = { at, org: read };
+    return read;
   };
 
   /** The receipt body: Kantara CR v1.1 fields, with the ISO/IEC TS 27560 record inside. */
@@ -79,7 +94,16 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       collectionMethod: input.method,
       consentReceiptID: id,
       consentRecord: {
-        controllers: [{ id: c.id, name: c.name }],
+        // The contact as in piiControllers below: left out (undefined) where the company has none.
+        controllers: [
+          {
+            address: c.address ?? undefined,
+            email: c.email ?? undefined,
+            id: c.id,
+            name: c.name,
+            phone: c.phone ?? undefined,
+          },
+        ],
         dataCategories: ['identifiers', 'contact', 'usage'],
         events: [{ state: 'given', time: new Date(now).toISOString(), type: input.method }],
         jurisdiction: c.country,
@@ -96,11 +120,15 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       consentTimestamp: Math.floor(now / 1000),
       jurisdiction: c.country,
       language: input.language,
+      // Kantara's email, phone and streetAddress only when the company has set them: a
+      // key left undefined is not written, so a receipt without them keeps its old shape.
       piiControllers: [
         {
-          address: { country: c.country, locality: c.city },
+          address: { country: c.country, locality: c.city, streetAddress: c.address ?? undefined },
           contact: c.name,
+          email: c.email ?? undefined,
           onBehalf: false,
+          phone: c.phone ?? undefined,
           piiController: c.legalNames[input.language] ?? c.name,
           piiControllerUrl: base,
         },

@@ -23,6 +23,10 @@ interface ReceiptView {
   language: string;
   contentHash: string;
   controller: string;
+  /** The controller's contact as the receipt carries it; empty when it carries none (older receipts). */
+  controllerEmail: string;
+  controllerPhone: string;
+  controllerAddress: string;
   policyUrl: string;
   seq: number;
   treeSize: number;
@@ -32,7 +36,14 @@ interface ReceiptView {
 
 function view(r: Receipt): ReceiptView {
   const agreement = r.agreement as { version: number; language: string; contentHash: string };
-  const controllers = r.piiControllers as { piiController: string }[];
+  const controllers = r.piiControllers as {
+    piiController: string;
+    email?: string;
+    phone?: string;
+    address?: { streetAddress?: string; locality?: string; country?: string };
+  }[];
+  const controller = controllers[0];
+  const address = controller?.address;
   return {
     id: r.consentReceiptID,
     subject: r.piiPrincipalId,
@@ -41,7 +52,13 @@ function view(r: Receipt): ReceiptView {
     version: agreement.version,
     language: agreement.language,
     contentHash: agreement.contentHash,
-    controller: controllers[0]?.piiController ?? '',
+    controller: controller?.piiController ?? '',
+    controllerEmail: controller?.email ?? '',
+    controllerPhone: controller?.phone ?? '',
+    // The street address with the city and country it sits in, as the receipt gives them.
+    controllerAddress: address?.streetAddress
+      ? [address.streetAddress, address.locality, address.country].filter(Boolean).join(', ')
+      : '',
     policyUrl: String(r.policyUrl),
     seq: r.proof.seq,
     treeSize: r.proof.treeHead.treeSize,
@@ -49,6 +66,13 @@ function view(r: Receipt): ReceiptView {
     keyId: r.proof.treeHead.keyId,
   };
 }
+
+/** The rows shown only when the receipt carries them. */
+const OPTIONAL_ROWS: ReadonlySet<keyof ReceiptView> = new Set([
+  'controllerEmail',
+  'controllerPhone',
+  'controllerAddress',
+]);
 
 /** The rows in the order they are shown. */
 const ROWS = [
@@ -60,6 +84,9 @@ const ROWS = [
   'language',
   'contentHash',
   'controller',
+  'controllerEmail',
+  'controllerPhone',
+  'controllerAddress',
   'policyUrl',
   'seq',
   'treeSize',
@@ -99,6 +126,9 @@ const UZ_CYRL: ReceiptStrings = {
     language: 'Кўрсатилган тил',
     contentHash: 'Матн хеши (SHA-256)',
     controller: 'Шахсга доир маълумотлар оператори',
+    controllerEmail: 'Оператор электрон почтаси',
+    controllerPhone: 'Оператор телефони',
+    controllerAddress: 'Оператор манзили',
     policyUrl: 'Битим матни',
     seq: 'Аудит журналидаги ёзув рақами',
     treeSize: 'Имзоланган дарахт ҳажми (ёзувлар сони)',
@@ -152,6 +182,9 @@ const STRINGS: Record<AgreementLanguage, ReceiptStrings> = {
       language: 'Язык показанного текста',
       contentHash: 'Хеш текста (SHA-256)',
       controller: 'Оператор персональных данных',
+      controllerEmail: 'Электронная почта оператора',
+      controllerPhone: 'Телефон оператора',
+      controllerAddress: 'Адрес оператора',
       policyUrl: 'Текст соглашения',
       seq: 'Номер записи в журнале аудита',
       treeSize: 'Размер подписанного дерева (число записей)',
@@ -194,6 +227,9 @@ const STRINGS: Record<AgreementLanguage, ReceiptStrings> = {
       language: 'Language shown',
       contentHash: 'Text hash (SHA-256)',
       controller: 'Controller',
+      controllerEmail: 'Controller’s e-mail',
+      controllerPhone: 'Controller’s phone',
+      controllerAddress: 'Controller’s address',
       policyUrl: 'Agreement text',
       seq: 'Audit log entry',
       treeSize: 'Signed tree size',
@@ -251,6 +287,11 @@ export function receiptTitle(lang: AgreementLanguage): string {
   return STRINGS[lang].title;
 }
 
+/** The rows this receipt has: an older one, or one of a company without contact details, shows none of those. */
+function rowsOf(v: ReceiptView): (typeof ROWS)[number][] {
+  return ROWS.filter((key) => !OPTIONAL_ROWS.has(key) || v[key] !== '');
+}
+
 /** Each row's value as shown: the method and the language in words, everything else verbatim. */
 function shownValue(v: ReceiptView, key: (typeof ROWS)[number], s: ReceiptStrings): string {
   if (key === 'method') return s.methods[v.method as AcceptanceMethod] ?? v.method;
@@ -264,7 +305,7 @@ export function receiptLines(r: Receipt, lang: AgreementLanguage, publicKeyUrl: 
   const v = view(r);
   const s = STRINGS[lang];
   return [
-    ...ROWS.map((key) => `${s.rows[key]}: ${shownValue(v, key, s)}`),
+    ...rowsOf(v).map((key) => `${s.rows[key]}: ${shownValue(v, key, s)}`),
     '',
     s.verify.heading,
     s.verify.intro,
@@ -287,19 +328,30 @@ export interface ReceiptLinks {
   publicKeyUrl: string;
 }
 
+/** A row's value on the page: links where it is an address, words as text, ids and hashes as code. */
+function valueHtml(key: (typeof ROWS)[number], value: string): string {
+  switch (key) {
+    case 'policyUrl':
+      return `<a href="${esc(value)}">${esc(value)}</a>`;
+    case 'controllerEmail':
+      return `<a href="mailto:${esc(value)}">${esc(value)}</a>`;
+    case 'controllerPhone':
+      return `<a href="tel:${esc(value)}">${esc(value)}</a>`;
+    case 'method':
+    case 'language':
+    case 'controllerAddress':
+      return esc(value);
+    default:
+      return `<code>${esc(value)}</code>`;
+  }
+}
+
 export function renderReceiptPage(r: Receipt, lang: AgreementLanguage, links: ReceiptLinks): string {
   const v = view(r);
   const s = STRINGS[lang];
-  const rows = ROWS.map((key) => {
-    const value = shownValue(v, key, s);
-    const dd =
-      key === 'policyUrl'
-        ? `<a href="${esc(value)}">${esc(value)}</a>`
-        : key === 'method' || key === 'language'
-          ? esc(value)
-          : `<code>${esc(value)}</code>`;
-    return `<dt>${esc(s.rows[key])}</dt><dd>${dd}</dd>`;
-  }).join('');
+  const rows = rowsOf(v)
+    .map((key) => `<dt>${esc(s.rows[key])}</dt><dd>${valueHtml(key, shownValue(v, key, s))}</dd>`)
+    .join('');
   const langLinks = AGREEMENT_LANGUAGES.map(
     (l) =>
       `<li><a href="?lang=${l}" hreflang="${l}" lang="${l}"${l === lang ? ' aria-current="page"' : ''}>${esc(AUTONYMS[l])}</a></li>`,

@@ -1,4 +1,4 @@
-import type { Company } from '../org/org.schemas.js';
+import type { Company, CompanyContact } from '../org/org.schemas.js';
 import type { RegisterSnapshot } from '../purposes/purposes.service.js';
 import type { IndexedPurpose } from '../purposes/purposes.store.js';
 
@@ -25,10 +25,21 @@ export interface ConsentRecordInput {
   withdrawUrl: string;
 }
 
+/** The controller's contact details the company has set; one not set is left out, not written as null. */
+function contactOf(company: CompanyContact): Partial<Record<keyof CompanyContact, string>> {
+  const contact: Partial<Record<keyof CompanyContact, string>> = {};
+  if (company.email) contact.email = company.email;
+  if (company.phone) contact.phone = company.phone;
+  if (company.address) contact.address = company.address;
+  return contact;
+}
+
 /**
  * A consent record with the fields ISO/IEC TS 27560 names (LAW.md "Consent
  * records"), and the operator's TIN that ZRU-547 asks for. Ids and codes only:
- * the subject is named by id, never by name or address.
+ * the subject is named by id, never by name or address. The controller's
+ * contact is the one in force when the record is written; records are stored
+ * as written and never rebuilt, so a later change of it does not reach them.
  */
 export function consentRecord(input: ConsentRecordInput) {
   const { purpose, register, company } = input;
@@ -50,7 +61,15 @@ export function consentRecord(input: ConsentRecordInput) {
     ],
     dataCategories: categories.map((c) => ({ id: c.id, class: c.class })),
     controllers: company
-      ? [{ id: company.id, name: company.name, tin: company.tin, country: company.country }]
+      ? [
+          {
+            id: company.id,
+            name: company.name,
+            tin: company.tin,
+            country: company.country,
+            ...contactOf(company),
+          },
+        ]
       : [],
     storageLocations: register.stores
       .filter((s) => storeIds.has(s.id))

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 
 const Lang = { 'uz-Cyrl': Type.String(), 'uz-Latn': Type.String(), ru: Type.String(), en: Type.String() };
 
@@ -6,19 +6,49 @@ const Lang = { 'uz-Cyrl': Type.String(), 'uz-Latn': Type.String(), ru: Type.Stri
 export const OrgId = Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,62}$', maxLength: 63 });
 const Name = Type.String({ minLength: 1, maxLength: 120 });
 const HttpsUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 500 });
+const Tin = Type.String({ pattern: '^[0-9]{9}$' });
 
-export const Company = Type.Object(
-  {
-    id: OrgId,
-    name: Name,
-    legalNames: Type.Object(Lang, { additionalProperties: false }),
-    city: Name,
-    country: Type.String({ pattern: '^[A-Z]{2}$' }),
-    tin: Type.Union([Type.String({ pattern: '^[0-9]{9}$' }), Type.Null()]),
-  },
-  { additionalProperties: false },
-);
+/**
+ * The controller's contact details that receipts, consent records and the
+ * record of processing give. Loose on purpose: a plausible address, not a
+ * deliverable one; no spaces or control characters.
+ */
+const ContactEmail = Type.String({
+  maxLength: 254,
+  pattern: '^[^\\s@\\x00-\\x1f\\x7f]+@[^\\s@\\x00-\\x1f\\x7f]+\\.[^\\s@\\x00-\\x1f\\x7f]+$',
+  description: 'The controller’s e-mail address for data-protection questions.',
+});
+const ContactPhone = Type.String({
+  pattern: '^\\+[1-9][0-9]{6,14}$',
+  description: 'The controller’s phone number in E.164 form (`+998712000000`).',
+});
+/** One line of text: something besides spaces, no control characters (it is printed on receipts and in CSV). */
+const ContactAddress = Type.String({
+  minLength: 1,
+  maxLength: 300,
+  pattern: '^[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*$',
+  description:
+    'The street address (street, building, postcode); the city and country are `city` and `country`.',
+});
+const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+const companyFields = {
+  id: OrgId,
+  name: Name,
+  legalNames: Type.Object(Lang, { additionalProperties: false }),
+  city: Name,
+  country: Type.String({ pattern: '^[A-Z]{2}$' }),
+  tin: nullable(Tin),
+};
+const contactFields = {
+  email: nullable(ContactEmail),
+  phone: nullable(ContactPhone),
+  address: nullable(ContactAddress),
+};
+
+export const Company = Type.Object({ ...companyFields, ...contactFields }, { additionalProperties: false });
 export type Company = Static<typeof Company>;
+export type CompanyContact = Pick<Company, 'email' | 'phone' | 'address'>;
 
 export const Product = Type.Object(
   { id: OrgId, name: Name, siteId: Type.Union([OrgId, Type.Null()]) },
@@ -36,7 +66,16 @@ export type Site = Static<typeof Site>;
 export const CompanyFile = Type.Object(
   {
     $comment: Type.Optional(Type.String()),
-    company: Company,
+    // The contact fields came later: a company file without them still loads (as null).
+    company: Type.Object(
+      {
+        ...companyFields,
+        email: Type.Optional(contactFields.email),
+        phone: Type.Optional(contactFields.phone),
+        address: Type.Optional(contactFields.address),
+      },
+      { additionalProperties: false },
+    ),
     products: Type.Array(
       Type.Object({ id: OrgId, name: Name, siteId: Type.Optional(OrgId) }, { additionalProperties: false }),
       { maxItems: 1000 },
@@ -64,7 +103,10 @@ export const CompanyPatch = Type.Object(
     name: Type.Optional(Name),
     legalNames: Type.Optional(Type.Object(Lang, { additionalProperties: false })),
     city: Type.Optional(Name),
-    tin: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{9}$' }), Type.Null()])),
+    tin: Type.Optional(nullable(Tin)),
+    email: Type.Optional(contactFields.email),
+    phone: Type.Optional(contactFields.phone),
+    address: Type.Optional(contactFields.address),
   },
   { additionalProperties: false, minProperties: 1 },
 );

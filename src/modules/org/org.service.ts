@@ -22,8 +22,16 @@ export interface Org {
   sites: Site[];
 }
 
+/** The company file as loaded: a contact field the file leaves out is null. */
+export type LoadedCompanyFile = CompanyFile & { company: Company };
+
+/** The company of a company file, its contact fields null where an older file has none. */
+function companyOf(c: CompanyFile['company']): Company {
+  return { ...c, email: c.email ?? null, phone: c.phone ?? null, address: c.address ?? null };
+}
+
 /** Reads and validates the company file; an invalid field stops the start, naming the field. */
-export function readCompanyFile(file: string): CompanyFile {
+export function readCompanyFile(file: string): LoadedCompanyFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -48,18 +56,20 @@ export function readCompanyFile(file: string): CompanyFile {
       );
     }
   }
-  return config;
+  return { ...config, company: companyOf(config.company) };
 }
 
 export function createOrgService(deps: { database: Database; audit: AuditAppender; clock: Clock }) {
   const { database, audit, clock } = deps;
+  // Told after a change of the company commits, so what this node caches of it follows at once.
+  const companyListeners = new Set<() => void>();
 
   /** Loads the company file into an empty database; an existing company is left as the administrators keep it. */
   async function seed(config: CompanyFile): Promise<boolean> {
     return database.write(async (trx) => {
       if (await store.findCompany(trx)) return false;
       const now = clock.now();
-      await store.upsertCompany(trx, config.company, now);
+      await store.upsertCompany(trx, companyOf(config.company), now);
       for (const site of config.sites) await store.insertSite(trx, site, now);
       for (const p of config.products)
         await store.insertProduct(trx, { ...p, siteId: p.siteId ?? null }, now);
@@ -84,7 +94,7 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
   }
 
   async function updateCompany(actor: string, patch: CompanyPatch): Promise<Company> {
-    return database.write(async (trx) => {
+    const updated = await database.write(async (trx) => {
       const current = await store.findCompany(trx);
       assertThat(current, 'MXF_ORG_NOT_INITIALISED');
       const next = { ...current, ...patch };
@@ -97,6 +107,8 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
       });
       return next;
     });
+    for (const listener of companyListeners) listener();
+    return updated;
   }
 
   async function createProduct(actor: string, product: Product): Promise<Product> {
@@ -159,6 +171,11 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
     updateProduct,
     createSite,
     updateSite,
+    /** Calls `listener` after each change of the company on this node; returns the unsubscribe. */
+    onCompanyChange(listener: () => void): () => void {
+      companyListeners.add(listener);
+      return () => companyListeners.delete(listener);
+    },
     findSite: (id: string) => store.findSite(database.db, id),
     listSites: () => store.listSites(database.db),
   };

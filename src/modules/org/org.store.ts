@@ -9,6 +9,9 @@ const toCompany = (r: CompanyTable): Company => ({
   city: r.city,
   country: r.country,
   tin: r.tin,
+  email: r.email,
+  phone: r.phone,
+  address: r.address,
 });
 const toProduct = (r: ProductTable): Product => ({ id: r.id, name: r.name, siteId: r.site_id });
 const toSite = (r: SiteTable): Site => ({
@@ -31,6 +34,9 @@ export async function upsertCompany(db: Trx, c: Company, now: number): Promise<v
     city: c.city,
     country: c.country,
     tin: c.tin,
+    email: c.email,
+    phone: c.phone,
+    address: c.address,
     updated_at: now,
   };
   await db

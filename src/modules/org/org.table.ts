@@ -6,6 +6,10 @@ export interface CompanyTable {
   city: string;
   country: string;
   tin: string | null;
+  /** The controller's contact details (0013); null until the company fills them in. */
+  email: string | null;
+  phone: string | null;
+  address: string | null;
   updated_at: number;
 }
 

@@ -10,8 +10,18 @@ export function buildRopa(register: RegisterSnapshot, company: Company | undefin
   const categories = new Map(register.categories.map((c) => [c.id, c]));
   const stores = new Map(register.stores.map((s) => [s.id, s]));
   return {
+    // Who answers for the processing and how to reach them: null where the company has not set it.
     controller: company
-      ? { id: company.id, name: company.name, tin: company.tin, country: company.country }
+      ? {
+          id: company.id,
+          name: company.name,
+          tin: company.tin,
+          country: company.country,
+          city: company.city,
+          address: company.address,
+          email: company.email,
+          phone: company.phone,
+        }
       : null,
     generatedAt: new Date(now).toISOString(),
     activities: register.purposes.map((p) => {
@@ -58,7 +68,19 @@ const CSV_HEADER = [
   'depersonalised_only',
   'transfers_abroad',
   'rationale',
+  // The controller on every row, as the JSON gives it once: each row is then a whole entry of the record.
+  'controller',
+  'controller_tin',
+  'controller_email',
+  'controller_phone',
+  'controller_address',
 ];
+
+/** The controller's postal address (street, city, country); empty until the company sets its street address. */
+export function postalAddress(controller: Ropa['controller']): string {
+  if (!controller?.address) return '';
+  return [controller.address, controller.city, controller.country].join(', ');
+}
 
 /** RFC 4180; a cell that a spreadsheet would run as a formula is prefixed with an apostrophe. */
 function cell(v: unknown): string {
@@ -69,6 +91,8 @@ function cell(v: unknown): string {
 
 export function ropaCsv(ropa: Ropa): string {
   const lines = [CSV_HEADER.join(',')];
+  const c = ropa.controller;
+  const controller = [c?.name, c?.tin, c?.email, c?.phone, postalAddress(c)];
   for (const a of ropa.activities) {
     lines.push(
       [
@@ -84,6 +108,7 @@ export function ropaCsv(ropa: Ropa): string {
         a.depersonalisedOnly,
         a.transfersAbroad,
         a.rationale,
+        ...controller,
       ]
         .map(cell)
         .join(','),

@@ -2,9 +2,18 @@ import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'rea
 import { useTranslation } from 'react-i18next';
 import { api } from '../ui/api';
 import { Field } from '../ui/Field';
-import { type FieldErrors, focusFirstInvalid, hasErrors, requireHttpsUrl, requireText } from '../ui/forms';
+import {
+  type FieldErrors,
+  focusFirstInvalid,
+  hasErrors,
+  requireEmail,
+  requireHttpsUrl,
+  requireText,
+} from '../ui/forms';
 import { ErrorNotice } from '../ui/Notice';
-import type { Product, Site } from '../ui/org';
+import type { Company, Product, Site } from '../ui/org';
+
+type CompanyContact = Pick<Company, 'email' | 'phone' | 'address'>;
 
 interface EditorProps {
   onCancel: () => void;
@@ -55,7 +64,7 @@ function EditorForm({
 function usePatch(url: string, onSaved: () => void) {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
-  const send = async (body: Record<string, string>) => {
+  const send = async (body: Record<string, string | null>) => {
     setBusy(true);
     setFailure(null);
     try {
@@ -137,6 +146,92 @@ export function SiteEditor({ site, onCancel, onSaved }: EditorProps & { site: Si
         value={values.agreementUrl}
         onChange={(e) => setValues((v) => ({ ...v, agreementUrl: e.target.value }))}
         error={errors.agreementUrl && t(errors.agreementUrl)}
+      />
+    </EditorForm>
+  );
+}
+
+type ContactField = keyof CompanyContact;
+
+// What the server accepts (src/modules/org/org.schemas.ts): E.164, and an address of at most 300 characters.
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+const MAX_ADDRESS = 300;
+
+/** A phone number as typed, without the spaces, dashes and brackets people group digits with. */
+const compactPhone = (value: string) => value.replace(/[\s()-]/g, '');
+
+/** Each field may be left empty (no value); what is filled in must be well formed. */
+function contactErrors(values: Record<ContactField, string>): FieldErrors<ContactField> {
+  const email = values.email.trim();
+  const phone = compactPhone(values.phone);
+  return {
+    email: email ? requireEmail(email) : undefined,
+    phone: phone && !E164.test(phone) ? 'admin.org.invalidPhone' : undefined,
+    address: values.address.trim().length > MAX_ADDRESS ? 'admin.org.addressTooLong' : undefined,
+  };
+}
+
+export function CompanyContactEditor({ company, onCancel, onSaved }: EditorProps & { company: Company }) {
+  const { t } = useTranslation();
+  const [values, setValues] = useState({
+    email: company.email ?? '',
+    phone: company.phone ?? '',
+    address: company.address ?? '',
+  });
+  const [errors, setErrors] = useState<FieldErrors<ContactField>>({});
+  const patch = usePatch('/v1/org/company', onSaved);
+  const set = (field: ContactField) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [field]: e.target.value }));
+  return (
+    <EditorForm
+      title={t('admin.org.editContact')}
+      busy={patch.busy}
+      failure={patch.failure}
+      onCancel={onCancel}
+      onSubmit={(form) => {
+        const found = contactErrors(values);
+        setErrors(found);
+        if (hasErrors(found)) return focusFirstInvalid(form);
+        // Only what changed, an emptied field as null: the audit entry then says exactly what was edited.
+        const next: CompanyContact = {
+          email: values.email.trim() || null,
+          phone: compactPhone(values.phone) || null,
+          address: values.address.trim() || null,
+        };
+        const changed: Record<string, string | null> = {};
+        for (const field of ['email', 'phone', 'address'] as const)
+          if (next[field] !== company[field]) changed[field] = next[field];
+        if (Object.keys(changed).length === 0) return onCancel();
+        void patch.send(changed);
+      }}
+    >
+      <p className="muted">{t('admin.org.contactNote')}</p>
+      <Field
+        label={t('admin.org.email')}
+        type="email"
+        inputMode="email"
+        autoComplete="off"
+        value={values.email}
+        onChange={set('email')}
+        error={errors.email && t(errors.email)}
+      />
+      <Field
+        label={t('admin.org.phone')}
+        type="tel"
+        inputMode="tel"
+        autoComplete="off"
+        hint={t('admin.org.phoneHint')}
+        value={values.phone}
+        onChange={set('phone')}
+        error={errors.phone && t(errors.phone)}
+      />
+      <Field
+        label={t('admin.org.address')}
+        autoComplete="off"
+        hint={t('admin.org.addressHint')}
+        value={values.address}
+        onChange={set('address')}
+        error={errors.address && t(errors.address)}
       />
     </EditorForm>
   );

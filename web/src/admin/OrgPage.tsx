@@ -4,10 +4,14 @@ import { ErrorNotice, Loading, Notice } from '../ui/Notice';
 import type { Company, Organisation, Product, Site } from '../ui/org';
 import { PageHeader } from '../ui/Page';
 import { useApi } from '../ui/useApi';
-import { ProductEditor, SiteEditor } from './OrgEditors';
+import { CompanyContactEditor, ProductEditor, SiteEditor } from './OrgEditors';
 import { useSession } from './session';
 
-type Editing = { kind: 'product'; product: Product } | { kind: 'site'; site: Site } | null;
+type Editing =
+  | { kind: 'company' }
+  | { kind: 'product'; product: Product }
+  | { kind: 'site'; site: Site }
+  | null;
 
 export function OrgPage() {
   const { t } = useTranslation();
@@ -40,7 +44,14 @@ export function OrgPage() {
       )}
       {org.state === 'ready' && (
         <>
-          <CompanyCard company={org.data.company} />
+          <CompanyCard
+            company={org.data.company}
+            canEdit={canEdit}
+            editing={editing?.kind === 'company'}
+            onEdit={() => edit({ kind: 'company' })}
+            onCancel={() => setEditing(null)}
+            onSaved={done}
+          />
 
           <section className="card section-card" aria-labelledby="products-title">
             <h2 id="products-title">{t('admin.org.products')}</h2>
@@ -133,9 +144,24 @@ export function OrgPage() {
   );
 }
 
-function CompanyCard({ company }: { company: Company }) {
+function CompanyCard({
+  company,
+  canEdit,
+  editing,
+  onEdit,
+  onCancel,
+  onSaved,
+}: {
+  company: Company;
+  canEdit: boolean;
+  editing: boolean;
+  onEdit: () => void;
+  onCancel: () => void;
+  onSaved: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const legalName = company.legalNames[i18n.language] ?? company.name;
+  const notSet = <span className="muted">{t('admin.org.notSet')}</span>;
   return (
     <section className="card section-card" aria-labelledby="company-title">
       <h2 id="company-title">{t('admin.org.company')}</h2>
@@ -154,9 +180,34 @@ function CompanyCard({ company }: { company: Company }) {
         </div>
         <div>
           <dt>{t('admin.org.tin')}</dt>
-          <dd>{company.tin ?? <span className="muted">{t('admin.org.notSet')}</span>}</dd>
+          <dd>{company.tin ?? notSet}</dd>
+        </div>
+        <div>
+          <dt>{t('admin.org.email')}</dt>
+          <dd>{company.email ?? notSet}</dd>
+        </div>
+        <div>
+          <dt>{t('admin.org.phone')}</dt>
+          <dd>{company.phone ?? notSet}</dd>
+        </div>
+        <div>
+          <dt>{t('admin.org.address')}</dt>
+          <dd>{company.address ?? notSet}</dd>
         </div>
       </dl>
+      {canEdit && (
+        <p>
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            aria-label={t('admin.org.editContact')}
+            onClick={onEdit}
+          >
+            {t('admin.org.edit')}
+          </button>
+        </p>
+      )}
+      {editing && <CompanyContactEditor company={company} onCancel={onCancel} onSaved={onSaved} />}
     </section>
   );
 }

@@ -8,7 +8,17 @@ import './Ropa.css';
 
 /** `GET /v1/ropa.json` (src/modules/purposes/purposes.ropa.ts). */
 interface Ropa {
-  controller: { id: string; name: string; tin: string | null; country: string } | null;
+  controller: {
+    id: string;
+    name: string;
+    tin: string | null;
+    country: string;
+    city: string;
+    /** Street address; with the city and country, the postal address. */
+    address: string | null;
+    email: string | null;
+    phone: string | null;
+  } | null;
   generatedAt: string;
   activities: {
     purpose: string;
@@ -32,10 +42,17 @@ interface Ropa {
   }[];
 }
 
+/** Street, city, country, as the CSV's `controller_address` gives it; empty until the street address is set. */
+function postalAddress(controller: Ropa['controller']): string {
+  if (!controller?.address) return '';
+  return [controller.address, controller.city, controller.country].join(', ');
+}
+
 /** The record of processing activities (§14), laid out to be printed, with the CSV and JSON beside it. */
 export function RopaPage() {
   const { t } = useTranslation();
   const ropa = useApi<Ropa>('/v1/ropa.json');
+  const controller = ropa.state === 'ready' ? ropa.data.controller : null;
   return (
     <div className="page ropa-page">
       <PageHeader title={t('console.ropa.title')} lead={t('console.ropa.lead')}>
@@ -58,11 +75,23 @@ export function RopaPage() {
           <dl className="facts ropa-controller">
             <div>
               <dt>{t('console.ropa.controller')}</dt>
-              <dd>{ropa.data.controller?.name ?? '—'}</dd>
+              <dd>{controller?.name ?? '—'}</dd>
             </div>
             <div>
               <dt>{t('console.ropa.tin')}</dt>
-              <dd>{ropa.data.controller?.tin ?? '—'}</dd>
+              <dd>{controller?.tin ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('console.ropa.email')}</dt>
+              <dd>{controller?.email ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('console.ropa.phone')}</dt>
+              <dd>{controller?.phone ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('console.ropa.address')}</dt>
+              <dd>{postalAddress(controller) || '—'}</dd>
             </div>
             <div>
               <dt>{t('console.ropa.generatedAt')}</dt>

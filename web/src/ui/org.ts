@@ -20,6 +20,10 @@ export interface Company {
   city: string;
   country: string;
   tin: string | null;
+  /** The controller's contact details: null until the company sets them. */
+  email: string | null;
+  phone: string | null;
+  address: string | null;
 }
 
 export interface Organisation {
