@@ -104,6 +104,9 @@ export function verifyReceipt(text: string, trust: TrustedKey): VerifyOutcome {
       return fail('the proof has unexpected fields');
   if (publicKey.publicKeyJwk.kty !== 'OKP' || publicKey.publicKeyJwk.crv !== 'Ed25519')
     return fail('the receipt’s key is not an Ed25519 key');
+  // Numbers are signed as their decimal text: "5" or [5] would sign the same bytes, so the type is checked too.
+  if (![proof.seq, treeHead.treeSize, treeHead.timestamp].every((n) => Number.isSafeInteger(n) && n >= 0))
+    return fail('the proof holds a malformed number');
 
   let entry: {
     seq?: unknown;
@@ -117,6 +120,8 @@ export function verifyReceipt(text: string, trust: TrustedKey): VerifyOutcome {
   } catch {
     return fail('the audit entry is not JSON');
   }
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+    return fail('the audit entry is not an object');
   if (canonicalJson(entry) !== proof.auditEntry) return fail('the audit entry is not canonical');
   if (entry.details?.receipt !== receiptBodyHash(body))
     return fail('the receipt body does not match its audit entry');
