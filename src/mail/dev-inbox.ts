@@ -42,7 +42,8 @@ export async function startDevInbox(deps: {
         receivedAt,
         from: mailFrom ? mailFrom.address : '',
         to: session.envelope.rcptTo.map((r) => r.address),
-        subject: parseMail(text).subject,
+        // A decoded subject may hold U+0000 (`=?UTF-8?Q?=00?=`), which PostgreSQL text cannot: shown as U+FFFD.
+        subject: parseMail(text).subject.replaceAll('\u0000', '\uFFFD'),
         raw: text,
       }),
     );
@@ -70,7 +71,13 @@ export async function startDevInbox(deps: {
         if (stream.sizeExceeded || bytes > DEV_INBOX_MAX_BYTES) {
           return callback(Object.assign(new Error('message exceeds the size limit'), { responseCode: 552 }));
         }
-        store(Buffer.concat(chunks), session).then(
+        const raw = Buffer.concat(chunks);
+        // NUL is not allowed in mail (RFC 5322 §3.5, RFC 5321 §4.1.1.4), and PostgreSQL text cannot hold it:
+        // refused for good, so a sender does not retry a message that can never be stored.
+        if (raw.includes(0)) {
+          return callback(Object.assign(new Error('message contains a NUL byte'), { responseCode: 554 }));
+        }
+        store(raw, session).then(
           () => callback(),
           (err: unknown) => {
             logger.error(

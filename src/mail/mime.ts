@@ -138,12 +138,19 @@ function decodeTransfer(body: string, encoding: string): Buffer {
 
 /** RFC 2045 §6.7: `=XX` is a byte, `=` at the end of a line is a soft break, trailing white space is padding. */
 export function decodeQuotedPrintable(body: string): Buffer {
-  const text = body
-    .split('\n')
-    .map((line) => line.replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/=\n/g, '');
+  const text = body.split('\n').map(trimPadding).join('\n').replace(/=\n/g, '');
   return decodeHexEscapes(text);
+}
+
+/**
+ * A line without its trailing spaces and tabs. A loop, not `/[ \t]+$/`: the
+ * regular expression retries from every space of a run that does not end the
+ * line, so a line of 30,000 spaces took 0.7 s.
+ */
+function trimPadding(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
 
 function decodeHexEscapes(text: string): Buffer {
