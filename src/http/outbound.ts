@@ -137,7 +137,8 @@ function embeddedIpv4(bytes: number[]): string | null {
 
 /** Whether an IP address is a public unicast one, fit for a staff-configured URL to reach. */
 export function isPublicAddress(address: string): boolean {
-  const family = isIP(address.split('%')[0] as string);
+  // Only what is an IP address as written can be public: the guard fails closed on anything else.
+  const family = isIP(address);
   if (family === 4) return !REFUSED_IPV4.check(address, 'ipv4');
   if (family !== 6) return false;
   const bytes = ipv6Bytes(address);
