@@ -48,7 +48,7 @@ export const OptionsSchema = Type.Object(
     /** Largest request body accepted, in bytes. */
     bodyLimit: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 1024 * 1024 }),
     /** Requests per minute per client address before 429. */
-    rateLimitPerMinute: Type.Integer({ minimum: 1, default: 600 }),
+    rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, default: 600 }),
     /** Outgoing mail: `smtp://host:port` of a real relay, or empty for the built-in development inbox. */
     smtpUrl: Type.String({ default: '' }),
     /**
@@ -69,15 +69,15 @@ export const OptionsSchema = Type.Object(
     /** Run the outbox worker inside the server process; turn off when `maxfiy worker` runs apart. */
     inProcessWorker: Type.Boolean({ default: true }),
     /** How often the worker polls the outbox, in milliseconds. */
-    workerPollMs: Type.Integer({ minimum: 10, default: 500 }),
+    workerPollMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 500 }),
     /** Attempts before an outbox message goes to the dead-letter state. */
-    outboxMaxAttempts: Type.Integer({ minimum: 1, default: 10 }),
+    outboxMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
     /** A signed tree head is issued after this many new audit entries … */
-    treeHeadEveryEntries: Type.Integer({ minimum: 1, default: 1000 }),
+    treeHeadEveryEntries: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, default: 1000 }),
     /** … or after this many seconds with at least one new entry. */
-    treeHeadEverySeconds: Type.Integer({ minimum: 1, default: 60 }),
+    treeHeadEverySeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
     /** Milliseconds the server waits for requests in flight on SIGTERM before it closes them. */
-    shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
     /**
      * Whether a customer's continued use after a new agreement version takes effect counts as
      * accepting it (§20): then the first use after that date is recorded as a "continued use"
@@ -226,9 +226,16 @@ function isAddressOrCidr(text: string): boolean {
   const [address = '', bits, ...rest] = text.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
+  // proxy-addr takes a zone of letters and digits only (fe80::1%eth0, not %eth0.100 or %br-lan).
+  const zone = address.split('%')[1];
+  if (zone !== undefined && !/^[0-9a-z]+$/i.test(zone)) return false;
   if (bits === undefined) return true;
-  // An IPv4 range may also be written with its netmask (10.0.0.0/255.0.0.0).
-  if (family === 4 && isIP(bits) === 4) return true;
+  // An IPv4 range may also be written with its netmask (10.0.0.0/255.0.0.0): ones, then zeros, and not all zeros.
+  if (family === 4 && isIP(bits) === 4) {
+    const mask = bits.split('.').reduce((m, octet) => m * 256 + Number(octet), 0);
+    const zeros = 2 ** 32 - 1 - mask;
+    return mask !== 0 && (zeros & (zeros + 1)) === 0;
+  }
   // At least one fixed bit: proxy-addr refuses /0, and "everyone" is `true`.
   return /^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128);
 }
