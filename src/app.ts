@@ -16,10 +16,10 @@ import type { Logger } from 'pino';
 import type { Services } from './container.js';
 import { MaxfiyError } from './errors.js';
 import { registerDocs } from './http/docs.routes.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import { registerRoutes } from './routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -87,6 +87,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     logController: new RequestLog({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler(securityHeaders(options.publicUrl)),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(ErrorResponse);

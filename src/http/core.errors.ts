@@ -3,12 +3,22 @@ import { defineErrors } from '../i18n/errors-define.js';
 export const coreErrors = defineErrors({
   MXF_REQUEST_INVALID: {
     status: 400,
-    doc: 'The request does not match the route schema (a wrong type, a missing or unknown field). `field` names the first offending field.',
+    doc: 'The request does not match the route schema (a wrong type, a missing or unknown field). `field` names the first offending field the schema knows: for a name it does not know, the part of the request that holds it (`body`, `querystring`), never the name itself.',
     messages: {
       'uz-Cyrl': 'Сўров нотўғри: «{field}» майдони талабга жавоб бермайди.',
       'uz-Latn': 'Soʻrov notoʻgʻri: «{field}» maydoni talabga javob bermaydi.',
       ru: 'Неверный запрос: поле «{field}» не соответствует требованиям.',
       en: 'Invalid request: the field "{field}" is not acceptable.',
+    },
+  },
+  MXF_REQUEST_URL_MALFORMED: {
+    status: 400,
+    doc: 'The request address holds a percent escape that does not decode (`%zz`, or `%` at the end).',
+    messages: {
+      'uz-Cyrl': 'Сўров манзили нотўғри: ундаги % белгиси билан ёзилган белги ўқилмайди.',
+      'uz-Latn': 'Soʻrov manzili notoʻgʻri: undagi % belgisi bilan yozilgan belgi oʻqilmaydi.',
+      ru: 'Неверный адрес запроса: последовательность с % в нём не декодируется.',
+      en: 'The request address holds a percent escape that does not decode.',
     },
   },
   MXF_REQUEST_MALFORMED: {

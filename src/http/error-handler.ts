@@ -5,18 +5,32 @@ import type { Metrics } from './metrics.js';
 
 interface ValidationIssue {
   instancePath?: string;
+  schemaPath?: string;
   params?: { additionalProperties?: string[]; requiredProperties?: string[]; missingProperty?: string };
 }
 
-/** Names the first offending field of a schema failure, as a dotted path. */
+/**
+ * Names the first offending field of a schema failure, as a dotted path. A
+ * name the client chose is never echoed: the instance path is followed only
+ * through the schema's own property names and array indexes, and stops at a
+ * key that matched `additionalProperties` or `patternProperties` (an unknown
+ * property, or a map's key), so an unknown property is named by the object
+ * that holds it. Required names come from the schema.
+ */
 function firstField(issues: ValidationIssue[], context: string | undefined): string {
   const withPath = issues.find((i) => i.instancePath) ?? issues[0];
-  const base = (withPath?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  const extra =
-    withPath?.params?.additionalProperties?.[0] ??
-    withPath?.params?.requiredProperties?.[0] ??
-    withPath?.params?.missingProperty;
-  const field = [base, base ? undefined : extra].filter(Boolean).join('.');
+  const instance = (withPath?.instancePath ?? '').split('/').slice(1);
+  const named: string[] = [];
+  const schema = (withPath?.schemaPath ?? '').replace(/^#\/?/, '').split('/');
+  for (let i = 0; i < schema.length && named.length < instance.length; i++) {
+    const step = schema[i];
+    if (step === 'properties' || step === 'items' || step === 'prefixItems') {
+      named.push(instance[named.length] as string);
+      if (step === 'properties' || step === 'prefixItems') i++; // the property's name or the tuple position
+    } else if (step === 'additionalProperties' || step === 'patternProperties') break;
+  }
+  const extra = withPath?.params?.requiredProperties?.[0] ?? withPath?.params?.missingProperty;
+  const field = named.join('.') || extra || '';
   return field || context || 'body';
 }
 
@@ -70,6 +84,24 @@ export function renderError(err: MaxfiyError, request: FastifyRequest) {
  * rather than on every operation.
  */
 const FRAMEWORK_STATUSES = new Set([413, 414, 415]);
+
+/**
+ * Fastify's `frameworkErrors`: what it refuses before any hook or route runs,
+ * a path whose percent escape does not decode above all, answered from the
+ * catalogue (its own answer echoed the whole path), with the same headers as
+ * every other answer.
+ */
+export function frameworkErrorHandler(headers: Record<string, string>) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped =
+      err.code === 'FST_ERR_BAD_URL'
+        ? new MaxfiyError('MXF_REQUEST_URL_MALFORMED')
+        : toMaxfiyError(err, request.id);
+    request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
+    reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
+    return reply.status(mapped.status).send(renderError(mapped, request));
+  };
+}
 
 export function registerErrorHandling(
   app: FastifyInstance,
