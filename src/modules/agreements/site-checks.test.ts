@@ -35,7 +35,11 @@ describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
       '/mirror': { status: 200, body: ours },
       '/hash-only': { status: 200, body: `<p>Agreement, SHA-256: ${hash('uz-Cyrl')}</p>` },
       '/old': { status: 200, body: `<main data-maxfiy-agreement="0:${hash('en')}"></main>` },
-      '/other-text': { status: 200, body: '<p>Some other privacy policy</p>' },
+      // A marker naming a version of 5,000 digits: a mismatch, and what is stored of it is bounded.
+      '/other-text': {
+        status: 200,
+        body: `<p>Some other privacy policy</p><i data-maxfiy-agreement="${'9'.repeat(5000)}:${hash('en')}"></i>`,
+      },
       '/broken': { status: 500, body: 'error' },
     });
     const set = async (id: string, path: string) =>
@@ -73,6 +77,7 @@ describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
       'x-file.uz',
     ]);
     expect(findings.find((c: { siteId: string }) => c.siteId === 'silen.uz').found).toMatch(/^0:sha256:/);
+    expect(findings.find((c: { siteId: string }) => c.siteId === 'a-pay.uz').found).toMatch(/^9{9}…:sha256:/);
   });
 
   // The command opens the deployment's own database: the embedded file here (PostgreSQL runs the same queries above).

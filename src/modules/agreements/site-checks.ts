@@ -25,6 +25,8 @@ export interface SiteCheckResult {
 
 const MAX_BYTES = 2 * 1024 * 1024;
 const MARKER = /data-maxfiy-agreement="(\d+):(sha256:[0-9a-f]{64})"/;
+/** Digits of a page's version number kept in a finding: what a page shows is stored, so it is bounded. */
+const FOUND_DIGITS = 9;
 
 /** The page's text, or null when it cannot be had: an error status, a refused address, a timeout. */
 async function fetchPage(
@@ -72,7 +74,10 @@ export async function checkSites(deps: {
       continue;
     }
     const marker = MARKER.exec(page);
-    const found = marker ? `${marker[1]}:${marker[2]}` : null;
+    const shown = marker?.[1] ?? '';
+    const found = marker
+      ? `${shown.length > FOUND_DIGITS ? `${shown.slice(0, FOUND_DIGITS)}…` : shown}:${marker[2]}`
+      : null;
     const ok = marker
       ? Number(marker[1]) === n && hashes.includes(marker[2] as string)
       : hashes.some((h) => page.includes(h));
