@@ -58,6 +58,30 @@ export function as(t: AgreementTestApp, who: keyof AgreementTestApp['cookie']) {
 }
 
 /**
+ * Records one acceptance of version 1 as an app's support staff would (by
+ * default customer-42, in uz-Latn, on silen.uz) and fetches its receipt:
+ * the receipt id and the receipt file's exact text.
+ */
+export async function issueReceipt(
+  t: AgreementTestApp,
+  over: { subjectId?: string; language?: string; siteId?: string } = {},
+): Promise<{ receiptId: string; text: string }> {
+  const accepted = await as(t, 'support')('POST', '/v1/agreements/acceptances', {
+    subjectId: 'customer-42',
+    version: 1,
+    language: 'uz-Latn',
+    siteId: 'silen.uz',
+    ...over,
+  });
+  if (accepted.statusCode !== 201)
+    throw new Error(`acceptance answered ${accepted.statusCode}: ${accepted.body}`);
+  const receiptId = accepted.json().receiptId as string;
+  const res = await t.app.inject({ url: `/v1/agreements/receipts/${receiptId}` });
+  if (res.statusCode !== 200) throw new Error(`receipt answered ${res.statusCode}`);
+  return { receiptId, text: res.body };
+}
+
+/**
  * Publishes the next version as the console does: the DPO drafts `draft` and
  * asks, legal approves. Returns its number; a refused step throws with its answer.
  */

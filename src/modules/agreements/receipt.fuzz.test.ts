@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReceiptVerify } from '../../cli/receipt.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { type AgreementTestApp, agreementTestApp, as, issueReceipt } from './agreements.testkit.js';
 import { renderReceipt, type TrustedKey, type VerifyOutcome, verifyReceipt } from './receipt.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -67,14 +67,7 @@ describe('receipt verification of hostile input (fuzz)', () => {
   beforeAll(async () => {
     t = await agreementTestApp('sqlite');
     dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-receipt-fuzz-'));
-    const accepted = await as(t, 'support')('POST', '/v1/agreements/acceptances', {
-      subjectId: 'customer-42',
-      version: 1,
-      language: 'uz-Latn',
-      siteId: 'silen.uz',
-    });
-    expect(accepted.statusCode).toBe(201);
-    receiptText = (await t.app.inject({ url: `/v1/agreements/receipts/${accepted.json().receiptId}` })).body;
+    receiptText = (await issueReceipt(t)).text;
     receipt = JSON.parse(receiptText);
     const key = (await t.app.inject({ url: '/v1/audit/public-key' })).json();
     keyId = key.keyId;

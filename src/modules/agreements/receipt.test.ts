@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { runReceiptVerify } from '../../cli/receipt.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { type AgreementTestApp, agreementTestApp, as, issueReceipt } from './agreements.testkit.js';
 import { receiptBodyHash, renderReceipt, verifyReceipt } from './receipt.js';
 
 const sink = () => {
@@ -21,17 +21,7 @@ describe.each(databaseKinds())('acceptance receipts (§9) on %s', (kind) => {
   beforeAll(async () => {
     t = await agreementTestApp(kind);
     dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-receipt-'));
-    const accepted = await as(t, 'support')('POST', '/v1/agreements/acceptances', {
-      subjectId: 'customer-42',
-      version: 1,
-      language: 'uz-Latn',
-      siteId: 'silen.uz',
-    });
-    expect(accepted.statusCode).toBe(201);
-    receiptId = accepted.json().receiptId;
-    const res = await t.app.inject({ url: `/v1/agreements/receipts/${receiptId}` });
-    expect(res.statusCode).toBe(200);
-    receiptText = res.body;
+    ({ receiptId, text: receiptText } = await issueReceipt(t));
     keyId = (await t.app.inject({ url: '/v1/audit/public-key' })).json().keyId;
   }, 120_000);
   afterAll(async () => {

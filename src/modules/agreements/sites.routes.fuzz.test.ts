@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogue } from '../../errors.js';
 import { LANGUAGES } from '../../i18n/errors-define.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { type AgreementTestApp, agreementTestApp, as, issueReceipt } from './agreements.testkit.js';
 
 const SITES = ['cdti.uz', 'smartpos.uz', 'silen.uz', 'a-pay.uz', 'x-file.uz'];
 
@@ -212,14 +212,7 @@ describe('the public agreement routes and the acceptance API on hostile input (f
 
   beforeAll(async () => {
     t = await agreementTestApp('sqlite');
-    const accepted = await as(t, 'support')('POST', '/v1/agreements/acceptances', {
-      subjectId: 'customer-1',
-      version: 1,
-      language: 'en',
-      siteId: 'cdti.uz',
-    });
-    expect(accepted.statusCode).toBe(201);
-    receiptId = accepted.json().receiptId;
+    ({ receiptId } = await issueReceipt(t, { subjectId: 'customer-1', language: 'en', siteId: 'cdti.uz' }));
   }, 120_000);
   afterAll(async () => t?.close());
 
