@@ -187,6 +187,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     decisions,
     webhooks,
     purposes,
+    org,
     logger: logger.child({ module: 'consents' }),
     options,
   });

@@ -80,6 +80,8 @@ export function createConsentService(deps: {
   webhooks?: Pick<Webhooks, 'enqueue'>;
   /** Tells this node of register edits as they commit, so the cached categories and stores follow at once. */
   purposes?: { onChange(listener: () => void): unknown };
+  /** Tells this node of a change of the company as it commits, so records name the contact then in force. */
+  org?: { onCompanyChange(listener: () => void): unknown };
   /** Where the expiry sweep reports; counts and error codes only. */
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   options: { publicUrl: string };
@@ -89,13 +91,16 @@ export function createConsentService(deps: {
   /**
    * What every consent record names besides its purpose: the categories, the
    * stores and the company. Re-reading them for each write was a third of its
-   * queries; they are kept here, dropped when this node's register changes and
-   * re-read at most every REFERENCE_TTL_MS (another node's edit shows within that).
+   * queries; they are kept here, dropped when this node's register or company
+   * changes and re-read at most every REFERENCE_TTL_MS (another node's edit
+   * shows within that).
    */
   let reference: { at: number; value: Promise<ReferenceData> } | undefined;
-  deps.purposes?.onChange(() => {
+  const drop = () => {
     reference = undefined;
-  });
+  };
+  deps.purposes?.onChange(drop);
+  deps.org?.onCompanyChange(drop);
   async function referenceFor(trx: Trx, categoryIds: readonly string[]): Promise<ReferenceData> {
     const now = clock.now();
     if (reference && now - reference.at <= REFERENCE_TTL_MS && now >= reference.at) {
