@@ -281,6 +281,22 @@ describe.each(databaseKinds())('purposes, consents and decisions on %s', (kind) 
     expect(await t.services.audit.size()).toBe(size + 3);
   });
 
+  it('keeps to the limit when new channels arrive at once: one takes the last place, the rest are refused', async () => {
+    const { consents } = t.services;
+    for (let i = 0; i < MAX_SCOPES_PER_PURPOSE - 1; i++)
+      await consents.record('app:test', 'sasha', give('offers-newsletters', { channel: `held-${i}` }));
+    const settled = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        consents.record('app:test', 'sasha', give('offers-newsletters', { channel: `new-${i}` })),
+      ),
+    );
+    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of settled)
+      if (r.status === 'rejected') expect((r.reason as MaxfiyError).code).toBe('MXF_CONSENT_SCOPE_LIMIT');
+    const held = await consentStore.scopesOf(t.services.database.db, 'sasha', 'offers-newsletters');
+    expect(held).toHaveLength(MAX_SCOPES_PER_PURPOSE);
+  });
+
   it('refuses a consent whose term has already ended, at any scope (nothing recorded)', async () => {
     const { consents, decisions, clock } = t.services;
     const size = await t.services.audit.size();

@@ -268,6 +268,9 @@ export function createConsentService(deps: {
     const action = ACTIONS[input.action];
     const scope = scopeOf(input);
     if (scope !== '') {
+      // Counted under the subject's row lock on PostgreSQL, so concurrent writes cannot each see room for one more
+      // (SQLite has one writer). A subject with held scopes has its row; one without has none to count.
+      if (database.kind === 'postgres') await store.lockSubjects(trx, [subjectId]);
       const held = await store.scopesOf(trx, subjectId, purpose.id);
       if (!held.includes(scope) && held.length >= MAX_SCOPES_PER_PURPOSE)
         throw new MaxfiyError('MXF_CONSENT_SCOPE_LIMIT', { limit: MAX_SCOPES_PER_PURPOSE });
