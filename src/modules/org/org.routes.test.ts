@@ -93,6 +93,15 @@ describe.each(databaseKinds())('the company’s contact details over HTTP on %s'
       { address: 'x'.repeat(301) },
       { address: 'first line\nsecond line' },
       { address: 'tab\there' },
+      // A control character next to text (the old pattern let its "something besides spaces" be one).
+      { address: 'Street 1\u0000' },
+      { address: 'Street\u001b[31m 1' },
+      { address: '\u0007Street 1' },
+      // Long inputs that fail at the very end: the old patterns backtracked quadratically
+      // (64,000 characters took 2.8 s); these take milliseconds, or run past the test's timeout.
+      { address: `${'a'.repeat(200_000)}\u0001\u0001` },
+      { email: `a@${'.'.repeat(200_000)} ` },
+      { email: `a@${'b.'.repeat(100_000)}` },
       { email: 'dpo@company.example', phone: 'call us' },
       { fax: '+998712000001' },
       {},
