@@ -10,28 +10,48 @@ interface ValidationIssue {
 }
 
 /**
- * Names the first offending field of a schema failure, as a dotted path. A
- * name the client chose is never echoed: the instance path is followed only
- * through the schema's own property names and array indexes, and stops at a
- * key that matched `additionalProperties` or `patternProperties` (an unknown
- * property, or a map's key), so an unknown property is named by the object
- * that holds it. Required names come from the schema.
+ * The field one schema issue is about, as a dotted path, and whether the issue
+ * is an unknown property. A name the client chose is never returned: the
+ * instance path is followed only through the schema's own property names and
+ * array indexes, and stops at a key that matched `additionalProperties` or
+ * `patternProperties` (an unknown property, or a map's key). Required names
+ * come from the schema.
  */
-function firstField(issues: ValidationIssue[], context: string | undefined): string {
-  const withPath = issues.find((i) => i.instancePath) ?? issues[0];
-  const instance = (withPath?.instancePath ?? '').split('/').slice(1);
+function fieldOf(issue: ValidationIssue): { name: string; depth: number; unknown: boolean } {
+  const instance = (issue.instancePath ?? '').split('/').slice(1);
   const named: string[] = [];
-  const schema = (withPath?.schemaPath ?? '').replace(/^#\/?/, '').split('/');
+  const schema = (issue.schemaPath ?? '').replace(/^#\/?/, '').split('/');
+  let unknown = issue.params?.additionalProperties !== undefined;
   for (let i = 0; i < schema.length && named.length < instance.length; i++) {
     const step = schema[i];
     if (step === 'properties' || step === 'items' || step === 'prefixItems') {
       named.push(instance[named.length] as string);
       if (step === 'properties' || step === 'prefixItems') i++; // the property's name or the tuple position
-    } else if (step === 'additionalProperties' || step === 'patternProperties') break;
+    } else if (step === 'additionalProperties' || step === 'patternProperties') {
+      unknown = true;
+      break;
+    }
   }
-  const extra = withPath?.params?.requiredProperties?.[0] ?? withPath?.params?.missingProperty;
-  const field = named.join('.') || extra || '';
-  return field || context || 'body';
+  const required = issue.params?.requiredProperties?.[0] ?? issue.params?.missingProperty;
+  if (required !== undefined && !unknown) named.push(required);
+  return { name: named.join('.'), depth: named.length, unknown };
+}
+
+/**
+ * Names the offending field of a schema failure: the most specific one an
+ * issue names (in a union each branch reports its own, and the branch that got
+ * furthest is the one meant), a field the schema knows before an unknown
+ * property's holder, the first of equals; else the part of the request
+ * (`body`, `querystring`).
+ */
+function firstField(issues: ValidationIssue[], context: string | undefined): string {
+  let best: ReturnType<typeof fieldOf> | undefined;
+  for (const field of issues.map(fieldOf)) {
+    if (!field.name) continue;
+    if (!best || field.depth > best.depth || (field.depth === best.depth && best.unknown && !field.unknown))
+      best = field;
+  }
+  return best?.name || context || 'body';
 }
 
 /** Maps anything thrown to a catalogued error. */
@@ -62,11 +82,7 @@ export function toMaxfiyError(err: unknown, requestId: string): MaxfiyError {
 }
 
 export function renderError(err: MaxfiyError, request: FastifyRequest) {
-  const query = (request.query ?? {}) as { lang?: unknown };
-  const lang = pickLanguage(
-    typeof query.lang === 'string' ? query.lang : undefined,
-    request.headers['accept-language'],
-  );
+  const lang = pickLanguage(langAsked(request), request.headers['accept-language']);
   const def = catalogue[err.code as ErrorCode];
   const body: { code: string; message: string; requestId: string; field?: string; retryAfter?: number } = {
     code: err.code,
@@ -84,6 +100,19 @@ export function renderError(err: MaxfiyError, request: FastifyRequest) {
  * rather than on every operation.
  */
 const FRAMEWORK_STATUSES = new Set([413, 414, 415]);
+
+/**
+ * The `?lang=` of the request. Fastify leaves `query` null on a request it
+ * refuses before routing (a broken percent escape), so it is read from the raw
+ * address there; URLSearchParams does not throw on a bad escape.
+ */
+function langAsked(request: FastifyRequest): string | undefined {
+  const parsed = (request.query ?? undefined) as { lang?: unknown } | undefined;
+  if (parsed) return typeof parsed.lang === 'string' ? parsed.lang : undefined;
+  const url = request.raw.url ?? '';
+  const at = url.indexOf('?');
+  return at < 0 ? undefined : (new URLSearchParams(url.slice(at + 1)).get('lang') ?? undefined);
+}
 
 /**
  * Fastify's `frameworkErrors`: what it refuses before any hook or route runs,

@@ -112,7 +112,7 @@ const siteSegment = fc.oneof(
   fc.constantFrom(...SITES).map(encodeURIComponent),
   fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,62}$/).map(encodeURIComponent),
   fc.string({ unit: 'grapheme', maxLength: 70 }).map(encodeURIComponent),
-  // A broken escape ('%zz') is a test of its own near the end, failing.
+  // A broken escape ('%zz') is a test of its own near the end.
   fc.constantFrom('CDTI.UZ', 'cdti.uz.', '.', '..', '%2e%2e', '%2F', '%00', 'a'.repeat(63), 'a'.repeat(64)),
 );
 
@@ -416,6 +416,12 @@ describe('the public agreement routes and the acceptance API on hostile input (f
       }),
       { numRuns: 30, examples: [['/sites/%zz/agreement']] },
     );
+    // In the language asked for, though Fastify parses no query on such a path.
+    const ru = await t.app.inject({ method: 'GET', url: '/sites/%zz/agreement?lang=ru' });
+    expect(ru.json().error).toMatchObject({
+      code: 'MXF_REQUEST_URL_MALFORMED',
+      message: catalogue.MXF_REQUEST_URL_MALFORMED.messages.ru,
+    });
   });
 
   /*

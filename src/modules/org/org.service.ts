@@ -107,7 +107,14 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
       });
       return next;
     });
-    for (const listener of companyListeners) listener();
+    // The change is committed: a listener that fails (a cache it could not drop) must not turn it into an error.
+    for (const listener of companyListeners) {
+      try {
+        listener();
+      } catch {
+        // Each listener only drops a copy that expires on its own within seconds.
+      }
+    }
     return updated;
   }
 
