@@ -98,10 +98,12 @@ describe.each(databaseKinds())('the controller’s contact on receipts (Kantara 
     expect(JSON.parse(text).consentRecord.controllers).toEqual([
       { id: 'cdti', name: 'CENTER FOR DIGITAL TECHNOLOGY AND INNOVATION JSC' },
     ]);
-    // The stored record is the canonical body the old code wrote, byte for byte.
+    // The stored record holds the controller parts exactly as the code before the contact fields wrote them.
     const row = await store.findAcceptance(t.services.database.db, id);
+    const name = 'CENTER FOR DIGITAL TECHNOLOGY AND INNOVATION JSC';
+    expect(row?.record).toContain(`"controllers":[{"id":"cdti","name":"${name}"}]`);
     expect(row?.record).toContain(
-      '"piiControllers":[{"address":{"country":"UZ","locality":"Tashkent"},"contact":',
+      `"piiControllers":[{"address":{"country":"UZ","locality":"Tashkent"},"contact":"${name}","onBehalf":false,"piiController":"${name}","piiControllerUrl":"${t.options.publicUrl.replace(/\/$/, '')}"}]`,
     );
     expect(row?.record).not.toMatch(/"(email|phone|streetAddress)"/);
     expect(verifyOffline(text)).toBe(0);
