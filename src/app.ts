@@ -19,7 +19,7 @@ import { registerDocs } from './http/docs.routes.js';
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
-import { registerSecurityHeaders, securityHeaders } from './http/security-headers.js';
+import { answerHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerRoutes } from './routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -77,6 +77,7 @@ export const REDACTED_LOG_PATHS = [
 export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   const { services } = opts;
   const { options } = services;
+  const setHeaders = answerHeaders(options.publicUrl);
   const app = Fastify({
     ...(opts.logger
       ? { loggerInstance: opts.logger }
@@ -87,14 +88,14 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     logController: new RequestLog({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    frameworkErrors: frameworkErrorHandler(securityHeaders(options.publicUrl)),
+    frameworkErrors: frameworkErrorHandler(setHeaders),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(ErrorResponse);
 
   registerErrorHandling(app, { strictResponses: opts.strictResponses ?? false, metrics: services.metrics });
 
-  registerSecurityHeaders(app, options.publicUrl);
+  registerSecurityHeaders(app, setHeaders);
   await app.register(fastifyRateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,

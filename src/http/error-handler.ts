@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
 import { formatMessage, pickLanguage } from '../i18n/errors-define.js';
 import type { Metrics } from './metrics.js';
+import type { AnswerHeaders } from './security-headers.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -120,14 +121,15 @@ function langAsked(request: FastifyRequest): string | undefined {
  * catalogue (its own answer echoed the whole path), with the same headers as
  * every other answer.
  */
-export function frameworkErrorHandler(headers: Record<string, string>) {
+export function frameworkErrorHandler(setHeaders: AnswerHeaders) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const mapped =
       err.code === 'FST_ERR_BAD_URL'
         ? new MaxfiyError('MXF_REQUEST_URL_MALFORMED')
         : toMaxfiyError(err, request.id);
     request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
-    reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
+    setHeaders(request, reply);
+    reply.header('cache-control', 'no-store');
     return reply.status(mapped.status).send(renderError(mapped, request));
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The security headers of every answer. They do not depend on the request, so
@@ -50,13 +50,23 @@ export function securityHeaders(publicUrl: string): Record<string, string> {
  */
 const API_PREFIX = '/v1/';
 
-export function registerSecurityHeaders(app: FastifyInstance, publicUrl: string): void {
+export type AnswerHeaders = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** Sets what every answer carries: the security headers, the request id, and no-store on API reads. */
+export function answerHeaders(publicUrl: string): AnswerHeaders {
   const headers = securityHeaders(publicUrl);
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
     if ((request.method === 'GET' || request.method === 'HEAD') && request.url.startsWith(API_PREFIX))
       reply.header('cache-control', 'no-store');
+  };
+}
+
+/** Every answer gets `apply` (answerHeaders) before its route runs. */
+export function registerSecurityHeaders(app: FastifyInstance, apply: AnswerHeaders): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    apply(request, reply);
     done();
   });
 }

@@ -21,7 +21,7 @@ import { readCompanyFile } from '../../src/modules/org/org.service.js';
 import { createPurposeService, readRegisterFile } from '../../src/modules/purposes/purposes.service.js';
 import { casbinDecider, cedarDecider } from './decisions.rivals.js';
 import { prng, randomSubject, subjectId, workload } from './decisions.workload.js';
-import { mainThreadCpuSeconds } from './server-cpu.js';
+import { cpuPerRequest, mainThreadCpuSeconds } from './server-cpu.js';
 import type { BenchResult } from './types.js';
 
 type Autocannon = (
@@ -335,7 +335,8 @@ export async function httpDecisions(s: Services): Promise<{
       pipelined.bare += (await run(address(bare), one, 3, 10)) / SINGLE_ROUNDS;
     }
     const batch = (await run(address(app), batchBody, 5)) * 5000;
-    const micros = (c: { seconds: number; requests: number }) => (c.seconds * 1e6) / Math.max(1, c.requests);
+    const micros = (c: { seconds: number; requests: number }) =>
+      cpuPerRequest(c.seconds, c.requests, 1).micros;
     const spent = { seconds: 0, requests: 0 };
     await run(address(working), one, 1);
     const workingRate = await run(address(working), one, 3, 1, spent);

@@ -8,6 +8,7 @@
  */
 
 import { formatMessage } from '../../i18n/errors-define.js';
+import { postalAddress } from '../org/org.service.js';
 import type { AcceptanceMethod } from './acceptance.service.js';
 import { AGREEMENT_LANGUAGES, type AgreementLanguage } from './agreements.schemas.js';
 import { esc, fillHtml } from './publication.html.js';
@@ -56,9 +57,7 @@ function view(r: Receipt): ReceiptView {
     controllerEmail: controller?.email ?? '',
     controllerPhone: controller?.phone ?? '',
     // The street address with the city and country it sits in, as the receipt gives them.
-    controllerAddress: address?.streetAddress
-      ? [address.streetAddress, address.locality, address.country].filter(Boolean).join(', ')
-      : '',
+    controllerAddress: postalAddress(address?.streetAddress, address?.locality, address?.country),
     policyUrl: String(r.policyUrl),
     seq: r.proof.seq,
     treeSize: r.proof.treeHead.treeSize,

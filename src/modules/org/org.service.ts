@@ -25,6 +25,11 @@ export interface Org {
 /** The company file as loaded: a contact field the file leaves out is null. */
 export type LoadedCompanyFile = CompanyFile & { company: Company };
 
+/** A postal address on one line: the street address, then the city and country it is in. */
+export function postalAddress(street: string | null | undefined, city?: string, country?: string): string {
+  return street ? [street, city, country].filter(Boolean).join(', ') : '';
+}
+
 /** The company of a company file, its contact fields null where an older file has none. */
 function companyOf(c: CompanyFile['company']): Company {
   return { ...c, email: c.email ?? null, phone: c.phone ?? null, address: c.address ?? null };
@@ -65,11 +70,11 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
   const companyListeners = new Set<() => void>();
 
   /** Loads the company file into an empty database; an existing company is left as the administrators keep it. */
-  async function seed(config: CompanyFile): Promise<boolean> {
+  async function seed(config: LoadedCompanyFile): Promise<boolean> {
     return database.write(async (trx) => {
       if (await store.findCompany(trx)) return false;
       const now = clock.now();
-      await store.upsertCompany(trx, companyOf(config.company), now);
+      await store.upsertCompany(trx, config.company, now);
       for (const site of config.sites) await store.insertSite(trx, site, now);
       for (const p of config.products)
         await store.insertProduct(trx, { ...p, siteId: p.siteId ?? null }, now);

@@ -1,4 +1,5 @@
 import type { Company } from '../org/org.schemas.js';
+import { postalAddress } from '../org/org.service.js';
 import type { RegisterSnapshot } from './purposes.service.js';
 
 /**
@@ -76,12 +77,6 @@ const CSV_HEADER = [
   'controller_address',
 ];
 
-/** The controller's postal address (street, city, country); empty until the company sets its street address. */
-export function postalAddress(controller: Ropa['controller']): string {
-  if (!controller?.address) return '';
-  return [controller.address, controller.city, controller.country].join(', ');
-}
-
 /** RFC 4180; a cell that a spreadsheet would run as a formula is prefixed with an apostrophe. */
 function cell(v: unknown): string {
   let s = v === null || v === undefined ? '' : String(v);
@@ -92,7 +87,7 @@ function cell(v: unknown): string {
 export function ropaCsv(ropa: Ropa): string {
   const lines = [CSV_HEADER.join(',')];
   const c = ropa.controller;
-  const controller = [c?.name, c?.tin, c?.email, c?.phone, postalAddress(c)];
+  const controller = [c?.name, c?.tin, c?.email, c?.phone, postalAddress(c?.address, c?.city, c?.country)];
   for (const a of ropa.activities) {
     lines.push(
       [

@@ -166,34 +166,22 @@ function CompanyCard({
     <section className="card section-card" aria-labelledby="company-title">
       <h2 id="company-title">{t('admin.org.company')}</h2>
       <dl className="facts">
-        <div>
-          <dt>{t('admin.org.legalName')}</dt>
-          <dd>{legalName}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.city')}</dt>
-          <dd>{company.city}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.country')}</dt>
-          <dd>{company.country}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.tin')}</dt>
-          <dd>{company.tin ?? notSet}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.email')}</dt>
-          <dd>{company.email ?? notSet}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.phone')}</dt>
-          <dd>{company.phone ?? notSet}</dd>
-        </div>
-        <div>
-          <dt>{t('admin.org.address')}</dt>
-          <dd>{company.address ?? notSet}</dd>
-        </div>
+        {(
+          [
+            ['legalName', legalName],
+            ['city', company.city],
+            ['country', company.country],
+            ['tin', company.tin],
+            ['email', company.email],
+            ['phone', company.phone],
+            ['address', company.address],
+          ] as const
+        ).map(([key, value]) => (
+          <div key={key}>
+            <dt>{t(`admin.org.${key}`)}</dt>
+            <dd>{value ?? notSet}</dd>
+          </div>
+        ))}
       </dl>
       {canEdit && (
         <p>

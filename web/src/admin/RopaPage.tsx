@@ -73,26 +73,20 @@ export function RopaPage() {
       {ropa.state === 'ready' && (
         <>
           <dl className="facts ropa-controller">
-            <div>
-              <dt>{t('console.ropa.controller')}</dt>
-              <dd>{controller?.name ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>{t('console.ropa.tin')}</dt>
-              <dd>{controller?.tin ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>{t('console.ropa.email')}</dt>
-              <dd>{controller?.email ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>{t('console.ropa.phone')}</dt>
-              <dd>{controller?.phone ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>{t('console.ropa.address')}</dt>
-              <dd>{postalAddress(controller) || '—'}</dd>
-            </div>
+            {(
+              [
+                ['controller', controller?.name],
+                ['tin', controller?.tin],
+                ['email', controller?.email],
+                ['phone', controller?.phone],
+                ['address', postalAddress(controller) || null],
+              ] as const
+            ).map(([key, value]) => (
+              <div key={key}>
+                <dt>{t(`console.ropa.${key}`)}</dt>
+                <dd>{value ?? '—'}</dd>
+              </div>
+            ))}
             <div>
               <dt>{t('console.ropa.generatedAt')}</dt>
               <dd>
