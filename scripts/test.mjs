@@ -32,6 +32,8 @@ const suites = [
   { name: 'browser', config: 'test/e2e/vitest.config.ts', out: 'test-artifacts/vitest-e2e.json' },
 ];
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Every failed test by file and name, repeated at the end so a log's tail shows them all. */
+const failures = [];
 let failedRun = false;
 for (const suite of suites) {
   rmSync(suite.out, { force: true });
@@ -55,6 +57,19 @@ for (const suite of suites) {
   totals.passed += report.numPassedTests;
   totals.failed += report.numFailedTests;
   totals.skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+  for (const file of report.testResults ?? []) {
+    for (const test of file.assertionResults ?? []) {
+      if (test.status === 'failed')
+        failures.push(`${suite.name}: ${file.name.replace(`${process.cwd()}/`, '')} > ${test.fullName}`);
+    }
+    // A file that failed to load has no test to name.
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+      failures.push(
+        `${suite.name}: ${file.name.replace(`${process.cwd()}/`, '')}: ${(file.message ?? 'failed').split('\n')[0]}`,
+      );
+    }
+  }
 }
+if (failures.length > 0) say(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 say(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedRun || totals.failed > 0 || totals.passed === 0 ? 1 : 0);

@@ -40,7 +40,7 @@ async function expectSkipLink(page: Page) {
   expect(await first.getAttribute('href')).toBe('#main');
   expect(await first.isVisible()).toBe(true);
   await page.keyboard.press('Enter');
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
 }
 
 describe('the cabinet', () => {

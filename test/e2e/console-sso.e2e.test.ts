@@ -132,7 +132,10 @@ describe('single sign-on apps in the console', () => {
     await expect.poll(() => page.getByText(text('en', 'console.sso.clientIdInvalid')).count()).toBe(1);
     expect(await page.getByText(text('en', 'console.sso.urisInvalid')).count()).toBe(1);
     // The cursor goes to the first field that needs attention.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    // It moves on the next frame, after the errors render, so the test waits for it.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-invalid')))
+      .toBe('true');
     page.off('request', watch);
     expect(sent).toEqual([]);
   });

@@ -77,7 +77,9 @@ describe('the staff console', () => {
       .poll(() => page.getByText('The password must be at least 12 characters long.').count())
       .toBe(1);
     expect(await page.getByText('The passwords do not match.').count()).toBe(1);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('password');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('type')))
+      .toBe('password');
     expect(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     expect(sent.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
   });
@@ -142,7 +144,7 @@ describe('the staff console', () => {
   it('lets an administrator rename a product and edit a site', async () => {
     await page.getByRole('button', { name: 'Edit product Silen' }).click();
     const name = page.getByRole('form', { name: 'Edit product Silen' }).getByLabel('Name');
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT'); // focus moved into the form
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT'); // focus moved into the form
     await name.fill('Silen Music');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByText('Changes saved.').count()).toBe(1);
