@@ -334,8 +334,6 @@ describe.each(databaseKinds())('the development inbox on %s (fuzz)', (kind) => {
   it('shows any message maxfiy queues as it was sent, through the outbox, SMTP and the inbox route', async () => {
     await fc.assert(
       fc.asyncProperty(mailMessage, async (message) => {
-        // U+0000 in a subject is the property below, failing on PostgreSQL.
-        fc.pre(kind !== 'postgres' || !message.subject.includes('\u0000'));
         const to = `r${n++}@example.uz`;
         const m = { ...message, to };
         await t.services.database.write((trx) => queueMail(trx, t.services.outbox, m));
@@ -345,7 +343,8 @@ describe.each(databaseKinds())('the development inbox on %s (fuzz)', (kind) => {
         const shown = await open(id as string);
         expect(shown.statusCode).toBe(200);
         const { subject, text, html } = shown.json().message;
-        expectReadBack({ subject, text, html }, m);
+        // The inbox keeps U+0000 in a subject as U+FFFD, on both databases (the property below).
+        expectReadBack({ subject, text, html }, { ...m, subject: m.subject.replaceAll('\u0000', '\uFFFD') });
       }),
       { numRuns: kind === 'postgres' ? 8 : 15 },
     );
