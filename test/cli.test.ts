@@ -319,7 +319,10 @@ describe('graceful shutdown', () => {
     const server = await startServer({ dataDir: dir, port: 0, devInboxPort: 0, logLevel: 'silent' });
     const { port } = server.app.server.address() as { port: number };
     const body = JSON.stringify({ email: 'someone@example.uz', startLoginRequest: 'AAAA' });
+    // The server has the request, not just a connection, before the shutdown begins.
+    const arrived = new Promise((r) => server.app.server.once('request', r));
     // A request whose body is still arriving when the shutdown begins.
+    let finish = () => {};
     const answered = new Promise<number>((resolve, reject) => {
       const req = request(
         {
@@ -336,11 +339,13 @@ describe('graceful shutdown', () => {
       );
       req.on('error', reject);
       req.write(body.slice(0, 10));
-      setTimeout(() => req.end(body.slice(10)), 300);
+      finish = () => req.end(body.slice(10));
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await arrived;
     const closing = server.close();
     expect(server.services.lifecycle.shuttingDown).toBe(true);
+    // The rest of the body comes once the shutdown has begun.
+    setTimeout(finish, 100);
     const status = await answered;
     expect(status).toBeGreaterThanOrEqual(200);
     expect(status).toBeLessThan(500);

@@ -114,8 +114,12 @@ describe('consent writes survive SIGKILL', () => {
     const base = `http://127.0.0.1:${port}`;
     const first = await serve(dir, port);
     server = first.child;
-    await new Promise((r) => setTimeout(r, 200));
-    const link = first.stdout().match(/https?:\/\/\S+token=\S+/)?.[0] ?? null;
+    // The set-up link is printed once the server is ready; wait for it rather than for a fixed time.
+    let link: string | null = null;
+    for (const deadline = Date.now() + 30_000; !link && Date.now() < deadline; ) {
+      link = first.stdout().match(/https?:\/\/\S+token=\S+/)?.[0] ?? null;
+      if (!link) await new Promise((r) => setTimeout(r, 50));
+    }
     const cookie = await setUpAdmin(base, tokenOf(link));
     const headers = { 'content-type': 'application/json', cookie };
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
@@ -375,8 +375,8 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     hook.set('hang');
     clock.advance(5_000);
     const stuck = t.services.worker.runOnce();
-    await new Promise((r) => setTimeout(r, 200));
-    expect(hook.received).toHaveLength(2);
+    // Waits for the claim and the POST to reach the endpoint, however long a loaded machine takes.
+    await vi.waitFor(() => expect(hook.received).toHaveLength(2), { timeout: 10_000 });
     // The endpoint hangs; a withdrawal and the decisions after it are not held up.
     const withdrawn = await post('/v1/consents/subjects/dave', {
       purpose: 'interest-analytics',

@@ -160,7 +160,7 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
     expect(security[0]?.text).not.toContain(EMAIL);
 
     // Security staff see the incident; other roles do not.
-    const admin = staffBrowser(t.app);
+    const admin = staffBrowser(t.app, { now: () => clock.now() });
     const setup = await admin.setUpAdmin(
       tokenOf(await t.services.staff.ensureSetupLink()),
       'admin@cdti.uz',
