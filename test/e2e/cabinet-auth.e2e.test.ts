@@ -70,21 +70,28 @@ interface Sent {
   body: string;
 }
 
-/** Records every request a browser context sends: URL, all headers, body (as text and as raw bytes). */
-function recordRequests(context: BrowserContext): Sent[] {
-  const sent: Sent[] = [];
+/**
+ * Records every request a browser context sends: URL, all headers, body (as
+ * text and as raw bytes). Headers arrive later than the request event:
+ * `settled` waits for every one read so far, so a check never sees one blank.
+ */
+function recordRequests(context: BrowserContext): Sent[] & { settled(): Promise<unknown> } {
+  const pending: Promise<unknown>[] = [];
+  const sent = Object.assign([] as Sent[], { settled: () => Promise.allSettled(pending) });
   context.on('request', (request: Request) => {
     const entry: Sent = { url: request.url(), headers: '', body: '' };
     sent.push(entry);
     const buffer = request.postDataBuffer();
     entry.body = buffer ? buffer.toString('utf8') + buffer.toString('latin1') : '';
-    void request.allHeaders().then(
-      (headers) => {
-        entry.headers = JSON.stringify(headers);
-      },
-      () => {
-        entry.headers = JSON.stringify(request.headers());
-      },
+    pending.push(
+      request.allHeaders().then(
+        (headers) => {
+          entry.headers = JSON.stringify(headers);
+        },
+        () => {
+          entry.headers = JSON.stringify(request.headers());
+        },
+      ),
     );
   });
   return sent;
@@ -135,7 +142,7 @@ async function otherDevice(password: string): Promise<OpenPage> {
 }
 
 describe('the cabinet: sign-up and sign-in with OPAQUE', () => {
-  let sent: Sent[];
+  let sent: ReturnType<typeof recordRequests>;
 
   it('signs up with a code from the inbox and a password, and is signed in', async () => {
     sent = recordRequests(tab.context);
@@ -172,6 +179,7 @@ describe('the cabinet: sign-up and sign-in with OPAQUE', () => {
       '/v1/signin/finish',
     ])
       expect(paths).toContain(path);
+    await sent.settled();
     expect(carriers(sent, EMAIL).length).toBeGreaterThan(0);
     // The detector finds the password in each form it claims to cover.
     for (const form of encodings(PASSWORD))
@@ -181,6 +189,7 @@ describe('the cabinet: sign-up and sign-in with OPAQUE', () => {
     const padded = Buffer.from(`ab${PASSWORD}cd`).toString('base64');
     expect(carriers([{ url: `http://x/?q=${padded}`, headers: '', body: '' }], PASSWORD)).toHaveLength(1);
 
+    await sent.settled();
     expect(carriers(sent, PASSWORD)).toEqual([]);
   });
 
@@ -244,7 +253,8 @@ describe('the cabinet: profile and security', () => {
     await expect.poll(() => sessions.getByRole('row').count()).toBe(3); // header + 2
     await expect.poll(() => page.getByText(/a sign-in from a new device/).count()).toBeGreaterThan(0);
     const history = page.getByRole('region', { name: 'Sign-in history' });
-    expect(await history.getByText('new device').count()).toBeGreaterThan(0);
+    // The history is a request of its own, answered after the sessions and notices may be.
+    await expect.poll(() => history.getByText('new device').count()).toBeGreaterThan(0);
     await screenshot(page, 'cabinet-security-en');
 
     await sessions.getByRole('button', { name: 'End all other sessions' }).click();

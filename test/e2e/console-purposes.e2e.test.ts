@@ -200,6 +200,8 @@ describe('the purpose register in the console', () => {
       await dpo.goto(path);
       expect(await heading(dpo)).toBe(text(lang, key));
       await dpo.locator('tbody tr').first().waitFor();
+      // Every part that loads on its own has loaded, so none goes unchecked.
+      await expect.poll(() => dpo.locator('.loading').count()).toBe(0);
       expect(await dpo.locator('body').textContent()).not.toMatch(/console\.[a-z]+\./);
     }
     if (lang === 'ru') await screenshot(dpo, 'console-ropa-ru');
