@@ -265,6 +265,29 @@ export function createCabinetService(deps: CabinetDeps) {
       });
     },
 
+    /**
+     * Ends every grant of the customer still in force, in the transaction of
+     * their compromise report: whoever was in the account may have made them.
+     * Each is audited as revoked by the system. Returns how many ended.
+     */
+    async endGrantsOnCompromise(trx: Trx, customerId: string): Promise<number> {
+      const now = clock.now();
+      let ended = 0;
+      for (const grant of await store.listGrants(trx, customerId)) {
+        if (grant.revoked_at !== null || grant.expires_at <= now) continue;
+        if (!(await store.revokeGrant(trx, customerId, grant.id, now))) continue;
+        ended++;
+        await audit.append(trx, {
+          actor: 'system',
+          action: 'cabinet.grant.revoked',
+          subjectId: customerId,
+          target: `grant:${grant.id}`,
+          details: { reason: 'compromise-report' },
+        });
+      }
+      return ended;
+    },
+
     async accessLog(principal: CustomerPrincipal, limit = 200): Promise<AccessView[]> {
       const rows = await store.listAccess(database.db, principal.subjectId, limit);
       return rows.map((r) => ({

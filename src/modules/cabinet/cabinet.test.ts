@@ -306,4 +306,44 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     expect(JSON.stringify(entries)).not.toContain(' data');
     expect(JSON.stringify(entries)).not.toContain('Help with');
   });
+
+  it('ends every grant in force when the customer reports a compromise: whoever was in the account may have made them', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    await linkProduct(b, 'silen');
+    await (await productApp(t, 'silen')).call('PUT', recordUrl(customerId, 'profile'), {
+      value: 'silen data',
+    });
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    const support = await signedInStaff(t, clock, ['support'], 'support');
+    const toInsider = await b.call('POST', '/v1/me/cabinet/grants', {
+      grantee: { staffId: insider.id },
+      productIds: [],
+      hours: 720,
+      reason: 'made by whoever was in',
+    });
+    const toSupport = await b.call('POST', '/v1/me/cabinet/grants', {
+      grantee: { role: 'support' },
+      productIds: ['silen'],
+      hours: 2,
+      reason: 'help',
+    });
+    expect([toInsider.statusCode, toSupport.statusCode]).toEqual([201, 201]);
+    const grants = [toInsider.json().id as string, toSupport.json().id as string];
+    expect((await insider.get(`/v1/cabinet/granted/${grants[0]}/records`)).statusCode).toBe(200);
+
+    expect((await b.call('POST', '/v1/me/compromise')).statusCode).toBe(200);
+    for (const [member, id] of [
+      [insider, grants[0]],
+      [support, grants[1]],
+    ] as const) {
+      const refused = await member.get(`/v1/cabinet/granted/${id}/records`);
+      expect([refused.statusCode, errorOf(refused)]).toEqual([403, 'MXF_CABINET_GRANT_NOT_LIVE']);
+    }
+    const revocations = (await t.services.audit.entries({ subjectId: customerId, limit: 500 })).filter(
+      (e) => e.action === 'cabinet.grant.revoked',
+    );
+    expect(revocations.map((e) => [e.actor, e.target, e.details]).sort()).toEqual(
+      grants.map((id) => ['system', `grant:${id}`, { reason: 'compromise-report' }]).sort(),
+    );
+  });
 });

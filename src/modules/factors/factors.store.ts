@@ -81,6 +81,34 @@ export async function deleteAllFactors(db: Handle, who: Principal): Promise<numb
 }
 
 /**
+ * Removes the factors of `who` added at or after `since` (0: all), and the
+ * recovery codes when they were issued then or no authenticator app is left
+ * for them to stand in for; returns how many factors went.
+ */
+export async function deleteFactorsSince(db: Handle, who: Principal, since: number): Promise<number> {
+  const removed = await db
+    .deleteFrom('auth_factors')
+    .where('principal_kind', '=', who.kind)
+    .where('principal_id', '=', who.id)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  const totpLeft = await db
+    .selectFrom('auth_factors')
+    .select('id')
+    .where('principal_kind', '=', who.kind)
+    .where('principal_id', '=', who.id)
+    .where('type', '=', 'totp')
+    .executeTakeFirst();
+  let codes = db
+    .deleteFrom('recovery_codes')
+    .where('principal_kind', '=', who.kind)
+    .where('principal_id', '=', who.id);
+  if (totpLeft) codes = codes.where('created_at', '>=', since);
+  await codes.execute();
+  return Number(removed.numDeletedRows);
+}
+
+/**
  * Records `step` as used, only if it is later than the last one used: false
  * means the code's step was already spent (a replay), and nothing changed.
  */

@@ -3,6 +3,7 @@ import { MaxfiyError } from '../../errors.js';
 import type { Language } from '../../i18n/errors-define.js';
 import { newId } from '../../ids.js';
 import { queueMail } from '../../mail/mail.service.js';
+import { deleteFactorsSince } from '../factors/factors.store.js';
 import { COMPROMISED_TOPIC } from './channels.js';
 import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
@@ -32,9 +33,18 @@ export interface Incident {
 
 /**
  * The compromise report (§6): ends every session, blocks password sign-in until
- * a reset through a verified channel, opens an incident for the security team,
- * and tells the customer what was done. Repeating it does no harm: a second
- * report while the incident is open ends any new session and changes nothing else.
+ * a reset through a verified channel, removes the sign-in factors an intruder
+ * may have added, ends the customer's cabinet grants, opens an incident for the
+ * security team, and tells the customer what was done.
+ *
+ * Which factors go: from the cabinet, where the reporter passed every factor to
+ * sign in, all of them (and the recovery codes); from a new-device mail's link,
+ * which only proves the mailbox, those added since the sign-in the mail was
+ * about, so that someone holding only the mailbox cannot strip a factor the
+ * customer had before and sign in past it after a reset.
+ *
+ * Repeating it does no harm: a second report while the incident is open ends
+ * any new session, factor or grant and changes nothing else.
  */
 export function createCompromise(ctx: IdentityContext) {
   const { database, clock, audit, outbox } = ctx;
@@ -45,11 +55,15 @@ export function createCompromise(ctx: IdentityContext) {
     subjectId: string,
     source: 'cabinet' | 'link',
     lang: Language | undefined,
+    /** Factors added at or after this time are removed: 0 for all. */
+    factorsSince: number,
   ): Promise<CompromiseOutcome> {
     const now = clock.now();
     const customer = await store.findCustomer(trx, subjectId);
     if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     const sessionsEnded = await sessionStore.revokeSessions(trx, subjectId, now);
+    const factorsRemoved = await deleteFactorsSince(trx, { kind: 'customer', id: subjectId }, factorsSince);
+    const grantsEnded = (await ctx.onCompromised?.(trx, subjectId)) ?? 0;
     if (customer.status === 'active')
       await store.setCustomerStatus(trx, subjectId, 'blocked-compromise', now);
     const open = await store.findOpenIncident(trx, subjectId, INCIDENT_KIND);
@@ -85,7 +99,7 @@ export function createCompromise(ctx: IdentityContext) {
       action: 'customer.compromise.reported',
       subjectId,
       target: `incident:${incidentId}`,
-      details: { source, sessionsEnded, opened: !open },
+      details: { source, sessionsEnded, factorsRemoved, grantsEnded, opened: !open },
     });
     return { incidentId, sessionsEnded, opened: !open };
   }
@@ -93,7 +107,7 @@ export function createCompromise(ctx: IdentityContext) {
   return {
     /** From the cabinet, signed in. */
     fromCabinet: (subjectId: string, lang?: Language) =>
-      database.write((trx) => report(trx, subjectId, 'cabinet', lang)),
+      database.write((trx) => report(trx, subjectId, 'cabinet', lang, 0)),
 
     /** From the "this wasn't me" link, without a session; the link is used up. */
     async fromLink(token: string, ip: string | undefined, lang?: Language): Promise<CompromiseOutcome> {
@@ -104,7 +118,8 @@ export function createCompromise(ctx: IdentityContext) {
         const link = await store.findActionLink(trx, hash, REPORT_LINK_PURPOSE);
         if (!link || link.expires_at <= clock.now()) return null;
         if (!(await store.useActionLink(trx, hash, clock.now()))) return null;
-        return report(trx, link.subject_id, 'link', lang);
+        // The link was made at the sign-in it reports.
+        return report(trx, link.subject_id, 'link', lang, link.created_at);
       });
       if (!outcome) {
         ctx.guessMissed(ip);

@@ -49,6 +49,11 @@ export interface IdentityDeps {
    * root registers the subject with the decision engine here.
    */
   onCustomerCreated?: (trx: Trx, subjectId: string) => Promise<void>;
+  /**
+   * Runs in the transaction of a compromise report: the composition root ends
+   * the customer's cabinet grants here. Returns how many it ended.
+   */
+  onCompromised?: (trx: Trx, subjectId: string) => Promise<number>;
 }
 
 export interface Throttles {

@@ -15,7 +15,7 @@ import {
   tokenOf,
 } from '../staff/staff.testkit.js';
 import { STEP_UP_MS } from './account.js';
-import { CHROME, customerBrowser, FIREFOX, inboxFor, signUp } from './identity.testkit.js';
+import { CHROME, customerBrowser, FIREFOX, inboxFor, lastCode, signUp } from './identity.testkit.js';
 import { customerTexts } from './messages.js';
 
 const EMAIL = 'dilnoza@example.uz';
@@ -25,6 +25,7 @@ const SAFARI =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
 type Browser = ReturnType<typeof customerBrowser>;
+type PasskeyOf = ReturnType<ReturnType<typeof softAuthenticator>['register']>['passkey'];
 const errorOf = (res: { json(): { error?: { code?: string } } }) => res.json().error?.code;
 
 describe.each(databaseKinds())('customer passkeys, authenticator app and step-up on %s', (kind) => {
@@ -246,14 +247,105 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     const notices = (await b.call('GET', '/v1/me/notices')).json().notices;
     expect(notices).toEqual([expect.objectContaining({ kind: 'new-device', device: 'Safari on macOS' })]);
 
-    // After a compromise report the passkey opens nothing until a reset.
+    // After a compromise report from the cabinet the passkey opens nothing: it was removed with every factor.
     await b.call('POST', '/v1/me/compromise');
     const blockedStart = (await phone.call('POST', '/v1/signin/passkey/start', {})).json();
     const blocked = await phone.call('POST', '/v1/signin/passkey/finish', {
       challengeId: blockedStart.challengeId,
       response: authn.assert(passkey, blockedStart.options),
     });
+    expect([blocked.statusCode, errorOf(blocked)]).toEqual([401, 'MXF_FACTOR_PASSKEY_INVALID']);
+  });
+
+  /** A reset through the verified e-mail, from a browser of its own. */
+  async function resetTo(password: string) {
+    const anonymous = customerBrowser(t.app);
+    const reset = await anonymous.call('POST', '/v1/reset/start', { contact: EMAIL });
+    const code = await lastCode(t, EMAIL);
+    expect((await anonymous.register('reset', reset.json().verificationId, code, password)).statusCode).toBe(
+      204,
+    );
+  }
+
+  /** A sign-in with `passkey` alone, from a browser of its own. */
+  async function passkeySignin(authn: ReturnType<typeof softAuthenticator>, passkey: PasskeyOf) {
+    clock.advance(1_000);
+    const device = customerBrowser(t.app, SAFARI);
+    const start = (await device.call('POST', '/v1/signin/passkey/start', {})).json();
+    return device.call('POST', '/v1/signin/passkey/finish', {
+      challengeId: start.challengeId,
+      response: authn.assert(passkey, start.options),
+    });
+  }
+
+  it('removes every factor and recovery code on a report from the cabinet; the reset then signs in with the password alone', async () => {
+    const authn = softAuthenticator(RP);
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    await enrolTotp(b);
+    const mine = await registerPasskey(b, authn);
+    // Someone in the account adds a passkey of their own.
+    const theirs = await registerPasskey(b, authn);
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual([3, 10]);
+
+    const reported = await b.call('POST', '/v1/me/compromise');
+    expect(reported.statusCode).toBe(200);
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual([0, 0]);
+    const entry = await t.services.database.db
+      .selectFrom('audit_entries')
+      .select('details')
+      .where('action', '=', 'customer.compromise.reported')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(entry.details as string)).toMatchObject({ factorsRemoved: 3, grantsEnded: 0 });
+
+    await resetTo('new password 2026');
+    for (const passkey of [theirs, mine]) {
+      const refused = await passkeySignin(authn, passkey);
+      expect([refused.statusCode, errorOf(refused)]).toEqual([401, 'MXF_FACTOR_PASSKEY_INVALID']);
+    }
+    const back = await b.signin(EMAIL, 'new password 2026');
+    expect([back.statusCode, back.json()]).toEqual([200, { customer: { subjectId: expect.any(String) } }]);
+    // In the customer's language (Uzbek in Cyrillic by default), the mail says what was done.
+    const mail = (await inboxFor(t, EMAIL)).find(
+      (m) => m.subject === customerTexts.compromiseDone['uz-Cyrl'].subject,
+    );
+    expect(mail?.text).toContain('аутентификатор иловани ўчирдик');
+  });
+
+  it('removes, on a report by the new-device link, only what was added since that sign-in: the customer’s own app still guards the account', async () => {
+    const authn = softAuthenticator(RP);
+    const b = customerBrowser(t.app, CHROME);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret } = await enrolTotp(b);
+    const mine = await registerPasskey(b, authn);
+
+    // Someone with the password and a code signs in from another device, adds a passkey and takes new recovery codes.
+    clock.advance(60_000);
+    const thief = customerBrowser(t.app, FIREFOX);
+    expect((await passwordThen(thief, totpCode(secret, clock.now()))).statusCode).toBe(200);
+    const theirs = await registerPasskey(thief, authn);
+    expect((await thief.call('POST', '/v1/me/factors/recovery-codes', {})).statusCode).toBe(200);
+    const notice = (await inboxFor(t, EMAIL)).find(
+      (m) => m.subject === customerTexts.newDevice['uz-Cyrl'].subject,
+    );
+    const token = notice?.text.match(/compromise\?token=([A-Za-z0-9_-]{43})/)?.[1] ?? '';
+    expect(token).not.toBe('');
+
+    const reported = await customerBrowser(t.app).call('POST', '/v1/compromise', { token });
+    expect(reported.statusCode).toBe(200);
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual([2, 0]);
+    // The passkey kept opens nothing until the reset.
+    const blocked = await passkeySignin(authn, mine);
     expect([blocked.statusCode, errorOf(blocked)]).toEqual([403, 'MXF_IDENTITY_SIGNIN_BLOCKED']);
+
+    await resetTo('new password 2026');
+    const refused = await passkeySignin(authn, theirs);
+    expect([refused.statusCode, errorOf(refused)]).toEqual([401, 'MXF_FACTOR_PASSKEY_INVALID']);
+    expect((await passkeySignin(authn, mine)).statusCode).toBe(200);
+    // Holding the mailbox was not enough: the password still asks for the customer's own app.
+    clock.advance(30_000);
+    const first = await b.signin(EMAIL, 'new password 2026');
+    expect(first.json()).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
   });
 
   it('needs a recent sign-in for every credential change, and a step-up (password with the app code, or a passkey) renews it', async () => {

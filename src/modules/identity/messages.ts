@@ -128,19 +128,19 @@ export const customerTexts = {
   compromiseDone: {
     'uz-Cyrl': {
       subject: 'Хабарингиз бўйича чоралар кўрдик',
-      text: 'Сиз maxfiy ҳисобингиз бузилган бўлиши мумкинлиги ҳақида хабар бердингиз. Биз барча сеансларни тугатдик, парол билан киришни тўхтатдик ва хавфсизлик жамоамизга хабар бердик. Қайта кириш учун паролни тасдиқланган почта ёки телефонингиз орқали {url} саҳифасида тикланг.',
+      text: 'Сиз maxfiy ҳисобингиз бузилган бўлиши мумкинлиги ҳақида хабар бердингиз. Биз барча сеансларни тугатдик, парол билан киришни тўхтатдик, бошқа бирор киши қўшган бўлиши мумкин бўлган кириш калитлари ва аутентификатор иловани ўчирдик, ходимларимизга берган кабинетингизга кириш рухсатларини бекор қилдик ва хавфсизлик жамоамизга хабар бердик. Қайта кириш учун паролни тасдиқланган почта ёки телефонингиз орқали {url} саҳифасида тикланг, сўнг «Хавфсизлик» саҳифасини текширинг ва ўз кириш калитларингиз ҳамда аутентификатор иловангизни қайта қўшинг.',
     },
     'uz-Latn': {
       subject: 'Xabaringiz boʻyicha choralar koʻrdik',
-      text: 'Siz maxfiy hisobingiz buzilgan boʻlishi mumkinligi haqida xabar berdingiz. Biz barcha seanslarni tugatdik, parol bilan kirishni toʻxtatdik va xavfsizlik jamoamizga xabar berdik. Qayta kirish uchun parolni tasdiqlangan pochta yoki telefoningiz orqali {url} sahifasida tiklang.',
+      text: 'Siz maxfiy hisobingiz buzilgan boʻlishi mumkinligi haqida xabar berdingiz. Biz barcha seanslarni tugatdik, parol bilan kirishni toʻxtatdik, boshqa biror kishi qoʻshgan boʻlishi mumkin boʻlgan kirish kalitlari va autentifikator ilovani oʻchirdik, xodimlarimizga bergan kabinetingizga kirish ruxsatlarini bekor qildik va xavfsizlik jamoamizga xabar berdik. Qayta kirish uchun parolni tasdiqlangan pochta yoki telefoningiz orqali {url} sahifasida tiklang, soʻng «Xavfsizlik» sahifasini tekshiring va oʻz kirish kalitlaringiz hamda autentifikator ilovangizni qayta qoʻshing.',
     },
     ru: {
       subject: 'Мы приняли меры по вашему сообщению о взломе',
-      text: 'Вы сообщили, что ваша учётная запись maxfiy, возможно, взломана. Мы завершили все сеансы, заблокировали вход по паролю и сообщили нашей службе безопасности. Чтобы снова войти, восстановите пароль через подтверждённую почту или телефон на странице {url}.',
+      text: 'Вы сообщили, что ваша учётная запись maxfiy, возможно, взломана. Мы завершили все сеансы, заблокировали вход по паролю, удалили ключи доступа и приложение-аутентификатор, которые мог добавить кто-то другой, отозвали доступ к вашему кабинету, выданный нашим сотрудникам, и сообщили нашей службе безопасности. Чтобы снова войти, восстановите пароль через подтверждённую почту или телефон на странице {url}, затем проверьте страницу «Безопасность» и снова добавьте свои ключи доступа и приложение-аутентификатор.',
     },
     en: {
       subject: 'We acted on your compromise report',
-      text: 'You reported that your maxfiy account may be compromised. We have ended every session, blocked sign-in with the password, and told our security team. To get back in, reset your password through your verified e-mail or phone at {url}.',
+      text: 'You reported that your maxfiy account may be compromised. We have ended every session, blocked sign-in with the password, removed the passkeys and authenticator app someone else may have added, ended the access to your cabinet you had given our staff, and told our security team. To get back in, reset your password through your verified e-mail or phone at {url}; then check the Security page and add your own passkeys and authenticator app again.',
     },
   },
   passwordChanged: {
