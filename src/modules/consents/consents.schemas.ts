@@ -1,8 +1,13 @@
 import { type Static, Type } from 'typebox';
 import { RegisterId } from '../purposes/purposes.schemas.js';
 
-/** A customer's id: printable ASCII, no spaces or slashes (identity ids are UUIDs). */
-export const SubjectId = Type.String({ pattern: '^[A-Za-z0-9._:@-]{1,128}$', maxLength: 128 });
+/**
+ * A customer's id (identity ids are UUIDs): a letter or digit, then letters,
+ * digits and `:._-`. No `@` or `+`, so an e-mail address or a phone number
+ * cannot stand in for one and travel in a URL; the same shape the audit log
+ * takes, so nothing the schema lets in fails later as a 500.
+ */
+export const SubjectId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$', maxLength: 128 });
 /** A newsletter channel or topic name (`email`, `promo`): what an app and the cabinet may send alike. */
 export const ScopeToken = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', maxLength: 40 });
 
