@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Services } from './container.js';
 import { MaxfiyError } from './errors.js';
 import { registerDocs } from './http/docs.routes.js';
-import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
 import { answerHeaders, registerSecurityHeaders } from './http/security-headers.js';
@@ -71,6 +71,8 @@ export const REDACTED_LOG_PATHS = [
   'res.headers["set-cookie"]',
   'err.detail',
   'err.parameters',
+  // Node's parser errors carry the raw bytes received; clientErrorHandler never logs them, and this is the guard.
+  'err.rawPacket',
 ];
 
 /** The HTTP application, ready for `inject()` or `listen()`. */
@@ -89,6 +91,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: frameworkErrorHandler(setHeaders),
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(ErrorResponse);

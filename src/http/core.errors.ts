@@ -31,6 +31,36 @@ export const coreErrors = defineErrors({
       en: 'The request body is not well-formed JSON.',
     },
   },
+  MXF_REQUEST_HTTP_MALFORMED: {
+    status: 400,
+    doc: 'The request is not well-formed HTTP (a broken request line or header); the connection is closed. Answered in English, as the request could not be read.',
+    messages: {
+      'uz-Cyrl': 'Сўров HTTP қоидаларига мос эмас (сўров сатри ёки сарлавҳа бузилган).',
+      'uz-Latn': 'Soʻrov HTTP qoidalariga mos emas (soʻrov satri yoki sarlavha buzilgan).',
+      ru: 'Запрос не соответствует протоколу HTTP (повреждена строка запроса или заголовок).',
+      en: 'The request is not well-formed HTTP (a broken request line or header).',
+    },
+  },
+  MXF_REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    doc: 'The request headers are larger than the server reads (16 KiB by default, Node.js `--max-http-header-size`); the connection is closed.',
+    messages: {
+      'uz-Cyrl': 'Сўров сарлавҳалари ҳажми рухсат этилганидан катта.',
+      'uz-Latn': 'Soʻrov sarlavhalari hajmi ruxsat etilganidan katta.',
+      ru: 'Заголовки запроса превышают допустимый размер.',
+      en: 'The request headers are larger than allowed.',
+    },
+  },
+  MXF_REQUEST_TIMEOUT: {
+    status: 408,
+    doc: 'The request did not arrive whole in time (the server’s request timeout); the connection is closed.',
+    messages: {
+      'uz-Cyrl': 'Сўров белгиланган вақт ичида тўлиқ келмади.',
+      'uz-Latn': 'Soʻrov belgilangan vaqt ichida toʻliq kelmadi.',
+      ru: 'Запрос не был получен полностью за отведённое время.',
+      en: 'The request did not arrive in full in time.',
+    },
+  },
   MXF_REQUEST_TOO_LARGE: {
     status: 413,
     doc: 'The body is larger than the configured limit (`MAXFIY_BODY_LIMIT`).',

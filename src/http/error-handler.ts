@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
 import { formatMessage, pickLanguage } from '../i18n/errors-define.js';
@@ -133,6 +135,50 @@ export function frameworkErrorHandler(setHeaders: AnswerHeaders) {
     return reply.status(mapped.status).send(renderError(mapped, request));
   };
 }
+
+/**
+ * Requests Node's parser cannot read (a broken request line or header, headers
+ * over the limit, one that never arrives whole): Fastify's default answer is
+ * not from the catalogue, and it logs the error whole, and the error carries
+ * the raw bytes received (`rawPacket`: cookies, query and body). This answers
+ * with the catalogued error, in English as nothing of the request can be
+ * trusted, logs the parser's code only, and closes the connection.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  err: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'MXF_REQUEST_TIMEOUT'
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'MXF_REQUEST_HEADERS_TOO_LARGE'
+        : 'MXF_REQUEST_HTTP_MALFORMED';
+  const def = catalogue[code];
+  const requestId = randomUUID();
+  this.log.info({ code, parserCode: err.code, requestId }, 'request refused');
+  if (socket.writable) {
+    const body = JSON.stringify({
+      error: { code, message: formatMessage(def.messages.en, { requestId }), requestId },
+    });
+    socket.write(
+      `HTTP/1.1 ${def.status} ${STATUS_TEXT[def.status] ?? 'Bad Request'}\r\n` +
+        'content-type: application/json; charset=utf-8\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'cache-control: no-store\r\nx-content-type-options: nosniff\r\n' +
+        `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 export function registerErrorHandling(
   app: FastifyInstance,
