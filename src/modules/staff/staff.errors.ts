@@ -130,6 +130,16 @@ export const staffErrors = defineErrors({
       en: 'You cannot deactivate your own account; another administrator must.',
     },
   },
+  MXF_STAFF_SELF_ROLES: {
+    status: 409,
+    doc: 'An administrator cannot change their own roles; another administrator must. A role a customer granted access to (support) is then never one its holder gave themselves.',
+    messages: {
+      'uz-Cyrl': 'Ўз ролларингизни ўзгартира олмайсиз: буни бошқа администратор қилиши керак.',
+      'uz-Latn': 'Oʻz rollaringizni oʻzgartira olmaysiz: buni boshqa administrator qilishi kerak.',
+      ru: 'Нельзя изменить собственные роли: это должен сделать другой администратор.',
+      en: 'You cannot change your own roles; another administrator must.',
+    },
+  },
   MXF_STAFF_FACTOR_REQUIRED: {
     status: 403,
     doc: 'Staff must use a passkey or the password with an authenticator app. This session may only enrol one (`/v1/staff/factors/...`); every other staff route answers this until a factor is enrolled.',

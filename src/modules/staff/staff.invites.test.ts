@@ -234,9 +234,13 @@ describe.each(databaseKinds())('staff invitations on %s', (kind) => {
         details: { sessionsEnded: 1 },
       },
     ]);
-    // The first administrator still cannot give up the role while alone.
+    // The first administrator cannot give up the role: no one changes their own roles.
     const demote = await call('PUT', `/v1/staff/${admin.id}/roles`, admin.cookie, { roles: ['support'] });
-    expect(codeOf(demote)).toEqual([409, 'MXF_STAFF_LAST_ADMIN']);
+    expect(codeOf(demote)).toEqual([409, 'MXF_STAFF_SELF_ROLES']);
+    // Nor can anyone else leave none, straight at the service past the guard.
+    await expect(env.staff.setRoles(SUPPORT.id, admin.id, ['support'])).rejects.toMatchObject({
+      code: 'MXF_STAFF_LAST_ADMIN',
+    });
   });
 
   it('reactivates a deactivated member: they sign in again afresh, and no old session comes back', async () => {

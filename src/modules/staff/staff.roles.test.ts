@@ -74,16 +74,20 @@ describe.each(databaseKinds())('staff roles and guards on %s', (kind) => {
     ]);
   });
 
-  it('never lets the last administrator lose the role, and a change of roles applies at once', async () => {
-    const alone = await setRoles(admin.id, ['dpo'], admin.cookie);
-    expect([alone.statusCode, alone.json().error.code]).toEqual([409, 'MXF_STAFF_LAST_ADMIN']);
+  it('lets no administrator change their own roles, and a change of roles by another applies at once', async () => {
+    // Not to leave the role as the last administrator, nor to join a team a customer granted access to.
+    for (const roles of [['dpo'], ['admin', 'support']]) {
+      const own = await setRoles(admin.id, roles, admin.cookie);
+      expect([own.statusCode, own.json().error.code]).toEqual([409, 'MXF_STAFF_SELF_ROLES']);
+    }
+    expect((await call('GET', '/v1/staff/me', admin.cookie)).json().staff.roles).toEqual(['admin']);
 
     const promoted = await setRoles(DPO.id, ['dpo', 'admin'], admin.cookie);
     expect(promoted.statusCode).toBe(200);
     expect(promoted.json().staff.roles).toEqual(['admin', 'dpo']);
     expect((await call('GET', '/v1/staff', dpoCookie)).statusCode).toBe(200);
 
-    expect((await setRoles(admin.id, ['security'], admin.cookie)).statusCode).toBe(200);
+    expect((await setRoles(admin.id, ['security'], dpoCookie)).statusCode).toBe(200);
     expect((await call('GET', '/v1/staff/me', admin.cookie)).json().staff.roles).toEqual(['security']);
     expect((await call('GET', '/v1/staff', admin.cookie)).statusCode).toBe(403);
 
@@ -96,7 +100,7 @@ describe.each(databaseKinds())('staff roles and guards on %s', (kind) => {
         details: { from: ['dpo'], to: ['admin', 'dpo'] },
       },
       {
-        actor: `staff:${admin.id}`,
+        actor: `staff:${DPO.id}`,
         action: 'staff.roles.changed',
         target: `staff:${admin.id}`,
         details: { from: ['admin'], to: ['security'] },

@@ -195,7 +195,8 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
         preHandler: admin,
         schema: {
           tags,
-          summary: 'Replace a staff member’s roles (administrators; the last administrator keeps the role)',
+          summary:
+            'Replace another staff member’s roles (administrators; never their own; the last administrator keeps the role)',
           params: Type.Object({ id: StaffId }),
           body: RolesBody,
           response: { 200: Type.Object({ staff: StaffMemberSchema }), ...errors(401, 403, 404, 409) },

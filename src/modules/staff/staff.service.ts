@@ -235,6 +235,8 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
 
   async function setRoles(actorId: string, staffId: string, roles: StaffRole[]): Promise<StaffMember> {
     const next = [...new Set(roles)].sort();
+    // Two people for every change of privilege: an administrator cannot join, say, the support team a customer granted access to.
+    assertThat(actorId !== staffId, 'MXF_STAFF_SELF_ROLES');
     const row = await database.write(async (trx) => {
       await store.lockActiveAdmins(trx);
       const target = await store.findStaffById(trx, staffId);

@@ -175,7 +175,8 @@ function InviteForm({ onInvited }: { onInvited: (link: string) => void }) {
   );
 }
 
-function RolesCell({ member, onSaved }: { member: Member; onSaved: () => void }) {
+/** A member's roles, and for another active member an editor; one's own roles another administrator changes. */
+function RolesCell({ member, self, onSaved }: { member: Member; self: boolean; onSaved: () => void }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [roles, setRoles] = useState(member.roles);
@@ -201,7 +202,7 @@ function RolesCell({ member, onSaved }: { member: Member; onSaved: () => void })
     return (
       <>
         {names || '—'}{' '}
-        {member.status === 'active' && (
+        {member.status === 'active' && !self && (
           <button
             type="button"
             className="button button--secondary button--small"
@@ -354,7 +355,7 @@ export function StaffPage() {
                     <th scope="row">{member.displayName}</th>
                     <td>{member.email}</td>
                     <td>
-                      <RolesCell member={member} onSaved={members.reload} />
+                      <RolesCell member={member} self={member.id === me} onSaved={members.reload} />
                     </td>
                     <td>{t(`staff.members.${member.status}`)}</td>
                     <td>
