@@ -120,7 +120,8 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
           'Every error answer is `{ "error": { "code", "message", "requestId" } }` with a code from the catalogue (docs/errors.md), ' +
           'its message in the language of `?lang=` or `Accept-Language` (uz-Cyrl, uz-Latn, ru, en). Besides the statuses each ' +
           'operation lists, any operation with a body may answer 413 (MXF_REQUEST_TOO_LARGE) or 415 (MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE), ' +
-          'and any may answer 414 (MXF_REQUEST_URI_TOO_LONG).',
+          'and any may answer 414 (MXF_REQUEST_URI_TOO_LONG). Any operation that changes something answers 403 (MXF_REQUEST_CROSS_SITE) ' +
+          'to a request with a cookie sent from another site’s page (`Sec-Fetch-Site: same-site` or `cross-site`).',
       },
       servers: [{ url: options.publicUrl }],
     },

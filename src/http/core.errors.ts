@@ -61,6 +61,17 @@ export const coreErrors = defineErrors({
       en: 'The request did not arrive in full in time.',
     },
   },
+  MXF_REQUEST_CROSS_SITE: {
+    status: 403,
+    doc: 'A change sent with a session cookie from another site’s page, a sibling subdomain’s included (the browser says so in `Sec-Fetch-Site`): the console and the cabinet send theirs from this origin only. Apps call with their bearer credential and no cookie.',
+    messages: {
+      'uz-Cyrl': 'Бу ўзгариш бошқа сайт саҳифасидан юборилган; у фақат maxfiy саҳифаларидан қабул қилинади.',
+      'uz-Latn':
+        'Bu oʻzgarish boshqa sayt sahifasidan yuborilgan; u faqat maxfiy sahifalaridan qabul qilinadi.',
+      ru: 'Это изменение отправлено со страницы другого сайта; оно принимается только со страниц maxfiy.',
+      en: 'This change was sent from another site’s page; it is accepted from maxfiy’s own pages only.',
+    },
+  },
   MXF_REQUEST_TOO_LARGE: {
     status: 413,
     doc: 'The body is larger than the configured limit (`MAXFIY_BODY_LIMIT`).',

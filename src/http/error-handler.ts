@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
 import { formatMessage, pickLanguage } from '../i18n/errors-define.js';
 import type { Metrics } from './metrics.js';
-import type { AnswerHeaders } from './security-headers.js';
+import { type AnswerHeaders, isCrossSiteChange } from './security-headers.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -209,10 +209,11 @@ export function registerErrorHandling(
     const hooks = Array.isArray(route.onSend) ? route.onSend : route.onSend ? [route.onSend] : [];
     route.onSend = [
       ...hooks,
-      async (_req, reply, payload) => {
+      async (req, reply, payload) => {
         const status = String(reply.statusCode);
         const ok =
           FRAMEWORK_STATUSES.has(reply.statusCode) ||
+          (reply.statusCode === 403 && isCrossSiteChange(req)) ||
           declared.includes(status) ||
           declared.includes(`${status[0]}xx`) ||
           declared.includes('default');

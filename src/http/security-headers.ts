@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MaxfiyError } from '../errors.js';
 
 /**
  * The security headers of every answer. They do not depend on the request, so
@@ -63,10 +64,27 @@ export function answerHeaders(publicUrl: string): AnswerHeaders {
   };
 }
 
-/** Every answer gets `apply` (answerHeaders) before its route runs. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A change to the API sent with a cookie from another site's page, a sibling
+ * subdomain's included, is refused. SameSite=Lax keeps the customer cookie off
+ * requests from other sites, but a subdomain of the same site (a product's
+ * page with a flaw in it) counts as the same site; the console and the cabinet
+ * send from this origin only. Browsers say where a request comes from in
+ * `Sec-Fetch-Site`; a client that sends none (an app with its bearer
+ * credential, a test) is not a browser page and is let through.
+ */
+export function isCrossSiteChange(request: FastifyRequest): boolean {
+  if (SAFE_METHODS.has(request.method) || request.headers.cookie === undefined) return false;
+  const site = request.headers['sec-fetch-site'];
+  return (site === 'cross-site' || site === 'same-site') && request.url.startsWith(API_PREFIX);
+}
+
+/** Every answer gets `apply` (answerHeaders) before its route runs; a cross-site change is refused there. */
 export function registerSecurityHeaders(app: FastifyInstance, apply: AnswerHeaders): void {
   app.addHook('onRequest', (request, reply, done) => {
     apply(request, reply);
-    done();
+    done(isCrossSiteChange(request) ? new MaxfiyError('MXF_REQUEST_CROSS_SITE') : undefined);
   });
 }
