@@ -33,7 +33,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SessionState>({ status: 'loading' });
   const [round, setRound] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is there only to ask again.
+  // `round` is a dependency only to ask again.
   useEffect(() => {
     const controller = new AbortController();
     // The session cookie is HttpOnly, so asking the server is the only way to know.

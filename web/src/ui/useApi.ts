@@ -14,7 +14,7 @@ export function useApi<T>(path: string): Loadable<T> & { reload: () => void } {
   const [answer, setAnswer] = useState<{ path: string; result: Loadable<T> } | null>(null);
   const [round, setRound] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is there only to fetch again.
+  // `round` is a dependency only to fetch again.
   useEffect(() => {
     const controller = new AbortController();
     api<T>(path, { signal: controller.signal }).then(
