@@ -200,6 +200,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     audit,
     clock,
     products: async () => (await org.get()).products,
+    onGrantCreated: (trx, customerId, at) => identity.noticeGrant(trx, customerId, at),
   });
   const oidc = await createOidc({
     options,

@@ -59,6 +59,8 @@ export interface CabinetDeps {
   clock: Clock;
   /** The company's products. */
   products(): Promise<{ id: string; name: string }[]>;
+  /** Runs in the transaction that gives staff access: the composition root tells the customer by mail. */
+  onGrantCreated?: (trx: Trx, customerId: string, at: number) => Promise<void>;
 }
 
 const recordContext = (productId: string, recordId: string) => `cabinet.record:${productId}:${recordId}`;
@@ -239,6 +241,7 @@ export function createCabinetService(deps: CabinetDeps) {
             hours: input.hours,
           },
         });
+        await deps.onGrantCreated?.(trx, customerId, now);
         const [view] = await grantViews(trx, [row]);
         if (!view) throw new Error('grant view missing');
         return view;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
+import { inboxFor } from '../identity/identity.testkit.js';
 import { STEP_UP_MS } from '../identity/sessions.js';
 import {
   errorOf,
@@ -329,6 +330,12 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     });
     expect([toInsider.statusCode, toSupport.statusCode]).toEqual([201, 201]);
     const grants = [toInsider.json().id as string, toSupport.json().id as string];
+    // Each grant is mailed to the customer with a report link, in case it was not theirs.
+    const mailed = (await inboxFor(t, 'malika@example.uz')).filter((m) =>
+      m.text.includes('ходимларимизга шахсий кабинетингизга кириш рухсати берилди'),
+    );
+    expect(mailed).toHaveLength(2);
+    expect(mailed[0]?.text).toMatch(/\/compromise\?token=[A-Za-z0-9_-]{43}/);
     expect((await insider.get(`/v1/cabinet/granted/${grants[0]}/records`)).statusCode).toBe(200);
 
     expect((await b.call('POST', '/v1/me/compromise')).statusCode).toBe(200);

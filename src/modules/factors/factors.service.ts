@@ -42,7 +42,8 @@ export interface FactorServiceDeps {
 }
 
 /** Runs inside the transaction that changes the factors: the caller's own rule (e.g. lift a session's limit). */
-export type InTransaction = (trx: Trx) => Promise<void>;
+/** Runs in the transaction that adds a factor, once it is written. */
+export type InTransaction = (trx: Trx, factor: FactorSummary) => Promise<void>;
 
 const actorOf = (who: store.Principal) => `${who.kind}:${who.id}`;
 
@@ -168,7 +169,7 @@ export function createFactorService(deps: FactorServiceDeps) {
           target: actorOf(who),
           details: { factor: row.id, type: 'totp' },
         });
-        await inTransaction?.(trx);
+        await inTransaction?.(trx, summary(row));
         return { factor: summary(row), recoveryCodes };
       });
     },
@@ -255,7 +256,7 @@ export function createFactorService(deps: FactorServiceDeps) {
           target: actorOf(who),
           details: { factor: row.id, type: 'passkey' },
         });
-        await inTransaction?.(trx);
+        await inTransaction?.(trx, summary(row));
         return { factor: summary(row) };
       });
     },

@@ -1,17 +1,17 @@
 import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { Language } from '../../i18n/errors-define.js';
-import { newId } from '../../ids.js';
+import { newId, newToken } from '../../ids.js';
 import { queueMail } from '../../mail/mail.service.js';
 import { deleteFactorsSince } from '../factors/factors.store.js';
 import { COMPROMISED_TOPIC } from './channels.js';
 import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
-import { languageFor, messages } from './messages.js';
+import { languageFor, messages, type SecurityChange } from './messages.js';
 import { plausibleToken } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
-import { REPORT_LINK_PURPOSE } from './signin.js';
+import { REPORT_LINK_PURPOSE, REPORT_LINK_TTL_MS } from './signin.js';
 
 export const INCIDENT_KIND = 'compromise-report';
 
@@ -46,6 +46,35 @@ export interface Incident {
  * Repeating it does no harm: a second report while the incident is open ends
  * any new session, factor or grant and changes nothing else.
  */
+/**
+ * Tells the customer of a change an intruder could make to keep a way in (a
+ * passkey or an authenticator app added, staff given access to the cabinet),
+ * with a one-click report. The link counts from `since`, the change's own time:
+ * a report by it removes the factors added from then on, that one included.
+ */
+export async function sendSecurityChange(
+  ctx: IdentityContext,
+  trx: Trx,
+  subjectId: string,
+  change: SecurityChange,
+  since: number,
+): Promise<void> {
+  const customer = await store.findCustomer(trx, subjectId);
+  const to = customer ? await ctx.reachOf(trx, customer) : undefined;
+  if (!customer || !to) return;
+  const token = newToken();
+  await store.insertActionLink(trx, {
+    token_hash: sha256(token),
+    subject_id: subjectId,
+    purpose: REPORT_LINK_PURPOSE,
+    created_at: since,
+    expires_at: ctx.clock.now() + REPORT_LINK_TTL_MS,
+    used_at: null,
+  });
+  const url = `${ctx.options.publicUrl}/compromise?token=${token}`;
+  await ctx.send(trx, to, messages.securityChange(languageFor(customer.locale, undefined), change, url));
+}
+
 export function createCompromise(ctx: IdentityContext) {
   const { database, clock, audit, outbox } = ctx;
   const securityAddress = ctx.options.securityEmail || 'security@localhost';

@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import type { Principal } from '../factors/factors.service.js';
+import { sendSecurityChange } from './compromise.js';
 import type { IdentityContext } from './context.js';
 import { type Contact, maskContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
@@ -63,7 +64,9 @@ export function createCustomerFactors(ctx: IdentityContext) {
     startTotp: async (p: CustomerPrincipal) => factors.startTotp(who(p), await accountName(p)),
 
     finishTotp: (p: CustomerPrincipal, input: { enrolmentId: string; code: string; label?: string }) =>
-      factors.finishTotp(who(p), input),
+      factors.finishTotp(who(p), input, (trx, added) =>
+        sendSecurityChange(ctx, trx, p.subjectId, 'totp', added.createdAt),
+      ),
 
     regenerateRecoveryCodes: (p: CustomerPrincipal) => factors.regenerateRecoveryCodes(who(p)),
 
@@ -75,7 +78,10 @@ export function createCustomerFactors(ctx: IdentityContext) {
     finishPasskeyRegistration: (
       p: CustomerPrincipal,
       input: { challengeId: string; response: RegistrationResponseJSON; label?: string },
-    ) => factors.finishPasskeyRegistration(who(p), input),
+    ) =>
+      factors.finishPasskeyRegistration(who(p), input, (trx, added) =>
+        sendSecurityChange(ctx, trx, p.subjectId, 'passkey', added.createdAt),
+      ),
 
     remove: (p: CustomerPrincipal, factorId: string) => factors.remove(who(p), factorId, { keepOne: false }),
   };

@@ -348,6 +348,39 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     expect(first.json()).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
   });
 
+  it('mails a report link when a factor is added; the link removes that factor and what came after it, not what came before', async () => {
+    const authn = softAuthenticator(RP);
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret } = await enrolTotp(b);
+    clock.advance(60_000);
+    const added = await registerPasskey(b, authn);
+    const notices = (await inboxFor(t, EMAIL)).filter(
+      (m) => m.subject === customerTexts.securityChange['uz-Cyrl'].subject,
+    );
+    // One for the app, one for the passkey, each naming what was added.
+    expect(notices).toHaveLength(2);
+    expect(notices.filter((m) => m.text.includes('аутентификатор илова қўшилди'))).toHaveLength(1);
+    const passkeyNotice = notices.find((m) => m.text.includes('кириш калити қўшилди'));
+    const token = passkeyNotice?.text.match(/compromise\?token=([A-Za-z0-9_-]{43})/)?.[1] ?? '';
+    expect(token).not.toBe('');
+
+    const reported = await customerBrowser(t.app).call('POST', '/v1/compromise', { token });
+    expect(reported.statusCode).toBe(200);
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual([1, 10]);
+    await resetTo('new password 2026');
+    const refused = await passkeySignin(authn, added);
+    expect([refused.statusCode, errorOf(refused)]).toEqual([401, 'MXF_FACTOR_PASSKEY_INVALID']);
+    // The app added before the reported change still guards the account.
+    clock.advance(30_000);
+    const first = await b.signin(EMAIL, 'new password 2026');
+    expect(first.json()).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
+    const code = totpCode(secret, clock.now());
+    expect(
+      (await b.call('POST', '/v1/signin/totp', { challengeId: first.json().challengeId, code })).statusCode,
+    ).toBe(200);
+  });
+
   it('needs a recent sign-in for every credential change, and a step-up (password with the app code, or a passkey) renews it', async () => {
     const authn = softAuthenticator(RP);
     const b = customerBrowser(t.app);

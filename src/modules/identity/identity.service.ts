@@ -1,6 +1,7 @@
+import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { createAccounts } from './account.js';
-import { createCompromise } from './compromise.js';
+import { createCompromise, sendSecurityChange } from './compromise.js';
 import { createIdentityContext, type IdentityDeps } from './context.js';
 import { createCustomerFactors } from './customer-factors.js';
 import { createCustomerDirectory } from './customers.js';
@@ -166,6 +167,9 @@ export function createIdentityService(deps: IdentityDeps) {
     reportCompromise: compromise.fromCabinet,
     reportCompromiseByLink: compromise.fromLink,
     listIncidents: compromise.listIncidents,
+    /** Mails the customer of a change made in their account elsewhere (cabinet access given), with a report link. */
+    noticeGrant: (trx: Trx, subjectId: string, at: number) =>
+      sendSecurityChange(ctx, trx, subjectId, 'grant', at),
   };
 }
 

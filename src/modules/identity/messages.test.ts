@@ -25,6 +25,7 @@ function allIn(lang: Language) {
     contactInUse: { message: messages.contactInUse(lang), values: [] },
     // deviceSummary's generic words, which each language spells its own way.
     newDevice: { message: messages.newDevice(lang, 'a browser on an unknown system', LINK), values: [LINK] },
+    securityChange: { message: messages.securityChange(lang, 'grant', LINK), values: [LINK] },
     compromiseDone: { message: messages.compromiseDone(lang, SITE), values: [`${SITE}/reset`] },
     passwordChanged: { message: messages.passwordChanged(lang), values: [] },
   } satisfies Record<keyof typeof customerTexts, unknown>;
@@ -63,6 +64,21 @@ describe('customer messages in every language', () => {
       expect(message.text, name).toMatch(/[\u0400-\u04FF]/);
     }
   });
+
+  it.each(LANGUAGES)(
+    '%s: names each security change in its own words, in the language of the mail',
+    (lang) => {
+      const texts = (['passkey', 'totp', 'grant'] as const).map(
+        (c) => messages.securityChange(lang, c, LINK).text,
+      );
+      expect(new Set(texts).size).toBe(3);
+      for (const text of texts) {
+        expect(text).toContain(LINK);
+        if (lang === 'uz-Cyrl' || lang === 'ru') expect(words(text)).not.toMatch(/[A-Za-z]/);
+        if (lang === 'uz-Latn') expect(text).not.toMatch(/[\u0400-\u04FF]|[oOgG]['‘’ʼ`´]/);
+      }
+    },
+  );
 
   it('keeps browser and system names and localises the rest of the device summary', () => {
     expect(messages.newDevice('ru', 'Firefox on Linux', LINK).text).toContain('Firefox (Linux)');

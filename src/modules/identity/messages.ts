@@ -125,6 +125,24 @@ export const customerTexts = {
       text: 'Your account was just signed in from {device}. If this was you, there is nothing to do. If it was not, open this link at once: it ends every session and blocks password sign-in until you reset it.\n\n{url}\n\nThe link works once, for 7 days.',
     },
   },
+  securityChange: {
+    'uz-Cyrl': {
+      subject: 'maxfiy ҳисобингиз хавфсизлик созламаси ўзгарди',
+      text: 'maxfiy ҳисобингизда ҳозиргина {what}. Агар бу сиз бўлсангиз, ҳеч нарса қилиш шарт эмас. Агар сиз бўлмасангиз, дарҳол шу ҳаволани очинг: у барча сеансларни тугатади, қўшилганини олиб ташлайди ва паролни тиклагунингизча киришни тўхтатади.\n\n{url}\n\nҲавола бир марта, 7 кун давомида ишлайди.',
+    },
+    'uz-Latn': {
+      subject: 'maxfiy hisobingiz xavfsizlik sozlamasi oʻzgardi',
+      text: 'maxfiy hisobingizda hozirgina {what}. Agar bu siz boʻlsangiz, hech narsa qilish shart emas. Agar siz boʻlmasangiz, darhol shu havolani oching: u barcha seanslarni tugatadi, qoʻshilganini olib tashlaydi va parolni tiklaguningizcha kirishni toʻxtatadi.\n\n{url}\n\nHavola bir marta, 7 kun davomida ishlaydi.',
+    },
+    ru: {
+      subject: 'Изменение безопасности в вашей учётной записи maxfiy',
+      text: 'В вашей учётной записи maxfiy только что {what}. Если это были вы, ничего делать не нужно. Если нет, сразу откройте эту ссылку: она завершит все сеансы, удалит добавленное и заблокирует вход, пока вы не восстановите пароль.\n\n{url}\n\nСсылка срабатывает один раз и действует 7 дней.',
+    },
+    en: {
+      subject: 'A security change in your maxfiy account',
+      text: 'In your maxfiy account, {what} just now. If this was you, there is nothing to do. If it was not, open this link at once: it ends every session, removes what was added and blocks sign-in until you reset your password.\n\n{url}\n\nThe link works once, for 7 days.',
+    },
+  },
   compromiseDone: {
     'uz-Cyrl': {
       subject: 'Хабарингиз бўйича чоралар кўрдик',
@@ -182,6 +200,32 @@ function deviceIn(lang: Language, device: string): string {
   return `${word(parts[1] ?? '')} (${word(parts[2] ?? '')})`;
 }
 
+/** What a security change notice is about. */
+export type SecurityChange = 'passkey' | 'totp' | 'grant';
+
+const CHANGE_WORDS: Record<Language, Record<SecurityChange, string>> = {
+  'uz-Cyrl': {
+    passkey: 'кириш калити қўшилди',
+    totp: 'аутентификатор илова қўшилди',
+    grant: 'ходимларимизга шахсий кабинетингизга кириш рухсати берилди',
+  },
+  'uz-Latn': {
+    passkey: 'kirish kaliti qoʻshildi',
+    totp: 'autentifikator ilova qoʻshildi',
+    grant: 'xodimlarimizga shaxsiy kabinetingizga kirish ruxsati berildi',
+  },
+  ru: {
+    passkey: 'добавлен ключ доступа',
+    totp: 'добавлено приложение-аутентификатор',
+    grant: 'нашим сотрудникам выдан доступ к вашему личному кабинету',
+  },
+  en: {
+    passkey: 'a passkey was added',
+    totp: 'an authenticator app was added',
+    grant: 'our staff were given access to your personal cabinet',
+  },
+};
+
 function render(template: Template, params: Record<string, string>): CustomerMessage {
   return { subject: formatMessage(template.subject, params), text: formatMessage(template.text, params) };
 }
@@ -223,6 +267,11 @@ export const messages = {
 
   newDevice(lang: Language, device: string, reportUrl: string): CustomerMessage {
     return render(customerTexts.newDevice[lang], { device: deviceIn(lang, device), url: reportUrl });
+  },
+
+  /** A sign-in factor added, or cabinet access given, with a one-click report in case it was not the customer. */
+  securityChange(lang: Language, change: SecurityChange, reportUrl: string): CustomerMessage {
+    return render(customerTexts.securityChange[lang], { what: CHANGE_WORDS[lang][change], url: reportUrl });
   },
 
   compromiseDone(lang: Language, publicUrl: string): CustomerMessage {
