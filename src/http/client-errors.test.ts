@@ -38,7 +38,7 @@ describe('requests that are not well-formed HTTP', () => {
         done();
       },
     });
-    // The most a log can hold: every level on.
+    // The most a log can hold: every level on (the refusal itself is logged at debug).
     app = await build({
       services: t.services,
       logger: pino({ level: 'trace', redact: REDACTED_LOG_PATHS }, stream),

@@ -38,6 +38,15 @@ describe('changes sent from another site’s page', () => {
       const res = await report(site);
       expect([site, res.statusCode, res.json().error.code]).toEqual([site, 403, 'MXF_REQUEST_CROSS_SITE']);
     }
+    // The path as the router reads it: percent-escapes that decode to /v1/ are the same route.
+    for (const url of ['/%76%31/me/compromise', '/%761/me/sessions/end-others', '/v1/me/compromise?x=1']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie, 'sec-fetch-site': 'same-site' },
+      });
+      expect([url, res.statusCode, res.json().error?.code]).toEqual([url, 403, 'MXF_REQUEST_CROSS_SITE']);
+    }
     const profile = await t.app.inject({
       url: '/v1/me/profile',
       headers: { cookie, 'sec-fetch-site': 'cross-site' },

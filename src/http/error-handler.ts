@@ -158,8 +158,12 @@ export function clientErrorHandler(
         : 'MXF_REQUEST_HTTP_MALFORMED';
   const def = catalogue[code];
   const requestId = randomUUID();
-  this.log.info({ code, parserCode: err.code, requestId }, 'request refused');
-  if (socket.writable) {
+  // Debug, not info: anyone can send these, as often as they like.
+  this.log.debug({ code, parserCode: err.code, requestId }, 'request refused');
+  // An answer already under way on this connection (a timeout after it began) cannot take another.
+  const underWay = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+    ?.headersSent;
+  if (socket.writable && !underWay) {
     const body = JSON.stringify({
       error: { code, message: formatMessage(def.messages.en, { requestId }), requestId },
     });

@@ -78,7 +78,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function isCrossSiteChange(request: FastifyRequest): boolean {
   if (SAFE_METHODS.has(request.method) || request.headers.cookie === undefined) return false;
   const site = request.headers['sec-fetch-site'];
-  return (site === 'cross-site' || site === 'same-site') && request.url.startsWith(API_PREFIX);
+  // The route the router matched, not the address as sent: `/%76%31/…` is routed to `/v1/…`.
+  return (
+    (site === 'cross-site' || site === 'same-site') && (request.routeOptions.url ?? '').startsWith(API_PREFIX)
+  );
 }
 
 /** Every answer gets `apply` (answerHeaders) before its route runs; a cross-site change is refused there. */

@@ -230,6 +230,8 @@ export function createCabinetService(deps: CabinetDeps) {
           revoked_at: null,
         };
         await store.insertGrant(trx, row);
+        // Before the audit entry: the hook locks the customer's row, which a compromise report takes before the audit's lock.
+        await deps.onGrantCreated?.(trx, customerId, now);
         await audit.append(trx, {
           actor: `subject:${customerId}`,
           action: 'cabinet.grant.created',
@@ -241,7 +243,6 @@ export function createCabinetService(deps: CabinetDeps) {
             hours: input.hours,
           },
         });
-        await deps.onGrantCreated?.(trx, customerId, now);
         const [view] = await grantViews(trx, [row]);
         if (!view) throw new Error('grant view missing');
         return view;
@@ -274,21 +275,17 @@ export function createCabinetService(deps: CabinetDeps) {
      * Each is audited as revoked by the system. Returns how many ended.
      */
     async endGrantsOnCompromise(trx: Trx, customerId: string): Promise<number> {
-      const now = clock.now();
-      let ended = 0;
-      for (const grant of await store.listGrants(trx, customerId)) {
-        if (grant.revoked_at !== null || grant.expires_at <= now) continue;
-        if (!(await store.revokeGrant(trx, customerId, grant.id, now))) continue;
-        ended++;
+      const ended = await store.revokeLiveGrants(trx, customerId, clock.now());
+      for (const id of ended) {
         await audit.append(trx, {
           actor: 'system',
           action: 'cabinet.grant.revoked',
           subjectId: customerId,
-          target: `grant:${grant.id}`,
+          target: `grant:${id}`,
           details: { reason: 'compromise-report' },
         });
       }
-      return ended;
+      return ended.length;
     },
 
     async accessLog(principal: CustomerPrincipal, limit = 200): Promise<AccessView[]> {

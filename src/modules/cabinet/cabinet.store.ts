@@ -142,6 +142,25 @@ export async function revokeGrant(db: Handle, customerId: string, id: string, no
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Revokes every grant of the customer in force at `now`, in one statement, and
+ * returns their ids. One statement takes the rows' locks together, before the
+ * caller writes anything else: revoking them one by one, each followed by its
+ * audit entry, took the audit lock between two row locks, and deadlocked on
+ * PostgreSQL with a read under a grant (which locks its row, then the audit).
+ */
+export async function revokeLiveGrants(db: Handle, customerId: string, now: number): Promise<string[]> {
+  const rows = await db
+    .updateTable('cabinet_grants')
+    .set({ revoked_at: now })
+    .where('customer_id', '=', customerId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id).sort();
+}
+
 /** Grants in force at `now`; only those naming the staff member or one of the roles when `grantee` is given. */
 export async function liveGrants(
   db: Handle,

@@ -5,6 +5,7 @@ import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import { inboxFor } from '../identity/identity.testkit.js';
 import { STEP_UP_MS } from '../identity/sessions.js';
+import { lockGrant } from './cabinet.store.js';
 import {
   errorOf,
   linkProduct,
@@ -352,5 +353,42 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     expect(revocations.map((e) => [e.actor, e.target, e.details]).sort()).toEqual(
       grants.map((id) => ['system', `grant:${id}`, { reason: 'compromise-report' }]).sort(),
     );
+  });
+  it('ends the grants in one step, so a read under one of them in progress does not deadlock the report', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    const ids: string[] = [];
+    for (const hours of [1, 2]) {
+      const created = await b.call('POST', '/v1/me/cabinet/grants', {
+        grantee: { staffId: insider.id },
+        productIds: [],
+        hours,
+        reason: 'help',
+      });
+      ids.push(created.json().id);
+    }
+    const { database, audit } = t.services;
+    let held = () => {};
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    // Locks the older grant's row, waits while the report starts, then appends to the audit log.
+    const read = database.write(async (trx) => {
+      await lockGrant(trx, ids[0] as string);
+      held();
+      await new Promise((r) => setTimeout(r, 300));
+      await audit.append(trx, {
+        actor: `staff:${insider.id}`,
+        action: 'cabinet.read',
+        subjectId: customerId,
+      });
+    });
+    await holding;
+    const report = b.call('POST', '/v1/me/compromise');
+    const [readOutcome, reported] = await Promise.allSettled([read, report]);
+    expect(readOutcome.status).toBe('fulfilled');
+    expect(reported.status === 'fulfilled' && reported.value.statusCode).toBe(200);
+    const grants = await database.db.selectFrom('cabinet_grants').select(['id', 'revoked_at']).execute();
+    expect(grants.every((g) => g.revoked_at !== null)).toBe(true);
   });
 });

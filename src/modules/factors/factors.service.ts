@@ -163,13 +163,14 @@ export function createFactorService(deps: FactorServiceDeps) {
         };
         await store.insertFactor(trx, row);
         const recoveryCodes = await newRecoveryCodes(trx, who);
+        // Before the audit entry: a hook that takes a row lock must take it before the audit's lock, as other writers do.
+        await inTransaction?.(trx, summary(row));
         await audit.append(trx, {
           actor: actorOf(who),
           action: 'factor.added',
           target: actorOf(who),
           details: { factor: row.id, type: 'totp' },
         });
-        await inTransaction?.(trx, summary(row));
         return { factor: summary(row), recoveryCodes };
       });
     },
@@ -250,13 +251,14 @@ export function createFactorService(deps: FactorServiceDeps) {
           last_used_at: null,
         };
         await store.insertFactor(trx, row);
+        // Before the audit entry, as above.
+        await inTransaction?.(trx, summary(row));
         await audit.append(trx, {
           actor: actorOf(who),
           action: 'factor.added',
           target: actorOf(who),
           details: { factor: row.id, type: 'passkey' },
         });
-        await inTransaction?.(trx, summary(row));
         return { factor: summary(row) };
       });
     },

@@ -9,7 +9,7 @@ import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import { languageFor, messages, type SecurityChange } from './messages.js';
-import { plausibleToken } from './sessions.js';
+import { type CustomerPrincipal, plausibleToken, STEP_UP_MS } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 import { REPORT_LINK_PURPOSE, REPORT_LINK_TTL_MS } from './signin.js';
 
@@ -37,11 +37,13 @@ export interface Incident {
  * may have added, ends the customer's cabinet grants, opens an incident for the
  * security team, and tells the customer what was done.
  *
- * Which factors go: from the cabinet, where the reporter passed every factor to
- * sign in, all of them (and the recovery codes); from a new-device mail's link,
- * which only proves the mailbox, those added since the sign-in the mail was
- * about, so that someone holding only the mailbox cannot strip a factor the
- * customer had before and sign in past it after a reset.
+ * Which factors go: from the cabinet by a session that proved its factors in
+ * the last STEP_UP_MS, all of them (and the recovery codes); from an older
+ * session, those added since it last proved them; from a mailed notice's link,
+ * which only proves the mailbox, those added since the change the notice was
+ * about. In every case, also those added since the earliest notice still open
+ * (7 days). A factor older than that and than the session survives, so the
+ * mailbox alone cannot strip it and sign in past it after a reset.
  *
  * Repeating it does no harm: a second report while the incident is open ends
  * any new session, factor or grant and changes nothing else.
@@ -59,9 +61,11 @@ export async function sendSecurityChange(
   change: SecurityChange,
   since: number,
 ): Promise<void> {
-  const customer = await store.findCustomer(trx, subjectId);
-  const to = customer ? await ctx.reachOf(trx, customer) : undefined;
-  if (!customer || !to) return;
+  // A report that committed first has ended the session this change came from: the change does not happen.
+  const customer = await store.lockCustomer(trx, subjectId, ctx.database.kind);
+  if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
+  const to = await ctx.reachOf(trx, customer);
+  if (!to) return;
   const token = newToken();
   await store.insertActionLink(trx, {
     token_hash: sha256(token),
@@ -88,10 +92,14 @@ export function createCompromise(ctx: IdentityContext) {
     factorsSince: number,
   ): Promise<CompromiseOutcome> {
     const now = clock.now();
-    const customer = await store.findCustomer(trx, subjectId);
+    const customer = await store.lockCustomer(trx, subjectId, database.kind);
     if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     const sessionsEnded = await sessionStore.revokeSessions(trx, subjectId, now);
-    const factorsRemoved = await deleteFactorsSince(trx, { kind: 'customer', id: subjectId }, factorsSince);
+    // Every notice still open (new device, factor added, access given) is answered by this report: what was added
+    // since the earliest of them goes too, so a report by a later notice does not leave an earlier change behind.
+    const earliestOpen = await store.useOpenLinks(trx, subjectId, REPORT_LINK_PURPOSE, now);
+    const since = Math.min(factorsSince, earliestOpen ?? factorsSince);
+    const factorsRemoved = await deleteFactorsSince(trx, { kind: 'customer', id: subjectId }, since);
     const grantsEnded = (await ctx.onCompromised?.(trx, subjectId)) ?? 0;
     if (customer.status === 'active')
       await store.setCustomerStatus(trx, subjectId, 'blocked-compromise', now);
@@ -134,9 +142,18 @@ export function createCompromise(ctx: IdentityContext) {
   }
 
   return {
-    /** From the cabinet, signed in. */
-    fromCabinet: (subjectId: string, lang?: Language) =>
-      database.write((trx) => report(trx, subjectId, 'cabinet', lang, 0)),
+    /**
+     * From the cabinet, signed in. With a recent sign-in (every factor proved
+     * within STEP_UP_MS, as removing one by hand needs) every factor goes; from
+     * an older session, only those added since it last proved them, so a
+     * stolen old session cannot strip the customer's own.
+     */
+    fromCabinet: (principal: CustomerPrincipal, lang?: Language) => {
+      const recent = clock.now() - principal.authenticatedAt <= STEP_UP_MS;
+      return database.write((trx) =>
+        report(trx, principal.subjectId, 'cabinet', lang, recent ? 0 : principal.authenticatedAt),
+      );
+    },
 
     /** From the "this wasn't me" link, without a session; the link is used up. */
     async fromLink(token: string, ip: string | undefined, lang?: Language): Promise<CompromiseOutcome> {

@@ -17,6 +17,7 @@ import {
 import { STEP_UP_MS } from './account.js';
 import { CHROME, customerBrowser, FIREFOX, inboxFor, lastCode, signUp } from './identity.testkit.js';
 import { customerTexts } from './messages.js';
+import { REPORT_LINK_TTL_MS } from './signin.js';
 
 const EMAIL = 'dilnoza@example.uz';
 const PASSWORD = 'qovun-pishdi 2026!';
@@ -319,8 +320,9 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     const { secret } = await enrolTotp(b);
     const mine = await registerPasskey(b, authn);
 
-    // Someone with the password and a code signs in from another device, adds a passkey and takes new recovery codes.
-    clock.advance(60_000);
+    // A week on, when the notices of those two have closed, someone with the password and a code signs in from
+    // another device, adds a passkey and takes new recovery codes.
+    clock.advance(REPORT_LINK_TTL_MS + 60_000);
     const thief = customerBrowser(t.app, FIREFOX);
     expect((await passwordThen(thief, totpCode(secret, clock.now()))).statusCode).toBe(200);
     const theirs = await registerPasskey(thief, authn);
@@ -348,12 +350,49 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     expect(first.json()).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
   });
 
+  it('keeps the customer’s factors on a report from an old session, and refuses a factor whose enrolment ends after a report', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const { secret } = await enrolTotp(b);
+    // Past the app's notice, signed in again, and then past the step-up window: the session proves no factor now.
+    clock.advance(REPORT_LINK_TTL_MS + 60_000);
+    expect((await passwordThen(b, totpCode(secret, clock.now()))).statusCode).toBe(200);
+    const profile = (await b.call('GET', '/v1/me/profile')).json().profile;
+    clock.advance(STEP_UP_MS + 1);
+    expect((await b.call('GET', '/v1/me/profile')).statusCode).toBe(200);
+    expect((await b.call('POST', '/v1/me/compromise')).statusCode).toBe(200);
+    expect([await count('auth_factors'), await count('recovery_codes')]).toEqual([1, 10]);
+
+    // An enrolment started before a report and finished after it: its session is gone and the account blocked.
+    await resetTo('new password 2026');
+    clock.advance(30_000);
+    const first = await b.signin(EMAIL, 'new password 2026');
+    const code = totpCode(secret, clock.now());
+    await b.call('POST', '/v1/signin/totp', { challengeId: first.json().challengeId, code });
+    const started = (await b.call('POST', '/v1/me/factors/passkeys/register/start', {})).json();
+    expect(started.challengeId).toEqual(expect.any(String));
+    const principal = { subjectId: profile.subjectId, sessionId: 'gone', authenticatedAt: clock.now() };
+    expect((await b.call('POST', '/v1/me/compromise')).statusCode).toBe(200);
+    const authn = softAuthenticator(RP);
+    const { response } = authn.register(started.options);
+    await expect(
+      t.services.identity.factors.finishPasskeyRegistration(principal, {
+        challengeId: started.challengeId,
+        response,
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    // That report came from a recent sign-in: it took the app too, and no passkey came after it.
+    expect(await count('auth_factors')).toBe(0);
+  });
+
   it('mails a report link when a factor is added; the link removes that factor and what came after it, not what came before', async () => {
     const authn = softAuthenticator(RP);
     const b = customerBrowser(t.app);
     await signUp(t, b, EMAIL, PASSWORD);
     const { secret } = await enrolTotp(b);
-    clock.advance(60_000);
+    // A week on, when the app's notice has closed, the customer signs in again and adds a passkey.
+    clock.advance(REPORT_LINK_TTL_MS + 60_000);
+    expect((await passwordThen(b, totpCode(secret, clock.now()))).statusCode).toBe(200);
     const added = await registerPasskey(b, authn);
     const notices = (await inboxFor(t, EMAIL)).filter(
       (m) => m.subject === customerTexts.securityChange['uz-Cyrl'].subject,

@@ -200,7 +200,11 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
       first.json().incidentId &&
       (await t.services.database.db.selectFrom('customers').select('subject_id').executeTakeFirstOrThrow())
         .subject_id;
-    const again = await t.services.identity.reportCompromise(subjectId);
+    const again = await t.services.identity.reportCompromise({
+      subjectId,
+      sessionId: 'a second tab',
+      authenticatedAt: clock.now(),
+    });
     expect(again).toEqual({ incidentId: first.json().incidentId, sessionsEnded: 0, opened: false });
     const incidents = await t.services.database.db.selectFrom('incidents').selectAll().execute();
     expect(incidents).toHaveLength(1);

@@ -163,6 +163,35 @@ export async function findActionLink(
 }
 
 /** Uses the link up; false when it was already used. */
+/**
+ * Takes the customer's row lock (PostgreSQL; SQLite writes are serialised
+ * anyway) and returns the row: a compromise report and a factor or grant being
+ * added then take turns, so the one that commits second sees the other.
+ */
+export async function lockCustomer(db: Handle, subjectId: string, kind: 'sqlite' | 'postgres') {
+  const query = db.selectFrom('customers').selectAll().where('subject_id', '=', subjectId);
+  return (kind === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+}
+
+/** Uses up every report link of the customer still open at `now`; returns the earliest one's `created_at`. */
+export async function useOpenLinks(
+  db: Handle,
+  subjectId: string,
+  purpose: string,
+  now: number,
+): Promise<number | undefined> {
+  const rows = await db
+    .updateTable('action_links')
+    .set({ used_at: now })
+    .where('subject_id', '=', subjectId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('created_at')
+    .execute();
+  return rows.length === 0 ? undefined : Math.min(...rows.map((r) => Number(r.created_at)));
+}
+
 export async function useActionLink(db: Handle, tokenHash: Buffer, now: number): Promise<boolean> {
   const result = await db
     .updateTable('action_links')

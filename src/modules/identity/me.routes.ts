@@ -243,10 +243,7 @@ export function meRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const outcome = await identity.reportCompromise(
-          customerOf(request).subjectId,
-          requestLanguage(request),
-        );
+        const outcome = await identity.reportCompromise(customerOf(request), requestLanguage(request));
         // This session ended with the others.
         reply.clearCookie(SESSION_COOKIE, cookie);
         return outcome;
