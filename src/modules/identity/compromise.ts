@@ -1,7 +1,7 @@
 import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { Language } from '../../i18n/errors-define.js';
-import { newId, newToken } from '../../ids.js';
+import { newId } from '../../ids.js';
 import { queueMail } from '../../mail/mail.service.js';
 import { deleteFactorsSince } from '../factors/factors.store.js';
 import { COMPROMISED_TOPIC } from './channels.js';
@@ -9,9 +9,9 @@ import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import { languageFor, messages, type SecurityChange } from './messages.js';
+import { newReportLink, REPORT_LINK_PURPOSE } from './report-links.js';
 import { type CustomerPrincipal, plausibleToken, STEP_UP_MS } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
-import { REPORT_LINK_PURPOSE, REPORT_LINK_TTL_MS } from './signin.js';
 
 export const INCIDENT_KIND = 'compromise-report';
 
@@ -66,16 +66,7 @@ export async function sendSecurityChange(
   if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
   const to = await ctx.reachOf(trx, customer);
   if (!to) return;
-  const token = newToken();
-  await store.insertActionLink(trx, {
-    token_hash: sha256(token),
-    subject_id: subjectId,
-    purpose: REPORT_LINK_PURPOSE,
-    created_at: since,
-    expires_at: ctx.clock.now() + REPORT_LINK_TTL_MS,
-    used_at: null,
-  });
-  const url = `${ctx.options.publicUrl}/compromise?token=${token}`;
+  const url = await newReportLink(ctx, trx, subjectId, since);
   await ctx.send(trx, to, messages.securityChange(languageFor(customer.locale, undefined), change, url));
 }
 

@@ -17,7 +17,7 @@ import {
 import { STEP_UP_MS } from './account.js';
 import { CHROME, customerBrowser, FIREFOX, inboxFor, lastCode, signUp } from './identity.testkit.js';
 import { customerTexts } from './messages.js';
-import { REPORT_LINK_TTL_MS } from './signin.js';
+import { REPORT_LINK_TTL_MS } from './report-links.js';
 
 const EMAIL = 'dilnoza@example.uz';
 const PASSWORD = 'qovun-pishdi 2026!';

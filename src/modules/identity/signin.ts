@@ -11,15 +11,13 @@ import { deviceSummary, openState, parseContact, sealState, sha256 } from './ide
 import * as store from './identity.store.js';
 import type { SigninResult } from './identity.table.js';
 import { languageFor, messages } from './messages.js';
+import { newReportLink } from './report-links.js';
 import type { CustomerPrincipal } from './sessions.js';
 import { plausibleToken } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 
 /** The browser has this long to answer the server's login message. */
 export const LOGIN_STATE_TTL_MS = 2 * 60_000;
-/** A "this wasn't me" link works this long. */
-export const REPORT_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
-export const REPORT_LINK_PURPOSE = 'compromise-report';
 
 const KIND_LOGIN = 'customer-login';
 const KIND_REAUTH = 'customer-reauth';
@@ -140,15 +138,7 @@ export function createSignin(ctx: IdentityContext) {
 
   async function noticeNewDevice(trx: Trx, subjectId: string, device: string, context: SigninContext) {
     const now = clock.now();
-    const token = newToken();
-    await store.insertActionLink(trx, {
-      token_hash: sha256(token),
-      subject_id: subjectId,
-      purpose: REPORT_LINK_PURPOSE,
-      created_at: now,
-      expires_at: now + REPORT_LINK_TTL_MS,
-      used_at: null,
-    });
+    const url = await newReportLink(ctx, trx, subjectId, now);
     const body = JSON.stringify({ device, ip: context.ip ?? null, at: now });
     await sessionStore.insertNotice(trx, {
       id: newId(now),
@@ -160,7 +150,6 @@ export function createSignin(ctx: IdentityContext) {
     });
     const customer = await store.findCustomer(trx, subjectId);
     const to = customer ? await ctx.reachOf(trx, customer) : undefined;
-    const url = `${ctx.options.publicUrl}/compromise?token=${token}`;
     if (to)
       await ctx.send(trx, to, messages.newDevice(languageFor(customer?.locale, context.lang), device, url));
   }

@@ -1,0 +1,33 @@
+import type { Trx } from '../../db/database.js';
+import { newToken } from '../../ids.js';
+import type { IdentityContext } from './context.js';
+import { sha256 } from './identity.crypto.js';
+import * as store from './identity.store.js';
+
+/** A "this wasn't me" link works this long. */
+export const REPORT_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
+export const REPORT_LINK_PURPOSE = 'compromise-report';
+
+/**
+ * A new one-click compromise report link for the customer, counting from
+ * `since`, the time of the sign-in or change the notice carrying it is about:
+ * a report by it removes the factors added from then on. Only its hash is
+ * kept; the address is returned for the notice.
+ */
+export async function newReportLink(
+  ctx: Pick<IdentityContext, 'clock' | 'options'>,
+  trx: Trx,
+  subjectId: string,
+  since: number,
+): Promise<string> {
+  const token = newToken();
+  await store.insertActionLink(trx, {
+    token_hash: sha256(token),
+    subject_id: subjectId,
+    purpose: REPORT_LINK_PURPOSE,
+    created_at: since,
+    expires_at: ctx.clock.now() + REPORT_LINK_TTL_MS,
+    used_at: null,
+  });
+  return `${ctx.options.publicUrl}/compromise?token=${token}`;
+}
