@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
-import { formatMessage, pickLanguage } from '../i18n/errors-define.js';
+import { formatMessage, type Language, pickLanguage } from '../i18n/errors-define.js';
 import type { Metrics } from './metrics.js';
 import { type AnswerHeaders, isCrossSiteChange } from './security-headers.js';
 
@@ -65,6 +66,8 @@ export function toMaxfiyError(err: unknown, requestId: string): MaxfiyError {
     return new MaxfiyError('MXF_REQUEST_INVALID', { field: firstField(e.validation, e.validationContext) });
   }
   switch (e.code) {
+    case 'FST_ERR_BAD_URL':
+      return new MaxfiyError('MXF_REQUEST_URL_MALFORMED');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -85,12 +88,16 @@ export function toMaxfiyError(err: unknown, requestId: string): MaxfiyError {
 }
 
 export function renderError(err: MaxfiyError, request: FastifyRequest) {
-  const lang = pickLanguage(langAsked(request), request.headers['accept-language']);
+  return errorBody(err, pickLanguage(langAsked(request), request.headers['accept-language']), request.id);
+}
+
+/** The catalogued error answer: code, message in `lang`, request id, and the field or retry time it names. */
+function errorBody(err: MaxfiyError, lang: Language, requestId: string) {
   const def = catalogue[err.code as ErrorCode];
   const body: { code: string; message: string; requestId: string; field?: string; retryAfter?: number } = {
     code: err.code,
-    message: formatMessage(def.messages[lang], { ...err.params, requestId: request.id }),
-    requestId: request.id,
+    message: formatMessage(def.messages[lang], { ...err.params, requestId }),
+    requestId,
   };
   if (typeof err.params.field === 'string') body.field = err.params.field;
   if (typeof err.params.retryAfter === 'number') body.retryAfter = err.params.retryAfter;
@@ -125,14 +132,9 @@ function langAsked(request: FastifyRequest): string | undefined {
  */
 export function frameworkErrorHandler(setHeaders: AnswerHeaders) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped =
-      err.code === 'FST_ERR_BAD_URL'
-        ? new MaxfiyError('MXF_REQUEST_URL_MALFORMED')
-        : toMaxfiyError(err, request.id);
-    request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
     setHeaders(request, reply);
     reply.header('cache-control', 'no-store');
-    return reply.status(mapped.status).send(renderError(mapped, request));
+    return answerError(err, request, reply);
   };
 }
 
@@ -150,13 +152,14 @@ export function clientErrorHandler(
   socket: Socket,
 ): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const code: ErrorCode =
+  const refusal = new MaxfiyError(
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 'MXF_REQUEST_TIMEOUT'
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? 'MXF_REQUEST_HEADERS_TOO_LARGE'
-        : 'MXF_REQUEST_HTTP_MALFORMED';
-  const def = catalogue[code];
+        : 'MXF_REQUEST_HTTP_MALFORMED',
+  );
+  const { code, status } = refusal;
   const requestId = randomUUID();
   // Debug, not info: anyone can send these, as often as they like.
   this.log.debug({ code, parserCode: err.code, requestId }, 'request refused');
@@ -164,11 +167,9 @@ export function clientErrorHandler(
   const underWay = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
     ?.headersSent;
   if (socket.writable && !underWay) {
-    const body = JSON.stringify({
-      error: { code, message: formatMessage(def.messages.en, { requestId }), requestId },
-    });
+    const body = JSON.stringify(errorBody(refusal, 'en', requestId));
     socket.write(
-      `HTTP/1.1 ${def.status} ${STATUS_TEXT[def.status] ?? 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         'content-type: application/json; charset=utf-8\r\n' +
         `content-length: ${Buffer.byteLength(body)}\r\n` +
         'cache-control: no-store\r\nx-content-type-options: nosniff\r\n' +
@@ -178,33 +179,30 @@ export function clientErrorHandler(
   socket.destroy();
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
+/** Answers anything thrown with its catalogued error, logged by code (a 5xx with the error's own fields). */
+function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const mapped = toMaxfiyError(err, request.id);
+  if (mapped.status >= 500) {
+    // The error's own fields only: its message is ours or the driver's, and the
+    // redaction paths drop driver details that can echo values.
+    request.log.error({ err, code: mapped.code }, 'request failed');
+  } else {
+    request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
+  }
+  if (mapped.code === 'MXF_REQUEST_RATE_LIMITED') {
+    const retry = Number(reply.getHeader('retry-after'));
+    if (Number.isFinite(retry)) mapped.params.retryAfter = retry;
+  }
+  if (typeof mapped.params.retryAfter === 'number')
+    reply.header('retry-after', String(mapped.params.retryAfter));
+  return reply.status(mapped.status).send(renderError(mapped, request));
+}
 
 export function registerErrorHandling(
   app: FastifyInstance,
   opts: { strictResponses: boolean; metrics: Metrics },
 ): void {
-  app.setErrorHandler((err, request, reply: FastifyReply) => {
-    const mapped = toMaxfiyError(err, request.id);
-    if (mapped.status >= 500) {
-      // The error's own fields only: its message is ours or the driver's, and the
-      // redaction paths drop driver details that can echo values.
-      request.log.error({ err, code: mapped.code }, 'request failed');
-    } else {
-      request.log.info({ code: mapped.code, status: mapped.status }, 'request refused');
-    }
-    if (mapped.code === 'MXF_REQUEST_RATE_LIMITED') {
-      const retry = Number(reply.getHeader('retry-after'));
-      if (Number.isFinite(retry)) mapped.params.retryAfter = retry;
-    }
-    if (typeof mapped.params.retryAfter === 'number')
-      reply.header('retry-after', String(mapped.params.retryAfter));
-    return reply.status(mapped.status).send(renderError(mapped, request));
-  });
+  app.setErrorHandler(answerError);
 
   // The rate limiter's own error is a plain object; turn it into ours.
   app.addHook('onRoute', (route) => {

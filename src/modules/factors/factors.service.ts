@@ -41,8 +41,7 @@ export interface FactorServiceDeps {
   options: { publicUrl: string; issuer?: string };
 }
 
-/** Runs inside the transaction that changes the factors: the caller's own rule (e.g. lift a session's limit). */
-/** Runs in the transaction that adds a factor, once it is written. */
+/** Runs in the transaction that adds a factor, once it is written: the caller's own rule (lift a session's limit, tell the customer). */
 export type InTransaction = (trx: Trx, factor: FactorSummary) => Promise<void>;
 
 const actorOf = (who: store.Principal) => `${who.kind}:${who.id}`;
@@ -164,14 +163,15 @@ export function createFactorService(deps: FactorServiceDeps) {
         await store.insertFactor(trx, row);
         const recoveryCodes = await newRecoveryCodes(trx, who);
         // Before the audit entry: a hook that takes a row lock must take it before the audit's lock, as other writers do.
-        await inTransaction?.(trx, summary(row));
+        const added = summary(row);
+        await inTransaction?.(trx, added);
         await audit.append(trx, {
           actor: actorOf(who),
           action: 'factor.added',
           target: actorOf(who),
           details: { factor: row.id, type: 'totp' },
         });
-        return { factor: summary(row), recoveryCodes };
+        return { factor: added, recoveryCodes };
       });
     },
 
@@ -252,14 +252,15 @@ export function createFactorService(deps: FactorServiceDeps) {
         };
         await store.insertFactor(trx, row);
         // Before the audit entry, as above.
-        await inTransaction?.(trx, summary(row));
+        const added = summary(row);
+        await inTransaction?.(trx, added);
         await audit.append(trx, {
           actor: actorOf(who),
           action: 'factor.added',
           target: actorOf(who),
           details: { factor: row.id, type: 'passkey' },
         });
-        return { factor: summary(row) };
+        return { factor: added };
       });
     },
 

@@ -99,12 +99,14 @@ export async function deleteFactorsSince(db: Handle, who: Principal, since: numb
     .where('principal_id', '=', who.id)
     .where('type', '=', 'totp')
     .executeTakeFirst();
-  let codes = db
-    .deleteFrom('recovery_codes')
-    .where('principal_kind', '=', who.kind)
-    .where('principal_id', '=', who.id);
-  if (totpLeft) codes = codes.where('created_at', '>=', since);
-  await codes.execute();
+  if (!totpLeft) await deleteRecoveryCodes(db, who);
+  else
+    await db
+      .deleteFrom('recovery_codes')
+      .where('principal_kind', '=', who.kind)
+      .where('principal_id', '=', who.id)
+      .where('created_at', '>=', since)
+      .execute();
   return Number(removed.numDeletedRows);
 }
 

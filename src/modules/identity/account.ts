@@ -7,7 +7,7 @@ import { parseContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import type { VerificationPurpose } from './identity.table.js';
 import { languageFor, messages } from './messages.js';
-import { type CustomerPrincipal, STEP_UP_MS } from './sessions.js';
+import { type CustomerPrincipal, isRecent, STEP_UP_MS } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 import type { Signin, SigninContext, SigninDone } from './signin.js';
 
@@ -27,8 +27,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
   const { database, clock, audit, keyring, codes, opaque } = ctx;
 
   function requireRecent(principal: CustomerPrincipal): void {
-    if (clock.now() - principal.authenticatedAt > STEP_UP_MS)
-      throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
+    if (!isRecent(principal, clock.now())) throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
   }
 
   /** Checks the code; a wrong one is counted and answered after its count is committed. */

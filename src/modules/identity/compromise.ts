@@ -8,9 +8,9 @@ import { COMPROMISED_TOPIC } from './channels.js';
 import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
-import { languageFor, messages, type SecurityChange } from './messages.js';
-import { newReportLink, REPORT_LINK_PURPOSE } from './report-links.js';
-import { type CustomerPrincipal, plausibleToken, STEP_UP_MS } from './sessions.js';
+import { languageFor, messages } from './messages.js';
+import { REPORT_LINK_PURPOSE } from './report-links.js';
+import { type CustomerPrincipal, isRecent, plausibleToken } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 
 export const INCIDENT_KIND = 'compromise-report';
@@ -48,28 +48,6 @@ export interface Incident {
  * Repeating it does no harm: a second report while the incident is open ends
  * any new session, factor or grant and changes nothing else.
  */
-/**
- * Tells the customer of a change an intruder could make to keep a way in (a
- * passkey or an authenticator app added, staff given access to the cabinet),
- * with a one-click report. The link counts from `since`, the change's own time:
- * a report by it removes the factors added from then on, that one included.
- */
-export async function sendSecurityChange(
-  ctx: IdentityContext,
-  trx: Trx,
-  subjectId: string,
-  change: SecurityChange,
-  since: number,
-): Promise<void> {
-  // A report that committed first has ended the session this change came from: the change does not happen.
-  const customer = await store.lockCustomer(trx, subjectId, ctx.database.kind);
-  if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
-  const to = await ctx.reachOf(trx, customer);
-  if (!to) return;
-  const url = await newReportLink(ctx, trx, subjectId, since);
-  await ctx.send(trx, to, messages.securityChange(languageFor(customer.locale, undefined), change, url));
-}
-
 export function createCompromise(ctx: IdentityContext) {
   const { database, clock, audit, outbox } = ctx;
   const securityAddress = ctx.options.securityEmail || 'security@localhost';
@@ -140,7 +118,7 @@ export function createCompromise(ctx: IdentityContext) {
      * stolen old session cannot strip the customer's own.
      */
     fromCabinet: (principal: CustomerPrincipal, lang?: Language) => {
-      const recent = clock.now() - principal.authenticatedAt <= STEP_UP_MS;
+      const recent = isRecent(principal, clock.now());
       return database.write((trx) =>
         report(trx, principal.subjectId, 'cabinet', lang, recent ? 0 : principal.authenticatedAt),
       );
@@ -155,7 +133,7 @@ export function createCompromise(ctx: IdentityContext) {
         const link = await store.findActionLink(trx, hash, REPORT_LINK_PURPOSE);
         if (!link || link.expires_at <= clock.now()) return null;
         if (!(await store.useActionLink(trx, hash, clock.now()))) return null;
-        // The link was made at the sign-in it reports.
+        // The link counts from the sign-in or change it reports.
         return report(trx, link.subject_id, 'link', lang, link.created_at);
       });
       if (!outcome) {

@@ -2,10 +2,10 @@ import type { Db } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import type { Principal } from '../factors/factors.service.js';
-import { sendSecurityChange } from './compromise.js';
 import type { IdentityContext } from './context.js';
 import { type Contact, maskContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
+import { sendSecurityChange } from './report-links.js';
 import type { CustomerPrincipal } from './sessions.js';
 
 export interface PasskeyView {

@@ -1,11 +1,12 @@
 import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { createAccounts } from './account.js';
-import { createCompromise, sendSecurityChange } from './compromise.js';
+import { createCompromise } from './compromise.js';
 import { createIdentityContext, type IdentityDeps } from './context.js';
 import { createCustomerFactors } from './customer-factors.js';
 import { createCustomerDirectory } from './customers.js';
 import { createProfiles } from './profile.js';
+import { sendSecurityChange } from './report-links.js';
 import type { CustomerPrincipal } from './sessions.js';
 import * as sessionStore from './sessions.store.js';
 import { createSignin } from './signin.js';

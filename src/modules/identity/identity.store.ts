@@ -162,7 +162,6 @@ export async function findActionLink(
     .executeTakeFirst();
 }
 
-/** Uses the link up; false when it was already used. */
 /**
  * Takes the customer's row lock (PostgreSQL; SQLite writes are serialised
  * anyway) and returns the row: a compromise report and a factor or grant being
@@ -192,6 +191,7 @@ export async function useOpenLinks(
   return rows.length === 0 ? undefined : Math.min(...rows.map((r) => Number(r.created_at)));
 }
 
+/** Uses the link up; false when it was already used. */
 export async function useActionLink(db: Handle, tokenHash: Buffer, now: number): Promise<boolean> {
   const result = await db
     .updateTable('action_links')

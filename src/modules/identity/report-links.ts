@@ -1,8 +1,10 @@
 import type { Trx } from '../../db/database.js';
+import { MaxfiyError } from '../../errors.js';
 import { newToken } from '../../ids.js';
 import type { IdentityContext } from './context.js';
 import { sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
+import { languageFor, messages, type SecurityChange } from './messages.js';
 
 /** A "this wasn't me" link works this long. */
 export const REPORT_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -30,4 +32,26 @@ export async function newReportLink(
     used_at: null,
   });
   return `${ctx.options.publicUrl}/compromise?token=${token}`;
+}
+
+/**
+ * Tells the customer of a change an intruder could make to keep a way in (a
+ * passkey or an authenticator app added, staff given access to the cabinet),
+ * with a one-click report. The link counts from `since`, the change's own time:
+ * a report by it removes the factors added from then on, that one included.
+ */
+export async function sendSecurityChange(
+  ctx: IdentityContext,
+  trx: Trx,
+  subjectId: string,
+  change: SecurityChange,
+  since: number,
+): Promise<void> {
+  // A report that committed first has ended the session this change came from: the change does not happen.
+  const customer = await store.lockCustomer(trx, subjectId, ctx.database.kind);
+  if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
+  const to = await ctx.reachOf(trx, customer);
+  if (!to) return;
+  const url = await newReportLink(ctx, trx, subjectId, since);
+  await ctx.send(trx, to, messages.securityChange(languageFor(customer.locale, undefined), change, url));
 }

@@ -14,6 +14,10 @@ export interface SessionLifetimes {
 /** Credential changes, grants and exports need a sign-in (or a step-up) this recent. */
 export const STEP_UP_MS = 10 * 60_000;
 
+/** Whether the session proved its factors within STEP_UP_MS of `now`: what credential changes ask for. */
+export const isRecent = (principal: Pick<CustomerPrincipal, 'authenticatedAt'>, now: number) =>
+  now - principal.authenticatedAt <= STEP_UP_MS;
+
 /** `last_seen_at` is written at most this often: one write a minute for an active cabinet. */
 export const SESSION_TOUCH_MS = 60_000;
 

@@ -67,6 +67,13 @@ export const Site = Type.Object(
 );
 export type Site = Static<typeof Site>;
 
+/** The contact fields where each may be left out: in the company file and in a change to the company. */
+const optionalContact = {
+  email: Type.Optional(contactFields.email),
+  phone: Type.Optional(contactFields.phone),
+  address: Type.Optional(contactFields.address),
+};
+
 /** The company file (`config/company.json`): what a deployment ships with. */
 export const CompanyFile = Type.Object(
   {
@@ -75,9 +82,7 @@ export const CompanyFile = Type.Object(
     company: Type.Object(
       {
         ...companyFields,
-        email: Type.Optional(contactFields.email),
-        phone: Type.Optional(contactFields.phone),
-        address: Type.Optional(contactFields.address),
+        ...optionalContact,
       },
       { additionalProperties: false },
     ),
@@ -109,9 +114,7 @@ export const CompanyPatch = Type.Object(
     legalNames: Type.Optional(Type.Object(Lang, { additionalProperties: false })),
     city: Type.Optional(Name),
     tin: Type.Optional(nullable(Tin)),
-    email: Type.Optional(contactFields.email),
-    phone: Type.Optional(contactFields.phone),
-    address: Type.Optional(contactFields.address),
+    ...optionalContact,
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -42,9 +42,9 @@ interface Ropa {
   }[];
 }
 
-/** Street, city, country, as the CSV's `controller_address` gives it; empty until the street address is set. */
-function postalAddress(controller: Ropa['controller']): string {
-  if (!controller?.address) return '';
+/** Street, city, country, as the CSV's `controller_address` gives it; null until the street address is set. */
+function postalAddress(controller: Ropa['controller']): string | null {
+  if (!controller?.address) return null;
   return [controller.address, controller.city, controller.country].join(', ');
 }
 
@@ -79,7 +79,7 @@ export function RopaPage() {
                 ['tin', controller?.tin],
                 ['email', controller?.email],
                 ['phone', controller?.phone],
-                ['address', postalAddress(controller) || null],
+                ['address', postalAddress(controller)],
               ] as const
             ).map(([key, value]) => (
               <div key={key}>
