@@ -385,6 +385,46 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     expect(await count('auth_factors')).toBe(0);
   });
 
+  it('voids a sign-in begun with the old password once the password is reset, at either step', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    // Someone with the password begins a sign-in and stops at the proof, ready to finish it later.
+    const waiting = customerBrowser(t.app, FIREFOX);
+    const begun = await waiting.startSignin(EMAIL, PASSWORD);
+    expect(begun.loginId).toEqual(expect.any(String));
+    await resetTo('new password 2026');
+    const late = await waiting.call('POST', '/v1/signin/finish', {
+      loginId: begun.loginId,
+      finishLoginRequest: begun.finishRequest,
+    });
+    expect([late.statusCode, errorOf(late)]).toEqual([401, 'MXF_IDENTITY_SIGNIN_FAILED']);
+    expect(waiting.jar.mxf_session).toBeUndefined();
+
+    // With the authenticator app: the password's step done, the code's step pending across a reset.
+    const signedIn = customerBrowser(t.app);
+    expect((await signedIn.signin(EMAIL, 'new password 2026')).statusCode).toBe(200);
+    const { secret } = await enrolTotp(signedIn);
+    clock.advance(30_000);
+    const pending = (await waiting.signin(EMAIL, 'new password 2026')).json();
+    expect(pending).toEqual({ secondFactor: 'totp', challengeId: expect.any(String) });
+    await resetTo('newer password 2026');
+    const sessions = await count('customer_sessions');
+    const code = await waiting.call('POST', '/v1/signin/totp', {
+      challengeId: pending.challengeId,
+      code: totpCode(secret, clock.now()),
+    });
+    expect([code.statusCode, errorOf(code)]).toEqual([401, 'MXF_IDENTITY_SIGNIN_FAILED']);
+    expect(await count('customer_sessions')).toBe(sessions);
+    // The customer's own sign-in with the new password and the app goes on as before.
+    clock.advance(30_000);
+    const mine = (await b.signin(EMAIL, 'newer password 2026')).json();
+    const opened = await b.call('POST', '/v1/signin/totp', {
+      challengeId: mine.challengeId,
+      code: totpCode(secret, clock.now()),
+    });
+    expect(opened.statusCode).toBe(200);
+  });
+
   it('mails a report link when a factor is added; the link removes that factor and what came after it, not what came before', async () => {
     const authn = softAuthenticator(RP);
     const b = customerBrowser(t.app);

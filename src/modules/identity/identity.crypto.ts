@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { normaliseEmail } from '../staff/staff.crypto.js';
 import type { ChannelId } from './identity.table.js';
 
-export { normaliseEmail, once, openState, sealState, sha256 } from '../staff/staff.crypto.js';
+export { normaliseEmail, once, openState, passwordMark, sealState, sha256 } from '../staff/staff.crypto.js';
 
 /** A contact as the customer typed it, sorted into its channel and normalised. */
 export interface Contact {

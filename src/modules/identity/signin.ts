@@ -7,7 +7,14 @@ import { PENDING_ATTEMPTS, type Principal } from '../factors/factors.service.js'
 import type { SigninKeys } from '../staff/signin-throttle.js';
 import * as staffStore from '../staff/staff.store.js';
 import type { IdentityContext } from './context.js';
-import { deviceSummary, openState, parseContact, sealState, sha256 } from './identity.crypto.js';
+import {
+  deviceSummary,
+  openState,
+  parseContact,
+  passwordMark,
+  sealState,
+  sha256,
+} from './identity.crypto.js';
 import * as store from './identity.store.js';
 import type { SigninResult } from './identity.table.js';
 import { languageFor, messages } from './messages.js';
@@ -59,6 +66,8 @@ interface LoginState {
   serverState: string;
   /** Null when no account has this contact: the login can only fail, and must not look different. */
   subjectId: string | null;
+  /** The password the proof is checked against (`passwordMark`); absent when no account has this contact. */
+  password?: string | undefined;
   throttle: SigninKeys;
   /** Step-up only: the session the proof refreshes. */
   sessionId?: string;
@@ -67,6 +76,8 @@ interface LoginState {
 /** A correct password for an account with an authenticator app: the code is asked next. */
 interface PendingSecondFactor {
   subjectId: string;
+  /** The password the first step proved (`passwordMark`). */
+  password: string | undefined;
   attempts: number;
   /** The sign-in's throttle keys: they stay counted until the second step succeeds too. */
   throttle: SigninKeys;
@@ -266,7 +277,12 @@ export function createSignin(ctx: IdentityContext) {
         record: known?.opaque_record ?? null,
         request: input.startLoginRequest,
       });
-      const state: LoginState = { serverState, subjectId: known?.subject_id ?? null, throttle: keys };
+      const state: LoginState = {
+        serverState,
+        subjectId: known?.subject_id ?? null,
+        password: passwordMark(known?.opaque_record),
+        throttle: keys,
+      };
       return { loginId: await putLogin(KIND_LOGIN, state), loginResponse: response };
     },
 
@@ -288,7 +304,8 @@ export function createSignin(ctx: IdentityContext) {
         const proved = taken.live && (await strategy.complete(state.serverState, input.finishLoginRequest));
         if (!state.subjectId) return { kind: 'failed' as const };
         const customer = await store.findCustomer(trx, state.subjectId);
-        if (!proved || !customer || customer.status === 'closed') {
+        const replaced = state.password !== passwordMark(customer?.opaque_record);
+        if (!proved || !customer || customer.status === 'closed' || replaced) {
           await history(trx, state.subjectId, 'failed', input, 'password');
           return { kind: 'failed' as const };
         }
@@ -299,6 +316,7 @@ export function createSignin(ctx: IdentityContext) {
         if ((await factors.kinds(trx, customerOf(customer.subject_id))).totp) {
           const pending: PendingSecondFactor = {
             subjectId: customer.subject_id,
+            password: state.password,
             attempts: 0,
             throttle: state.throttle,
           };
@@ -329,7 +347,8 @@ export function createSignin(ctx: IdentityContext) {
         const pending = await takePending(trx, input.challengeId);
         if (!pending) return { kind: 'forged' as const };
         const customer = await store.findCustomer(trx, pending.subjectId);
-        if (customer?.status !== 'active') {
+        const replaced = pending.password !== passwordMark(customer?.opaque_record);
+        if (customer?.status !== 'active' || replaced) {
           const result = customer?.status === 'blocked-compromise' ? 'blocked' : 'failed';
           await history(trx, pending.subjectId, result, input, 'password+totp');
           return result === 'blocked' ? { kind: 'blocked' as const } : { kind: 'failed' as const };
@@ -398,6 +417,7 @@ export function createSignin(ctx: IdentityContext) {
       const state: LoginState = {
         serverState,
         subjectId: principal.subjectId,
+        password: passwordMark(customer.opaque_record),
         sessionId: principal.sessionId,
         throttle: keys,
       };
@@ -420,7 +440,9 @@ export function createSignin(ctx: IdentityContext) {
         if (!taken || taken.state.sessionId !== principal.sessionId) return 'forged' as const;
         const proved =
           taken.live && (await strategy.complete(taken.state.serverState, input.finishLoginRequest));
-        if (!proved) return 'failed' as const;
+        const customer = await store.findCustomer(trx, principal.subjectId);
+        if (!proved || taken.state.password !== passwordMark(customer?.opaque_record))
+          return 'failed' as const;
         const who = customerOf(principal.subjectId);
         if ((await factors.kinds(trx, who)).totp) {
           const method = input.code ? await factors.verifySecondFactor(trx, who, input.code) : null;

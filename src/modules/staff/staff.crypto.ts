@@ -10,6 +10,15 @@ export function sha256(value: string | Buffer): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/**
+ * Names the password a sign-in's proof is made against, by its OPAQUE record.
+ * A step begun before a reset or a change and finished after it is void: the
+ * old password opens nothing once it is replaced.
+ */
+export function passwordMark(record: string | null | undefined): string | undefined {
+  return record ? sha256(record).toString('base64url') : undefined;
+}
+
 export function hmacHex(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex');
 }

@@ -5,6 +5,7 @@ import { assertThat, MaxfiyError } from '../../errors.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import { type FactorService, PENDING_ATTEMPTS, type Principal } from '../factors/factors.service.js';
 import type { SigninKeys, SigninThrottle } from './signin-throttle.js';
+import { passwordMark } from './staff.crypto.js';
 import type { StaffPrincipal, StaffSessions, StaffSessionView } from './staff.sessions.js';
 import * as store from './staff.store.js';
 
@@ -21,6 +22,8 @@ export type AfterPassword =
 
 interface PendingSecondFactor {
   staffId: string;
+  /** The password the first step proved (`passwordMark`). */
+  password: string | undefined;
   attempts: number;
   /** The sign-in's throttle keys: they stay counted until the second step succeeds too. */
   throttle: SigninKeys;
@@ -98,7 +101,12 @@ export function createStaffFactorFlows(deps: {
       const has = await factors.kinds(trx, staffPrincipal(staff.id));
       if (has.totp) {
         // The throttle is not cleared yet: guessing codes costs whole sign-ins, which back off.
-        const pending: PendingSecondFactor = { staffId: staff.id, attempts: 0, throttle: context.throttle };
+        const pending: PendingSecondFactor = {
+          staffId: staff.id,
+          password: passwordMark(staff.opaque_record),
+          attempts: 0,
+          throttle: context.throttle,
+        };
         return { next: 'totp', pendingId: await factors.putState(trx, KIND_PENDING, pending) };
       }
       if (has.passkey) {
@@ -122,6 +130,10 @@ export function createStaffFactorFlows(deps: {
         const staff = await store.findStaffById(trx, pending.staffId);
         if (staff?.status !== 'active') {
           await failed(trx, pending.staffId, 'disabled', input);
+          return null;
+        }
+        if (pending.password !== passwordMark(staff.opaque_record)) {
+          await failed(trx, staff.id, 'password-replaced', input);
           return null;
         }
         const method = await factors.verifySecondFactor(trx, staffPrincipal(staff.id), input.code);

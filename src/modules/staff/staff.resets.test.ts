@@ -47,6 +47,8 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
   it('locks the member out at once, and the link sets a new password with a new factor; the old ones are gone', async () => {
     const before = sessionCookie(await env.browser.login(SUPPORT.email, SUPPORT.password));
     // (The member was set up with an authenticator app: the sign-in above used it.)
+    // Whoever holds the old password begins a sign-in now, to finish it after the reset.
+    const early = await env.browser.startLogin(SUPPORT.email, SUPPORT.password);
     const res = await call(`/v1/staff/${SUPPORT.id}/reset`, admin.cookie, { language: 'ru' });
     expect(res.statusCode).toBe(201);
     const { link, expiresAt } = res.json() as { link: string; expiresAt: number };
@@ -79,6 +81,10 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
       factorRequired: true,
     });
     const limited = sessionCookie(reset);
+    // The factors are gone now, but a sign-in begun with the old password is void, not a session.
+    expect(codeOf(await env.browser.finishLoginOnly(early.loginId ?? '', early.finishRequest ?? ''))).toEqual(
+      [401, 'MXF_STAFF_SIGNIN_FAILED'],
+    );
     // The old authenticator app is gone: only a new factor opens the console.
     const factors = await env.app.inject({ url: '/v1/staff/factors', headers: { cookie: limited } });
     expect(factors.json()).toMatchObject({ factors: [], recoveryCodesLeft: 0, factorRequired: true });

@@ -8,7 +8,7 @@ import { newToken } from '../../ids.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import { createFactorService, type FactorService } from '../factors/factors.service.js';
 import { createSigninThrottle, type SigninKeys, type SigninThrottle } from './signin-throttle.js';
-import { normaliseEmail, once, openState, sealState } from './staff.crypto.js';
+import { normaliseEmail, once, openState, passwordMark, sealState } from './staff.crypto.js';
 import { createStaffFactorFlows, type StaffFactorFlows } from './staff.factors.js';
 import { createStaffInvitations, type StaffInvitations } from './staff.invites.js';
 import { createOpaqueServer } from './staff.opaque.js';
@@ -86,6 +86,8 @@ interface LoginState {
   serverLoginState: string;
   /** Null when the e-mail is unknown: the login can only fail, but must not look different. */
   staffId: string | null;
+  /** The password the proof is checked against (`passwordMark`); absent when the e-mail is unknown. */
+  password?: string | undefined;
   throttle: SigninKeys;
 }
 
@@ -157,7 +159,12 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     });
 
     const loginId = newToken();
-    const state: LoginState = { serverLoginState, staffId: known?.id ?? null, throttle: keys };
+    const state: LoginState = {
+      serverLoginState,
+      staffId: known?.id ?? null,
+      password: passwordMark(known?.opaque_record),
+      throttle: keys,
+    };
     const key = await stateKey();
     await database.write(async (trx) => {
       const now = clock.now();
@@ -200,6 +207,8 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
         else {
           staff = await store.findStaffById(trx, state.staffId);
           if (staff?.status !== 'active') failure = 'disabled';
+          // Begun with a password that a reset has since replaced.
+          else if (state.password !== passwordMark(staff.opaque_record)) failure = 'password-replaced';
         }
       }
       if (failure !== undefined || !staff) {
