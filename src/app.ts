@@ -19,7 +19,7 @@ import { registerDocs } from './http/docs.routes.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { ErrorResponse } from './http/schemas.js';
-import { answerHeaders, registerSecurityHeaders } from './http/security-headers.js';
+import { answerHeaders, crossSiteCheck, registerSecurityHeaders } from './http/security-headers.js';
 import { registerRoutes } from './routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -98,7 +98,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
 
   registerErrorHandling(app, { strictResponses: opts.strictResponses ?? false, metrics: services.metrics });
 
-  registerSecurityHeaders(app, setHeaders);
+  registerSecurityHeaders(app, setHeaders, crossSiteCheck(options.publicUrl));
   await app.register(fastifyRateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,

@@ -56,6 +56,28 @@ describe('changes sent from another site’s page', () => {
     expect(customers).toEqual([{ status: 'active' }]);
   });
 
+  it('reads Origin where a browser sends no Sec-Fetch-Site: only this service’s own origin may change', async () => {
+    const send = (origin: string, extra: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/me/sessions/end-others',
+        headers: { cookie, origin, ...extra },
+      });
+    for (const origin of ['https://shop.cdti.uz', 'http://localhost:9999', 'null', 'not an origin']) {
+      const res = await send(origin);
+      expect([origin, res.statusCode, res.json().error.code]).toEqual([
+        origin,
+        403,
+        'MXF_REQUEST_CROSS_SITE',
+      ]);
+    }
+    // Its public URL, or the host the request was sent to (a proxy in front, a second name).
+    expect((await send('http://localhost:8080')).statusCode).toBe(200);
+    expect((await send('http://id.example.uz', { host: 'id.example.uz' })).statusCode).toBe(200);
+    // Where the browser says where it comes from, that is what counts.
+    expect((await send('https://shop.cdti.uz', { 'sec-fetch-site': 'same-origin' })).statusCode).toBe(200);
+  });
+
   it('takes one from the cabinet’s own page, and a product app’s call with its credential from anywhere', async () => {
     const accepted = await t.app.inject({
       method: 'POST',

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { catalogue, type ErrorCode, MaxfiyError } from '../errors.js';
 import { formatMessage, type Language, pickLanguage } from '../i18n/errors-define.js';
 import type { Metrics } from './metrics.js';
-import { type AnswerHeaders, isCrossSiteChange } from './security-headers.js';
+import { type AnswerHeaders, refusedAsCrossSite } from './security-headers.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -215,7 +215,7 @@ export function registerErrorHandling(
         const status = String(reply.statusCode);
         const ok =
           FRAMEWORK_STATUSES.has(reply.statusCode) ||
-          (reply.statusCode === 403 && isCrossSiteChange(req)) ||
+          (reply.statusCode === 403 && refusedAsCrossSite.has(req)) ||
           declared.includes(status) ||
           declared.includes(`${status[0]}xx`) ||
           declared.includes('default');

@@ -72,22 +72,46 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * requests from other sites, but a subdomain of the same site (a product's
  * page with a flaw in it) counts as the same site; the console and the cabinet
  * send from this origin only. Browsers say where a request comes from in
- * `Sec-Fetch-Site`; a client that sends none (an app with its bearer
- * credential, a test) is not a browser page and is let through.
+ * `Sec-Fetch-Site`. One that sends none (Safari before 16.4) still sends
+ * `Origin` with a change: any origin but this service's own (its public URL,
+ * or the host the request was sent to) is refused, `null` included. A client
+ * that sends neither (an app with its bearer credential, a test) is not a
+ * browser page and is let through.
  */
-export function isCrossSiteChange(request: FastifyRequest): boolean {
-  if (SAFE_METHODS.has(request.method) || request.headers.cookie === undefined) return false;
-  const site = request.headers['sec-fetch-site'];
-  // The route the router matched, not the address as sent: `/%76%31/…` is routed to `/v1/…`.
-  return (
-    (site === 'cross-site' || site === 'same-site') && (request.routeOptions.url ?? '').startsWith(API_PREFIX)
-  );
+export function crossSiteCheck(publicUrl: string): (request: FastifyRequest) => boolean {
+  const own = new URL(publicUrl).origin;
+  return (request) => {
+    if (SAFE_METHODS.has(request.method) || request.headers.cookie === undefined) return false;
+    // The route the router matched, not the address as sent: `/%76%31/…` is routed to `/v1/…`.
+    if (!(request.routeOptions.url ?? '').startsWith(API_PREFIX)) return false;
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined) return site === 'cross-site' || site === 'same-site';
+    const origin = request.headers.origin;
+    return origin !== undefined && origin !== own && hostOf(origin) !== request.headers.host;
+  };
 }
 
-/** Every answer gets `apply` (answerHeaders) before its route runs; a cross-site change is refused there. */
-export function registerSecurityHeaders(app: FastifyInstance, apply: AnswerHeaders): void {
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined; // `null` and anything else that is no origin
+  }
+}
+
+/** The requests refused as cross-site changes: the strict-response check lets their 403 pass. */
+export const refusedAsCrossSite = new WeakSet<FastifyRequest>();
+
+/** Every answer gets `apply` (answerHeaders) before its route runs; a cross-site change (`crossSiteCheck`) is refused there. */
+export function registerSecurityHeaders(
+  app: FastifyInstance,
+  apply: AnswerHeaders,
+  isCrossSiteChange: (request: FastifyRequest) => boolean,
+): void {
   app.addHook('onRequest', (request, reply, done) => {
     apply(request, reply);
-    done(isCrossSiteChange(request) ? new MaxfiyError('MXF_REQUEST_CROSS_SITE') : undefined);
+    if (!isCrossSiteChange(request)) return done();
+    refusedAsCrossSite.add(request);
+    done(new MaxfiyError('MXF_REQUEST_CROSS_SITE'));
   });
 }
