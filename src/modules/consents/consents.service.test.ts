@@ -125,6 +125,33 @@ describe.each(databaseKinds())('purposes, consents and decisions on %s', (kind) 
     );
   });
 
+  // On PostgreSQL every write is a transaction of its own, so no consent shares a commit with the move.
+  it.skipIf(kind === 'postgres')(
+    'names, in a consent written in the same commit just after a category moved, the store it moved to (SQLite only: see above)',
+    async () => {
+      const { purposes, consents } = t.services;
+      await purposes.addStore('staff:1', { id: 'uz-second', country: 'UZ', description: 'Second centre' });
+      // The consent service keeps what it read of the register: this write fills that copy.
+      await consents.record('staff:1', 'commit-subject', give('interest-analytics'));
+      // Issued in one turn, the two share one group commit, the move first.
+      const [, event] = await Promise.all([
+        purposes.placeCategory('staff:1', 'interests', 'uz-second'),
+        consents.record('staff:1', 'commit-subject', give('interest-analytics', { action: 'withdraw' })),
+      ]);
+      const moved = await t.services.database.db
+        .selectFrom('audit_entries')
+        .select('seq')
+        .where('action', '=', 'purposes.category.placed')
+        .executeTakeFirstOrThrow();
+      expect(Number(moved.seq)).toBeLessThan(event.auditSeq);
+      expect((event.record as { storageLocations: unknown[] }).storageLocations).toEqual([
+        { id: 'uz-primary', country: 'UZ' },
+        { id: 'uz-second', country: 'UZ' },
+      ]);
+      await purposes.placeCategory('staff:1', 'interests', 'uz-primary');
+    },
+  );
+
   it('records each consent as an ISO/IEC TS 27560 record with its audit entry, and decides on it before acknowledging', async () => {
     const { consents, decisions, audit } = t.services;
     expect(decisions.decide('alice', 'interest-analytics', 'interests').reasons).toEqual(['unknown-subject']);

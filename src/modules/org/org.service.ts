@@ -66,8 +66,18 @@ export function readCompanyFile(file: string): LoadedCompanyFile {
 
 export function createOrgService(deps: { database: Database; audit: AuditAppender; clock: Clock }) {
   const { database, audit, clock } = deps;
-  // Told after a change of the company commits, so what this node caches of it follows at once.
+  // Told of a change of the company as it is written and after it commits, so what this node caches of it follows at once.
   const companyListeners = new Set<() => void>();
+  const tellCompanyChanged = () => {
+    // A listener that fails (a cache it could not drop) must not turn the change into an error.
+    for (const listener of companyListeners) {
+      try {
+        listener();
+      } catch {
+        // Each listener only drops a copy that expires on its own within seconds.
+      }
+    }
+  };
 
   /** Loads the company file into an empty database; an existing company is left as the administrators keep it. */
   async function seed(config: LoadedCompanyFile): Promise<boolean> {
@@ -104,6 +114,8 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
       assertThat(current, 'MXF_ORG_NOT_INITIALISED');
       const next = { ...current, ...patch };
       await store.upsertCompany(trx, next, clock.now());
+      // Also told now, before the commit: a cache read inside a later write of the same group commit sees the change.
+      tellCompanyChanged();
       await audit.append(trx, {
         actor,
         action: 'org.company.updated',
@@ -112,14 +124,7 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
       });
       return next;
     });
-    // The change is committed: a listener that fails (a cache it could not drop) must not turn it into an error.
-    for (const listener of companyListeners) {
-      try {
-        listener();
-      } catch {
-        // Each listener only drops a copy that expires on its own within seconds.
-      }
-    }
+    tellCompanyChanged();
     return updated;
   }
 
@@ -183,7 +188,7 @@ export function createOrgService(deps: { database: Database; audit: AuditAppende
     updateProduct,
     createSite,
     updateSite,
-    /** Calls `listener` after each change of the company on this node; returns the unsubscribe. */
+    /** Calls `listener` as each change of the company on this node is written, and again after it commits; returns the unsubscribe. */
     onCompanyChange(listener: () => void): () => void {
       companyListeners.add(listener);
       return () => companyListeners.delete(listener);

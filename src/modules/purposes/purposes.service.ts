@@ -79,6 +79,7 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
    */
   const registerWrite = <T>(fn: (trx: Trx) => Promise<T>) => writeInTurn(database, REGISTER_LOCK, fn);
   const listeners = new Set<RegisterListener>();
+  const editListeners = new Set<() => void>();
 
   async function snapshot(db: Database['db'] | Trx = database.db): Promise<RegisterSnapshot> {
     const [purposes, categories, stores] = await Promise.all([
@@ -89,8 +90,13 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
     return { purposes, categories, stores };
   }
 
-  /** The engine learns of a register change when, and only when, it commits. */
+  /**
+   * The engine learns of a register change when, and only when, it commits.
+   * Caches of what a write reads in its own transaction are dropped at once:
+   * on SQLite the writes after this one in the same group commit see the edit.
+   */
   async function announce(trx: Trx): Promise<void> {
+    for (const l of editListeners) l();
     const next = await snapshot(trx);
     // Other nodes reload the register when this commits (purpose edits are rare).
     if (database.kind === 'postgres') await notifyQuery(REGISTER_CHANGED).execute(trx);
@@ -234,6 +240,11 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
     onChange(listener: RegisterListener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    /** Calls `listener` as an edit is written, before it commits: for caches that read inside their own writes. */
+    onEdit(listener: () => void) {
+      editListeners.add(listener);
+      return () => editListeners.delete(listener);
     },
     listPurposes: async () => (await store.listPurposes(database.db)).map(({ idx: _idx, ...p }) => p),
     getPurpose,
