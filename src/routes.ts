@@ -166,7 +166,7 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
   );
   if (services.mail.devInbox) {
     await app.register(
-      mailRoutes({ database: services.database, preHandler: requireStaff(staff, 'admin', 'security') }),
+      mailRoutes({ database: services.database, guard: requireStaff(staff, 'admin', 'security') }),
     );
   }
 }

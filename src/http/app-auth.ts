@@ -1,4 +1,4 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { MaxfiyError } from '../errors.js';
 import type { AppScope } from '../modules/apps/apps.schemas.js';
 import type { AppPrincipal } from '../modules/apps/apps.service.js';
@@ -19,14 +19,14 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * A preHandler that lets through only a product app whose credential holds
+ * A route guard (an onRequest hook) that lets through only a product app whose credential holds
  * `scope`: 401 MXF_APP_CREDENTIAL_INVALID without a valid one, 403
  * MXF_APP_SCOPE_MISSING when it was issued for other calls.
  */
 export function requireApp(
   apps: { verify(secret: string | undefined): Promise<AppPrincipal | null> },
   scope: AppScope,
-): preHandlerAsyncHookHandler {
+): onRequestAsyncHookHandler {
   return async (request) => {
     const principal = await apps.verify(bearerToken(request));
     if (!principal) throw new MaxfiyError('MXF_APP_CREDENTIAL_INVALID');
@@ -41,9 +41,9 @@ export function requireApp(
  * `staffGuard` (the staff cookie).
  */
 export function staffOrApp(
-  staffGuard: preHandlerAsyncHookHandler,
-  appGuard: preHandlerAsyncHookHandler,
-): preHandlerAsyncHookHandler {
+  staffGuard: onRequestAsyncHookHandler,
+  appGuard: onRequestAsyncHookHandler,
+): onRequestAsyncHookHandler {
   // The chosen guard's own promise, not one more around it: this runs on every API call.
   return function guard(this: unknown, request, reply) {
     const chosen = request.headers.authorization === undefined ? staffGuard : appGuard;

@@ -1,5 +1,5 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { MaxfiyError } from '../errors.js';
 import type { StaffPrincipal } from '../modules/staff/staff.sessions.js';
 import { SESSION_ABSOLUTE_MS } from '../modules/staff/staff.sessions.js';
@@ -36,7 +36,7 @@ export function staffToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * A preHandler that lets the request through only with a valid staff session,
+ * A route guard (an onRequest hook) that lets the request through only with a valid staff session,
  * and, when roles are named, only for a member holding at least one of them
  * (no role implies another: an administrator manages staff and settings, and
  * is not thereby a DPO). 401 MXF_AUTH_REQUIRED without a valid session,
@@ -45,7 +45,7 @@ export function staffToken(request: FastifyRequest): string | undefined {
 export function requireStaff(
   staff: { authenticate(token: string | undefined): Promise<StaffPrincipal | null> },
   ...roles: StaffRole[]
-): preHandlerAsyncHookHandler {
+): onRequestAsyncHookHandler {
   return async (request) => {
     const principal = await staff.authenticate(staffToken(request));
     if (!principal) throw new MaxfiyError('MXF_AUTH_REQUIRED');

@@ -1,5 +1,5 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Clock } from '../clock.js';
 import { MaxfiyError } from '../errors.js';
 import { type CustomerPrincipal, STEP_UP_MS } from '../modules/identity/sessions.js';
@@ -46,10 +46,10 @@ export function deviceToken(request: FastifyRequest): string | undefined {
   return request.cookies?.[DEVICE_COOKIE];
 }
 
-/** A preHandler that lets the request through only with a valid customer session (401 MXF_AUTH_REQUIRED). */
+/** A route guard (an onRequest hook) that lets the request through only with a valid customer session (401 MXF_AUTH_REQUIRED). */
 export function requireCustomer(identity: {
   authenticate(token: string | undefined): Promise<CustomerPrincipal | null>;
-}): preHandlerAsyncHookHandler {
+}): onRequestAsyncHookHandler {
   return async (request) => {
     const principal = await identity.authenticate(customerToken(request));
     if (!principal) throw new MaxfiyError('MXF_AUTH_REQUIRED');
@@ -58,11 +58,11 @@ export function requireCustomer(identity: {
 }
 
 /**
- * A preHandler, after `requireCustomer`, for credential changes, grants and
+ * A route guard, after `requireCustomer`, for credential changes, grants and
  * exports: the session must have proved a factor within STEP_UP_MS (at sign-in
  * or through `/v1/me/reauth/...`); else 403 MXF_IDENTITY_STEP_UP_REQUIRED.
  */
-export function requireRecentSignIn(clock: Clock): preHandlerAsyncHookHandler {
+export function requireRecentSignIn(clock: Clock): onRequestAsyncHookHandler {
   return async (request) => {
     if (clock.now() - customerOf(request).authenticatedAt > STEP_UP_MS)
       throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.js';
 import { MaxfiyError } from '../errors.js';
@@ -32,21 +32,21 @@ const LIST_LIMIT = 100;
 
 /**
  * The development inbox over HTTP: what the built-in SMTP server received. The
- * app registers these only while the development inbox is on, behind `preHandler`
- * (staff authentication).
+ * app registers these only while the development inbox is on, behind `guard`
+ * (staff authentication, before anything of the request is read).
  */
 export function mailRoutes(deps: {
   database: Database;
-  preHandler: preHandlerAsyncHookHandler;
+  guard: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
-  const { database, preHandler } = deps;
+  const { database, guard } = deps;
   return async (app) => {
     const tags = ['dev-inbox'];
 
     app.get(
       '/v1/dev/inbox',
       {
-        preHandler,
+        onRequest: guard,
         schema: {
           tags,
           summary: `The development inbox, newest first (at most ${LIST_LIMIT})`,
@@ -59,7 +59,7 @@ export function mailRoutes(deps: {
     app.get(
       '/v1/dev/inbox/:id',
       {
-        preHandler,
+        onRequest: guard,
         schema: {
           tags,
           summary: 'One message of the development inbox, with its text and HTML decoded',
@@ -79,7 +79,7 @@ export function mailRoutes(deps: {
     app.delete(
       '/v1/dev/inbox',
       {
-        preHandler,
+        onRequest: guard,
         schema: {
           tags,
           summary: 'Empty the development inbox',

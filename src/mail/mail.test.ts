@@ -35,7 +35,7 @@ function testApp(t: TestDatabase): FastifyInstance {
   const preHandler = async (req: { headers: Record<string, unknown> }) => {
     if (req.headers.authorization !== 'staff') throw new MaxfiyError('MXF_AUTH_REQUIRED');
   };
-  app.register(mailRoutes({ database: t.database, preHandler }));
+  app.register(mailRoutes({ database: t.database, guard: preHandler }));
   return app;
 }
 

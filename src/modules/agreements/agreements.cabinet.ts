@@ -3,7 +3,7 @@
  * I accepted and when, the prompt for a new version, and my own receipts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { customerActor, customerOf } from '../../http/customer-auth.js';
 import { errors } from '../../http/schemas.js';
@@ -43,7 +43,7 @@ const Rid = Type.Object({ id: ReceiptId }, { additionalProperties: false });
 export function agreementCabinetRoutes(deps: {
   versions: VersionsService;
   acceptances: AcceptanceService;
-  requireCustomer: preHandlerAsyncHookHandler;
+  requireCustomer: onRequestAsyncHookHandler;
   publicUrl: string;
 }): FastifyPluginAsyncTypebox {
   const { versions, acceptances, requireCustomer } = deps;
@@ -57,7 +57,7 @@ export function agreementCabinetRoutes(deps: {
     app.get(
       '/v1/me/agreement',
       {
-        preHandler: requireCustomer,
+        onRequest: requireCustomer,
         schema: {
           tags,
           summary:
@@ -103,7 +103,7 @@ export function agreementCabinetRoutes(deps: {
     app.post(
       '/v1/me/agreement/acceptances',
       {
-        preHandler: requireCustomer,
+        onRequest: requireCustomer,
         schema: {
           tags,
           summary: 'I accept a version (the one in force, or one published to take effect later)',
@@ -129,7 +129,7 @@ export function agreementCabinetRoutes(deps: {
     app.get(
       '/v1/me/receipts/:id',
       {
-        preHandler: requireCustomer,
+        onRequest: requireCustomer,
         schema: {
           tags,
           summary: 'My acceptance receipt as JSON, with its audit proof',
@@ -153,7 +153,7 @@ export function agreementCabinetRoutes(deps: {
     app.get(
       '/v1/me/receipts/:id/page',
       {
-        preHandler: requireCustomer,
+        onRequest: requireCustomer,
         schema: {
           tags,
           summary: 'My acceptance receipt as a page to read and print',
@@ -174,7 +174,7 @@ export function agreementCabinetRoutes(deps: {
     app.get(
       '/v1/me/receipts/:id/pdf',
       {
-        preHandler: requireCustomer,
+        onRequest: requireCustomer,
         schema: {
           tags,
           summary: 'My acceptance receipt as a one-page PDF',

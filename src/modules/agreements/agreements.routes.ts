@@ -6,7 +6,7 @@
  * credentials arrive with the identity module; the route shapes stay the same.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { callerActor } from '../../http/app-auth.js';
 import { staffActor, staffOf } from '../../http/auth.js';
@@ -36,13 +36,13 @@ export interface AgreementRouteDeps {
   versions: VersionsService;
   acceptances: AcceptanceService;
   /** Any staff member. */
-  requireStaff: preHandlerAsyncHookHandler;
+  requireStaff: onRequestAsyncHookHandler;
   /** DPO or legal: drafts and publication. */
-  requireEditor: preHandlerAsyncHookHandler;
+  requireEditor: onRequestAsyncHookHandler;
   /** Support or admin: recording acceptances on an app's behalf. */
-  requireApp: preHandlerAsyncHookHandler;
+  requireApp: onRequestAsyncHookHandler;
   /** DPO or admin: running site checks now. */
-  requireChecker: preHandlerAsyncHookHandler;
+  requireChecker: onRequestAsyncHookHandler;
   siteChecks: { run(): Promise<SiteCheckResult[]>; recent(): Promise<SiteCheckResult[]> };
   publicUrl: string;
 }
@@ -58,7 +58,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/versions',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'Every version, drafts included',
@@ -71,7 +71,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/versions/:n',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'One version with its texts',
@@ -85,7 +85,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/versions',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Start the next version as a draft (DPO or legal); texts not given are carried over',
@@ -100,7 +100,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.patch(
       '/v1/agreements/versions/:n',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Edit a draft (DPO or legal); a published version is refused',
@@ -115,7 +115,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/versions/:n/publication-request',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Ask to publish a draft (the first of two people: DPO or legal)',
@@ -129,7 +129,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/versions/:n/publication-approval',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Approve and publish (a second person: legal if a DPO asked, a DPO if legal asked)',
@@ -143,7 +143,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/versions/:a/diff/:b',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'What changed between two versions in one language, clause by clause',
@@ -170,7 +170,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/acceptances',
       {
-        preHandler: requireApp,
+        onRequest: requireApp,
         schema: {
           tags,
           summary:
@@ -188,7 +188,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/acceptances/batch',
       {
-        preHandler: requireApp,
+        onRequest: requireApp,
         schema: {
           tags,
           summary:
@@ -215,7 +215,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/use',
       {
-        preHandler: requireApp,
+        onRequest: requireApp,
         schema: {
           tags,
           summary:
@@ -239,7 +239,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/acceptance-state',
       {
-        preHandler: requireApp,
+        onRequest: requireApp,
         schema: {
           tags,
           summary: 'Is a customer’s acceptance current, and which version did they accept',
@@ -320,7 +320,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/notifications',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'Progress of asking customers to accept each new version',
@@ -366,7 +366,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.get(
       '/v1/agreements/site-checks',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'Recent publication checks of the sites; outcome other than "ok" is a finding',
@@ -379,7 +379,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
     app.post(
       '/v1/agreements/site-checks',
       {
-        preHandler: deps.requireChecker,
+        onRequest: deps.requireChecker,
         schema: {
           tags,
           summary: 'Check every site’s agreement page now (DPO or admin)',

@@ -1,6 +1,6 @@
 /** Acceptance figures over time for the console's chart (§9): one grouped query, zero-filled per UTC day. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Clock } from '../../clock.js';
@@ -55,13 +55,13 @@ export function agreementStatsRoutes(deps: {
   database: Database;
   clock: Clock;
   /** DPO, legal, admin, auditor. */
-  requireReader: preHandlerAsyncHookHandler;
+  requireReader: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/v1/agreements/stats',
       {
-        preHandler: deps.requireReader,
+        onRequest: deps.requireReader,
         schema: {
           tags: ['agreement'],
           summary: 'Acceptances per UTC day: explicit, by continued use, and per version',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors, NoContent } from '../../http/schemas.js';
 import { Credential, CredentialId, IssueBody, IssuedCredential } from './apps.schemas.js';
@@ -8,9 +8,9 @@ import type { AppCredentials } from './apps.service.js';
 export interface AppRouteDeps {
   apps: AppCredentials;
   /** Issue and revoke: administrators. */
-  requireAdmin: preHandlerAsyncHookHandler;
+  requireAdmin: onRequestAsyncHookHandler;
   /** See the list: administrators and security staff. */
-  requireViewer: preHandlerAsyncHookHandler;
+  requireViewer: onRequestAsyncHookHandler;
   actorOf(request: unknown): string;
 }
 
@@ -21,7 +21,7 @@ export function appRoutes(deps: AppRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/apps/credentials',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary:
@@ -36,7 +36,7 @@ export function appRoutes(deps: AppRouteDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/apps/credentials',
       {
-        preHandler: requireViewer,
+        onRequest: requireViewer,
         schema: {
           tags,
           summary: 'The apps’ credentials, revoked ones too (never their secrets)',
@@ -49,7 +49,7 @@ export function appRoutes(deps: AppRouteDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/apps/credentials/:id',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Revoke an app credential at once',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { MaxfiyError } from '../../errors.js';
 import { staffOf } from '../../http/auth.js';
@@ -27,11 +27,11 @@ import type { AppCaller, CabinetService } from './cabinet.service.js';
 export interface CabinetRouteDeps {
   cabinet: CabinetService;
   /** The customer's session (`requireCustomer`). */
-  requireCustomer: preHandlerAsyncHookHandler;
+  requireCustomer: onRequestAsyncHookHandler;
   /** A sign-in within the step-up window (`requireRecentSignIn`), run after `requireCustomer`. */
-  requireRecentSignIn: preHandlerAsyncHookHandler;
+  requireRecentSignIn: onRequestAsyncHookHandler;
   /** A product app holding the `cabinet` scope (`requireApp(apps, 'cabinet')`), and who it is. */
-  requireApp: preHandlerAsyncHookHandler;
+  requireApp: onRequestAsyncHookHandler;
   appOf: (request: FastifyRequest) => AppCaller;
   /**
    * The customer's own authorization for an app to read their cabinet: the
@@ -41,9 +41,9 @@ export interface CabinetRouteDeps {
    */
   customerToken(token: string): Promise<{ customerId: string; clientId: string; scopes: string[] } | null>;
   /** Any staff member: what each may read is decided by the grants that name them. */
-  requireStaff: preHandlerAsyncHookHandler;
+  requireStaff: onRequestAsyncHookHandler;
   /** Staff who oversee grants (admin, dpo, security, auditor): grants in force, never data. */
-  requireOversight: preHandlerAsyncHookHandler;
+  requireOversight: onRequestAsyncHookHandler;
 }
 
 const GRANTED_RECORDS = '/v1/cabinet/granted/:grantId/records';
@@ -55,8 +55,8 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
   const { cabinet, appOf } = deps;
   return async (app) => {
     const tags = ['cabinet'];
-    const customer = { preHandler: deps.requireCustomer };
-    const product = { preHandler: deps.requireApp };
+    const customer = { onRequest: deps.requireCustomer };
+    const product = { onRequest: deps.requireApp };
 
     app.get(
       '/v1/me/cabinet/products',
@@ -135,7 +135,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
     app.post(
       '/v1/me/cabinet/grants',
       {
-        preHandler: [deps.requireCustomer, deps.requireRecentSignIn],
+        onRequest: [deps.requireCustomer, deps.requireRecentSignIn],
         schema: {
           tags,
           summary:
@@ -259,7 +259,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/cabinet/granted',
       {
-        preHandler: deps.requireStaff,
+        onRequest: deps.requireStaff,
         schema: {
           tags: ['staff'],
           summary: 'Grants in force that customers gave me (or my role): ids and scope, no data',
@@ -272,7 +272,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       GRANTED_RECORDS,
       {
-        preHandler: deps.requireStaff,
+        onRequest: deps.requireStaff,
         schema: {
           tags: ['staff'],
           summary:
@@ -290,7 +290,7 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/cabinet/grants',
       {
-        preHandler: deps.requireOversight,
+        onRequest: deps.requireOversight,
         schema: {
           tags: ['staff'],
           summary: 'Every grant in force: who may read whose cabinet, until when, why; never the data',

@@ -6,7 +6,7 @@
  * answer is sent).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
@@ -118,7 +118,7 @@ export function consentCabinetRoutes(deps: {
   consents: ConsentService;
   database: Database;
   clock: Clock;
-  requireCustomer: preHandlerAsyncHookHandler;
+  requireCustomer: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
   const { consents, database, clock } = deps;
   const tags = ['cabinet'];
@@ -161,7 +161,7 @@ export function consentCabinetRoutes(deps: {
     app.get(
       '/v1/me/data',
       {
-        preHandler: deps.requireCustomer,
+        onRequest: deps.requireCustomer,
         schema: {
           tags,
           summary:
@@ -198,7 +198,7 @@ export function consentCabinetRoutes(deps: {
     app.put(
       '/v1/me/consents/:purposeId',
       {
-        preHandler: deps.requireCustomer,
+        onRequest: deps.requireCustomer,
         schema: {
           tags,
           summary:
@@ -227,7 +227,7 @@ export function consentCabinetRoutes(deps: {
     app.put(
       '/v1/me/objections/:purposeId',
       {
-        preHandler: deps.requireCustomer,
+        onRequest: deps.requireCustomer,
         schema: {
           tags,
           summary:

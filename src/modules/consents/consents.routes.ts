@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors, NoContent } from '../../http/schemas.js';
 import {
@@ -22,9 +22,9 @@ export interface ConsentRouteDeps {
    * routes with their own credentials once identity exists; until then staff
    * (DPO, administrators, support) do, e.g. entering paper forms.
    */
-  requireConsentStaff: preHandlerAsyncHookHandler;
+  requireConsentStaff: onRequestAsyncHookHandler;
   /** Blocking an account and managing webhooks: administrators, DPO, security. */
-  requireAdmin: preHandlerAsyncHookHandler;
+  requireAdmin: onRequestAsyncHookHandler;
   actorOf(request: unknown): string;
 }
 
@@ -37,7 +37,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/consents/subjects/:subjectId',
       {
-        preHandler: requireConsentStaff,
+        onRequest: requireConsentStaff,
         schema: {
           tags,
           summary: "A subject's current consents and objections, and their full history",
@@ -51,7 +51,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.post(
       '/v1/consents/subjects/:subjectId',
       {
-        preHandler: requireConsentStaff,
+        onRequest: requireConsentStaff,
         schema: {
           tags,
           summary:
@@ -68,7 +68,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.put(
       '/v1/consents/subjects/:subjectId/status',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Register a subject or block its account (a blocked account is denied every processing)',
@@ -83,7 +83,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/webhooks',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Subscriptions to consent changes',
@@ -96,7 +96,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.post(
       '/v1/webhooks',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary:
@@ -111,7 +111,7 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
     app.delete(
       '/v1/webhooks/:id',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'End a subscription',

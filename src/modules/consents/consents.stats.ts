@@ -1,6 +1,6 @@
 /** Consent figures over time for the console's chart: one grouped query, zero-filled per UTC day. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Clock } from '../../clock.js';
@@ -45,13 +45,13 @@ export function consentStatsRoutes(deps: {
   database: Database;
   clock: Clock;
   /** DPO, admin, marketing, auditor. */
-  requireReader: preHandlerAsyncHookHandler;
+  requireReader: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/v1/consents/stats',
       {
-        preHandler: deps.requireReader,
+        onRequest: deps.requireReader,
         schema: {
           tags: ['consents'],
           summary: 'Consents given and withdrawn and objections per UTC day, and per purpose over the period',

@@ -97,6 +97,19 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       expect(res.statusCode, url).toBe(401);
       expect(res.json().error.code).toBe('MXF_AUTH_REQUIRED');
     }
+    // Before anything of the body is read: a batch of up to 8 MB costs no caller without a credential its parse.
+    for (const payload of [
+      '{"questions": [',
+      JSON.stringify({ questions: [{ subjectId: 'a', extra: 1 }] }),
+    ]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/decisions',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect([res.statusCode, res.json().error.code]).toEqual([401, 'MXF_AUTH_REQUIRED']);
+    }
   });
 
   it('records a consent from the cabinet and answers decisions on it, one or a batch in order', async () => {

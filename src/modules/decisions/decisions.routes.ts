@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { errors } from '../../http/schemas.js';
 import { DecisionBody, DecisionResponse } from './decisions.schemas.js';
 import type { DecisionQuestion, DecisionService } from './decisions.service.js';
@@ -17,7 +17,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function decisionRoutes(deps: {
   decisions: DecisionService;
   /** Staff for now; apps' credentials arrive with the identity module. */
-  requireCaller: preHandlerAsyncHookHandler;
+  requireCaller: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
   const { decisions, requireCaller } = deps;
   return async (app) => {
@@ -31,7 +31,7 @@ export function decisionRoutes(deps: {
     app.post(
       '/v1/decisions',
       {
-        preHandler: requireCaller,
+        onRequest: requireCaller,
         bodyLimit: BATCH_BODY_LIMIT,
         validatorCompiler: decisionBodyValidator,
         schema: {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { errors } from '../../http/schemas.js';
 import { CUSTOMER_PAGE_MAX } from './customers.js';
@@ -24,11 +24,11 @@ const CustomerSummary = Type.Object({
  */
 export function customersRoutes(deps: {
   identity: IdentityService;
-  requireStaff: preHandlerAsyncHookHandler;
+  requireStaff: onRequestAsyncHookHandler;
   actorOf: (request: unknown) => string;
 }): FastifyPluginAsyncTypebox {
   const { identity, actorOf } = deps;
-  const guarded = { preHandler: deps.requireStaff };
+  const guarded = { onRequest: deps.requireStaff };
 
   return async (app) => {
     const tags = ['customers'];

@@ -28,8 +28,8 @@ import type { IdentityService } from './identity.service.js';
 export function customerFactorRoutes(deps: { identity: IdentityService }): FastifyPluginAsyncTypebox {
   const { identity } = deps;
   const flows = identity.factors;
-  const signedIn = { preHandler: requireCustomer(identity) };
-  const recent = { preHandler: [requireCustomer(identity), requireRecentSignIn(identity.clock)] };
+  const signedIn = { onRequest: requireCustomer(identity) };
+  const recent = { onRequest: [requireCustomer(identity), requireRecentSignIn(identity.clock)] };
   const Passkey = Type.Object({
     id: FactorId,
     name: Type.String(),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import {
   customerCookieOptions,
@@ -31,15 +31,15 @@ import { requestLanguage } from './messages.js';
 export function meRoutes(deps: {
   identity: IdentityService;
   /** Security staff (and administrators) see the incidents compromise reports open. */
-  requireSecurity: preHandlerAsyncHookHandler;
+  requireSecurity: onRequestAsyncHookHandler;
 }): FastifyPluginAsyncTypebox {
   const { identity } = deps;
-  const preHandler = requireCustomer(identity);
+  const signedIn = requireCustomer(identity);
   const cookie = customerCookieOptions(identity.publicUrl, identity.lifetimes.absoluteMs);
 
   return async (app) => {
     const tags = ['cabinet'];
-    const guarded = { preHandler };
+    const guarded = { onRequest: signedIn };
 
     app.get(
       '/v1/me/sessions',
@@ -253,7 +253,7 @@ export function meRoutes(deps: {
     app.get(
       '/v1/incidents',
       {
-        preHandler: deps.requireSecurity,
+        onRequest: deps.requireSecurity,
         schema: {
           tags: ['security'],
           summary: 'Incidents opened by compromise reports (security staff and administrators)',

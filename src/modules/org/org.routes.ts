@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../http/schemas.js';
 import { Company, CompanyPatch, OrgId, Product, ProductPatch, Site, SitePatch } from './org.schemas.js';
@@ -8,9 +8,9 @@ import type { OrgService } from './org.service.js';
 export interface OrgRouteDeps {
   org: OrgService;
   /** Guard for changes: administrators only. */
-  requireAdmin: preHandlerAsyncHookHandler;
+  requireAdmin: onRequestAsyncHookHandler;
   /** Guard for the full view: any staff member. */
-  requireStaff: preHandlerAsyncHookHandler;
+  requireStaff: onRequestAsyncHookHandler;
   /** The acting staff member's audit actor (`staff:<id>`). */
   actorOf(request: unknown): string;
 }
@@ -34,7 +34,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/org',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'The company, its products and sites',
@@ -50,7 +50,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/org/company',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Change the company’s details (administrators)',
@@ -64,7 +64,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/org/products',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Register a product (administrators)',
@@ -79,7 +79,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/org/products/:id',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Change a product (administrators)',
@@ -94,7 +94,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/org/sites',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Register a site (administrators)',
@@ -108,7 +108,7 @@ export function orgRoutes(deps: OrgRouteDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/v1/org/sites/:id',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Change a site (administrators)',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import type { Clock } from '../../clock.js';
 import { errors } from '../../http/schemas.js';
@@ -21,9 +21,9 @@ export interface PurposeRouteDeps {
   clock: Clock;
   company(): Promise<Company | undefined>;
   /** Reading the register: any staff member. */
-  requireStaff: preHandlerAsyncHookHandler;
+  requireStaff: onRequestAsyncHookHandler;
   /** Editing it: DPO and administrators. */
-  requireEditor: preHandlerAsyncHookHandler;
+  requireEditor: onRequestAsyncHookHandler;
   actorOf(request: unknown): string;
 }
 
@@ -36,7 +36,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/purposes',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'The purpose register at its current versions',
@@ -49,7 +49,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/purposes/:id',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'One purpose and every version it has had',
@@ -66,7 +66,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.post(
       '/v1/purposes',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Add a purpose (DPO, administrators)',
@@ -86,7 +86,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.put(
       '/v1/purposes/:id',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Edit a purpose: writes version n+1; earlier versions stay as they were',
@@ -101,7 +101,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/data-categories',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'Data categories (§10), their class and where each is stored',
@@ -117,7 +117,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.put(
       '/v1/data-categories/:id/store',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Move a category to another storage location; a must-stay category is refused one abroad',
@@ -134,7 +134,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.post(
       '/v1/data-stores',
       {
-        preHandler: requireEditor,
+        onRequest: requireEditor,
         schema: {
           tags,
           summary: 'Register a storage location with its country',
@@ -150,7 +150,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/ropa.json',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'The record of processing activities (§14), as JSON',
@@ -163,7 +163,7 @@ export function purposeRoutes(deps: PurposeRouteDeps): FastifyPluginAsyncTypebox
     app.get(
       '/v1/ropa.csv',
       {
-        preHandler: requireStaff,
+        onRequest: requireStaff,
         schema: {
           tags,
           summary: 'The record of processing activities (§14), as CSV',

@@ -179,7 +179,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.get(
       '/v1/staff',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary: 'All staff members (administrators)',
@@ -192,7 +192,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.put(
       '/v1/staff/:id/roles',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary:
@@ -210,7 +210,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.post(
       '/v1/staff/:id/deactivate',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary:
@@ -228,7 +228,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.post(
       '/v1/staff/:id/reactivate',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary:
@@ -246,7 +246,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.post(
       '/v1/staff/:id/reset',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary:
@@ -317,7 +317,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.get(
       '/v1/staff/invites',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary: 'Pending invitations (administrators)',
@@ -330,7 +330,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.post(
       '/v1/staff/invites',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary:
@@ -352,7 +352,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
     app.delete(
       '/v1/staff/invites/:id',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags,
           summary: 'Revoke a pending invitation (administrators); its link stops working',
