@@ -51,6 +51,17 @@ export function staffOrApp(
   };
 }
 
+/**
+ * An app acts for its own product's site only: an acceptance, a use or a state
+ * asked with another product's `siteId` is refused (MXF_APP_SITE_NOT_OWN).
+ * Staff, and an app naming no site, pass.
+ */
+export function assertOwnSite(request: FastifyRequest, siteId: string | undefined): void {
+  const app = request.appPrincipal;
+  if (app && siteId !== undefined && siteId !== app.siteId)
+    throw new MaxfiyError('MXF_APP_SITE_NOT_OWN', { site: siteId });
+}
+
 /** The app of a guarded route. */
 export function appOf(request: FastifyRequest): AppPrincipal {
   if (!request.appPrincipal) throw new MaxfiyError('MXF_APP_CREDENTIAL_INVALID');

@@ -104,4 +104,42 @@ describe.each(databaseKinds())('acceptances through the API (§8) on %s', (kind)
     expect(dpo.statusCode).toBe(403);
     expect(await counts(t)).toEqual(before);
   });
+
+  it('lets an app act for its own product’s site only; staff, and an app naming no site, are not bound', async () => {
+    // Silen's back end (its product's site is silen.uz).
+    const { secret } = await t.services.apps.issue('system', {
+      productId: 'silen',
+      scopes: ['agreements'],
+      label: 'Silen',
+    });
+    const silen = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      t.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${secret}` },
+        ...(payload ? { payload } : {}),
+      });
+    const one = (siteId?: string) => ({ subjectId: 'cust-s', version: 1, language: 'uz-Cyrl', siteId });
+    const before = await counts(t);
+    for (const [url, res] of [
+      ['acceptances', await silen('POST', '/v1/agreements/acceptances', one('a-pay.uz'))],
+      [
+        'batch',
+        await silen('POST', '/v1/agreements/acceptances/batch', {
+          acceptances: [one('silen.uz'), one('x-file.uz')],
+        }),
+      ],
+      ['use', await silen('POST', '/v1/agreements/use', { subjectId: 'cust-s', siteId: 'a-pay.uz' })],
+      ['state', await silen('GET', '/v1/agreements/acceptance-state?subjectId=cust-s&siteId=a-pay.uz')],
+    ] as const)
+      expect([url, res.statusCode, res.json().error.code]).toEqual([url, 403, 'MXF_APP_SITE_NOT_OWN']);
+    expect(await counts(t)).toEqual(before);
+
+    expect((await silen('POST', '/v1/agreements/acceptances', one('silen.uz'))).statusCode).toBe(201);
+    expect((await silen('POST', '/v1/agreements/acceptances', one())).statusCode).toBe(201);
+    const state = await silen('GET', '/v1/agreements/acceptance-state?subjectId=cust-s&siteId=silen.uz');
+    expect(state.json()).toMatchObject({ current: true, acceptedVersion: 1 });
+    const staff = await as(t, 'support')('POST', '/v1/agreements/acceptances', one('a-pay.uz'));
+    expect(staff.statusCode).toBe(201);
+  });
 });

@@ -181,13 +181,23 @@ describe.each(databaseKinds())('the agreement and consents in the cabinet on %s'
     const { b, subjectId } = await customer(app, 'sardor@example.uz');
     const url = '/v1/me/consents/offers-newsletters';
     // An app records the newsletters the customer signed up for: e-mail and SMS, every topic.
+    const { secret } = await app.services.apps.issue('system', {
+      productId: 'silen',
+      scopes: ['consents'],
+      label: 'Silen',
+    });
     for (const channel of ['email', 'sms']) {
-      const signedUp = await as(app, 'support')('POST', `/v1/consents/subjects/${subjectId}`, {
-        purpose: 'offers-newsletters',
-        action: 'give',
-        source: 'app',
-        channel,
-        notice: { version: '1', language: 'ru' },
+      const signedUp = await app.app.inject({
+        method: 'POST',
+        url: `/v1/consents/subjects/${subjectId}`,
+        headers: { authorization: `Bearer ${secret}` },
+        payload: {
+          purpose: 'offers-newsletters',
+          action: 'give',
+          source: 'app',
+          channel,
+          notice: { version: '1', language: 'ru' },
+        },
       });
       expect(signedUp.statusCode).toBe(201);
     }

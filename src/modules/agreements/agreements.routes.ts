@@ -2,13 +2,13 @@
  * The agreement's API: versions for the DPO and legal, acceptances and their
  * state for apps, receipts for customers, notification progress and site checks.
  *
- * Apps record acceptances with a staff session (support or admin) until app
- * credentials arrive with the identity module; the route shapes stay the same.
+ * Apps record acceptances with their credential (the `agreements` scope), for
+ * their own product's site only; support and admin staff may record them too.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
-import { callerActor } from '../../http/app-auth.js';
+import { assertOwnSite, callerActor } from '../../http/app-auth.js';
 import { staffActor, staffOf } from '../../http/auth.js';
 import { errors } from '../../http/schemas.js';
 import { OrgId } from '../org/org.schemas.js';
@@ -179,10 +179,12 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           response: { 201: AcceptanceResult, ...errors(401, 403, 404, 409) },
         },
       },
-      async (req, reply) =>
-        reply
+      async (req, reply) => {
+        assertOwnSite(req, req.body.siteId);
+        return reply
           .code(201)
-          .send(await acceptances.accept({ ...req.body, method: 'api', actor: callerActor(req) })),
+          .send(await acceptances.accept({ ...req.body, method: 'api', actor: callerActor(req) }));
+      },
     );
 
     app.post(
@@ -205,6 +207,7 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
       },
       async (req, reply) => {
         const actor = callerActor(req);
+        for (const a of req.body.acceptances) assertOwnSite(req, a.siteId);
         const acceptances = await deps.acceptances.acceptMany(
           req.body.acceptances.map((a) => ({ ...a, method: 'api' as const, actor })),
         );
@@ -233,7 +236,10 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           },
         },
       },
-      async (req) => acceptances.used(req.body.subjectId, callerActor(req), req.body.siteId),
+      async (req) => {
+        assertOwnSite(req, req.body.siteId);
+        return acceptances.used(req.body.subjectId, callerActor(req), req.body.siteId);
+      },
     );
 
     app.get(
@@ -253,7 +259,10 @@ export function agreementRoutes(deps: AgreementRouteDeps): FastifyPluginAsyncTyp
           response: { 200: AcceptanceState, ...errors(401, 403, 404) },
         },
       },
-      async (req) => acceptances.state(req.query.subjectId, req.query.siteId),
+      async (req) => {
+        assertOwnSite(req, req.query.siteId);
+        return acceptances.state(req.query.subjectId, req.query.siteId);
+      },
     );
 
     app.get(

@@ -41,4 +41,14 @@ export const appErrors = defineErrors({
       en: 'There is no such product.',
     },
   },
+  MXF_APP_SITE_NOT_OWN: {
+    status: 403,
+    doc: 'An app acts on its own product’s site only (`{site}` is another product’s, or its product has none). Leave `siteId` out for what happens in the app itself.',
+    messages: {
+      'uz-Cyrl': 'Илова фақат ўз маҳсулотининг сайти ({site}) номидан иш кўра олади.',
+      'uz-Latn': 'Ilova faqat oʻz mahsulotining sayti ({site}) nomidan ish koʻra oladi.',
+      ru: 'Приложение может действовать только от имени сайта своего продукта ({site}).',
+      en: 'An app may act only for its own product’s site ({site}).',
+    },
+  },
 });

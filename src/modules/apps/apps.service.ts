@@ -21,6 +21,8 @@ import type { AppCredentialTable } from './apps.table.js';
 export interface AppPrincipal {
   credentialId: string;
   productId: string;
+  /** The product's site, if it has one: the only site the app may act for. */
+  siteId: string | null;
   scopes: readonly AppScope[];
 }
 
@@ -151,8 +153,10 @@ export function createAppCredentials(deps: AppCredentialDeps) {
       }
       const row = await database.db
         .selectFrom('app_credentials')
-        .selectAll()
-        .where('id', '=', id)
+        .leftJoin('products', 'products.id', 'app_credentials.product_id')
+        .selectAll('app_credentials')
+        .select('products.site_id')
+        .where('app_credentials.id', '=', id)
         .executeTakeFirst();
       if (
         !row ||
@@ -165,6 +169,7 @@ export function createAppCredentials(deps: AppCredentialDeps) {
       const principal: AppPrincipal = {
         credentialId: row.id,
         productId: row.product_id,
+        siteId: row.site_id ?? null,
         scopes: row.scopes.split(' ') as AppScope[],
       };
       verified.set(key, { principal, until: now + VERIFY_CACHE_MS });

@@ -122,6 +122,15 @@ describe('consent writes survive SIGKILL', () => {
     }
     const cookie = await setUpAdmin(base, tokenOf(link));
     const headers = { 'content-type': 'application/json', cookie };
+    // The writes come from a product's back end, as consents given in an app do.
+    const issued = await fetch(`${base}/v1/apps/credentials`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ productId: 'silen', scopes: ['consents'], label: 'Silen' }),
+    });
+    expect(issued.status).toBe(201);
+    const { secret } = (await issued.json()) as { secret: string };
+    const asApp = { 'content-type': 'application/json', authorization: `Bearer ${secret}` };
 
     // Each key (subject, purpose) has one writer, so at most one write per key is in flight at the kill.
     const acked = new Map<string, { give: boolean; eventId: string }[]>();
@@ -136,7 +145,7 @@ describe('consent writes survive SIGKILL', () => {
         inFlight.set(key, give);
         const res = await fetch(`${base}/v1/consents/subjects/${subject}`, {
           method: 'POST',
-          headers,
+          headers: asApp,
           body: JSON.stringify({ purpose, action: give ? 'give' : 'withdraw', source: 'app', notice }),
         }).catch(() => undefined);
         if (!res) return; // the server is gone: this write was never acknowledged

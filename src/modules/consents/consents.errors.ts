@@ -31,6 +31,16 @@ export const consentErrors = defineErrors({
       en: 'A paper consent needs the reference of its scan.',
     },
   },
+  MXF_CONSENT_SOURCE_NOT_CALLER: {
+    status: 403,
+    doc: 'A consent names where it was given, and that must be the caller: an app records `app`, staff record `staff-paper` (with the scan). `cabinet` comes only from the customer’s own cabinet and `site-notice` only from a site’s notice.',
+    messages: {
+      'uz-Cyrl': 'Розилик манбаи сиз эмассиз: илова «app», ходим «staff-paper» ёзади.',
+      'uz-Latn': 'Rozilik manbai siz emassiz: ilova «app», xodim «staff-paper» yozadi.',
+      ru: 'Источник согласия должен быть вашим: приложение пишет «app», сотрудник — «staff-paper».',
+      en: 'The consent’s source must be yours: an app records “app”, staff record “staff-paper”.',
+    },
+  },
   MXF_CONSENT_SUBJECT_NOT_FOUND: {
     status: 404,
     doc: 'No consent history exists for this subject id.',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
+import { MaxfiyError } from '../../errors.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import {
   ConsentEvent,
@@ -61,8 +62,14 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
           response: { 201: Type.Object({ event: ConsentEvent }), ...errors(401, 403, 404, 409) },
         },
       },
-      async (req, reply) =>
-        reply.code(201).send({ event: await consents.record(actorOf(req), req.params.subjectId, req.body) }),
+      async (req, reply) => {
+        // Where a consent was given is what the caller is: the cabinet and the sites' notice have routes of their own.
+        const own = req.appPrincipal ? 'app' : 'staff-paper';
+        if (req.body.source !== own) throw new MaxfiyError('MXF_CONSENT_SOURCE_NOT_CALLER');
+        return reply
+          .code(201)
+          .send({ event: await consents.record(actorOf(req), req.params.subjectId, req.body) });
+      },
     );
 
     app.put(

@@ -54,6 +54,8 @@ function endpoint() {
 describe.each(databaseKinds())('decision, consent and register routes on %s', (kind) => {
   let t: TestApp;
   let cookie: string;
+  /** A product's back end: consents it records are the app's own. */
+  let appSecret: string;
   const clock = new ManualClock(Date.UTC(2026, 5, 1));
   const hook = endpoint();
   let hookUrl: string;
@@ -70,6 +72,9 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       ),
     );
     hookUrl = await hook.start();
+    appSecret = (
+      await t.services.apps.issue('system', { productId: 'silen', scopes: ['consents'], label: 'Silen' })
+    ).secret;
   });
   afterAll(async () => {
     await hook.stop();
@@ -78,6 +83,13 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
 
   const post = (url: string, payload: unknown, withCookie = true) =>
     t.app.inject({ method: 'POST', url, payload: payload as object, headers: withCookie ? { cookie } : {} });
+  const asApp = (url: string, payload: unknown) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload: payload as object,
+      headers: { authorization: `Bearer ${appSecret}` },
+    });
 
   it('asks for a staff session on every route (app and customer credentials come with identity)', async () => {
     for (const [method, url] of [
@@ -112,11 +124,11 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     }
   });
 
-  it('records a consent from the cabinet and answers decisions on it, one or a batch in order', async () => {
-    const given = await post('/v1/consents/subjects/alice', {
+  it('records a consent from an app and answers decisions on it, one or a batch in order', async () => {
+    const given = await asApp('/v1/consents/subjects/alice', {
       purpose: 'offers-newsletters',
       action: 'give',
-      source: 'cabinet',
+      source: 'app',
       notice,
     });
     expect(given.statusCode).toBe(201);
@@ -144,7 +156,7 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
   });
 
   it('answers in the declared JSON shape, whichever form of a string the question uses', async () => {
-    await post('/v1/consents/subjects/erin', {
+    await asApp('/v1/consents/subjects/erin', {
       purpose: 'interest-analytics',
       action: 'give',
       source: 'app',
@@ -294,6 +306,39 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     );
   });
 
+  it('takes a consent’s source from its caller: an app records app, staff a paper form with its scan', async () => {
+    const claim = (send: typeof post, source: string, extra: object = {}) =>
+      send('/v1/consents/subjects/frank', {
+        purpose: 'interest-analytics',
+        action: 'give',
+        source,
+        notice,
+        ...extra,
+      });
+    for (const [who, send, source] of [
+      ['app', asApp, 'cabinet'],
+      ['app', asApp, 'site-notice'],
+      ['app', asApp, 'staff-paper'],
+      ['staff', post, 'cabinet'],
+      ['staff', post, 'site-notice'],
+      ['staff', post, 'app'],
+    ] as const) {
+      const res = await claim(send, source);
+      expect([who, source, res.statusCode, res.json().error.code]).toEqual([
+        who,
+        source,
+        403,
+        'MXF_CONSENT_SOURCE_NOT_CALLER',
+      ]);
+    }
+    expect((await claim(post, 'staff-paper', { evidenceRef: 'scans/2026/form-17.pdf' })).statusCode).toBe(
+      201,
+    );
+    expect((await claim(asApp, 'app')).statusCode).toBe(201);
+    const history = await t.app.inject({ url: '/v1/consents/subjects/frank', headers: { cookie } });
+    expect(history.json().history.map((e: { source: string }) => e.source)).toEqual(['staff-paper', 'app']);
+  });
+
   it('refuses a batch over 10,000, a consent for a contract-basis purpose and an unknown purpose with catalogued errors', async () => {
     const over = await post('/v1/decisions', {
       questions: Array.from({ length: 10_001 }, () => ({
@@ -314,14 +359,14 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     const full = await post('/v1/decisions', { questions: Array.from({ length: 10_000 }, () => longest) });
     expect(full.statusCode, full.body.slice(0, 200)).toBe(200);
     expect(full.json().answers).toHaveLength(10_000);
-    const contract = await post('/v1/consents/subjects/bob', {
+    const contract = await asApp('/v1/consents/subjects/bob', {
       purpose: 'identify',
       action: 'give',
       source: 'app',
       notice,
     });
     expect([contract.statusCode, contract.json().error.code]).toEqual([409, 'MXF_CONSENT_NOT_CONSENT_BASIS']);
-    const unknown = await post('/v1/consents/subjects/bob', {
+    const unknown = await asApp('/v1/consents/subjects/bob', {
       purpose: 'no-such',
       action: 'give',
       source: 'app',
@@ -385,7 +430,7 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     const { secret } = sub.json() as { secret: string };
 
     hook.set(500);
-    await post('/v1/consents/subjects/dave', {
+    await asApp('/v1/consents/subjects/dave', {
       purpose: 'interest-analytics',
       action: 'give',
       source: 'app',
@@ -402,10 +447,10 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
     // Waits for the claim and the POST to reach the endpoint, however long a loaded machine takes.
     await vi.waitFor(() => expect(hook.received).toHaveLength(2), { timeout: 10_000 });
     // The endpoint hangs; a withdrawal and the decisions after it are not held up.
-    const withdrawn = await post('/v1/consents/subjects/dave', {
+    const withdrawn = await asApp('/v1/consents/subjects/dave', {
       purpose: 'interest-analytics',
       action: 'withdraw',
-      source: 'cabinet',
+      source: 'app',
       notice,
     });
     expect(withdrawn.statusCode).toBe(201);
