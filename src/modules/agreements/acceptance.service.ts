@@ -4,6 +4,8 @@
  * log's inclusion proof. Publishing a new version asks everyone who accepted an
  * earlier one to accept again (§20), in batches through the outbox.
  */
+
+import { sql } from 'kysely';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { AuditLog } from '../../audit/audit.service.js';
 import type { Clock } from '../../clock.js';
@@ -14,6 +16,7 @@ import type { Outbox } from '../../outbox/outbox.service.js';
 import type { Org } from '../org/org.service.js';
 import type { AcceptanceResult, AcceptanceState, AgreementLanguage } from './agreements.schemas.js';
 import * as store from './agreements.store.js';
+import type { AgreementAcceptanceTable } from './agreements.table.js';
 import { createReacceptanceHandler } from './reacceptance.js';
 import { canonicalReceiptBody, type Receipt, type ReceiptBody } from './receipt.js';
 import { type VersionsService, versionCovers } from './versions.service.js';
@@ -237,11 +240,44 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
     };
   }
 
+  /** An acceptance as recorded, in the shape `write` answers. */
+  function resultOf(row: AgreementAcceptanceTable): AcceptanceResult {
+    return {
+      receiptId: row.id,
+      subjectId: row.subject_id,
+      version: Number(row.version),
+      language: row.lang as AgreementLanguage,
+      contentHash: row.content_hash,
+      acceptedAt: Number(row.accepted_at),
+      method: row.method as AcceptanceMethod,
+      auditSeq: Number(row.audit_seq),
+      receiptUrl: `${base}/v1/agreements/receipts/${row.id}`,
+    };
+  }
+
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
   async function accept(input: AcceptInput): Promise<AcceptanceResult> {
     const prepared = await prepare(input);
     return database.write((trx) => write(trx, prepared));
+  }
+
+  /**
+   * A site visitor's acceptance through the notice: a visitor who already
+   * accepted this version on this site gets that acceptance and its receipt
+   * back, and nothing new is written (a notice asked twice, or a script sending
+   * one id over and over, adds no record, receipt or audit entry).
+   */
+  async function acceptOnSite(input: AcceptInput & { siteId: string }): Promise<AcceptanceResult> {
+    const prepared = await prepare(input);
+    const version = Number(prepared.target.version.number);
+    return database.write(async (trx) => {
+      // On PostgreSQL two first acceptances at once take turns (SQLite has one writer).
+      if (database.kind === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext(${input.subjectId}))`.execute(trx);
+      const earlier = await store.findAcceptanceOn(trx, input.subjectId, version, input.siteId);
+      return earlier ? resultOf(earlier) : write(trx, prepared);
+    });
   }
 
   /** Several acceptances in one durable transaction: all are recorded, each with its own audit entry, or none. */
@@ -372,6 +408,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
 
   return {
     accept,
+    acceptOnSite,
     acceptMany,
     state,
     used,

@@ -141,6 +141,24 @@ export async function acceptedVersionsOf(
 }
 
 /** Whether the subject has accepted `version` (one index lookup). */
+/** The subject's first acceptance of `version` on `siteId`, if any. */
+export async function findAcceptanceOn(
+  db: Handle,
+  subjectId: string,
+  version: number,
+  siteId: string,
+): Promise<AgreementAcceptanceTable | undefined> {
+  return db
+    .selectFrom('agreement_acceptances')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .where('version', '=', version)
+    .where('site_id', '=', siteId)
+    .orderBy('accepted_at')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function hasAccepted(db: Handle, subjectId: string, version: number): Promise<boolean> {
   const row = await db
     .selectFrom('agreement_acceptances')

@@ -154,6 +154,31 @@ describe.each(databaseKinds())('publication on the sites (§22) on %s', (kind) =
     const [entry] =
       (await t.services.audit.entries({ subjectId: `visitor:${'a'.repeat(32)}`, limit: 10 })) ?? [];
     expect(entry).toMatchObject({ action: 'agreement.accepted', actor: 'site:smartpos.uz' });
+
+    // The same visitor again (a notice shown twice, or one id sent over and over): the same
+    // acceptance and receipt back, in any language, and nothing new written.
+    const entries = (await t.services.audit.entries({ limit: 10_000 })).length;
+    for (const language of ['uz-Latn', 'en', 'uz-Cyrl']) {
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/sites/smartpos.uz/acceptances',
+        payload: { ...body, language },
+        headers: { origin: 'https://smartpos.uz' },
+      });
+      expect(again.statusCode).toBe(201);
+      expect(again.json()).toEqual(res.json());
+    }
+    expect(await count()).toBe(before + 1);
+    expect((await t.services.audit.entries({ limit: 10_000 })).length).toBe(entries);
+    // Another site's notice is another acceptance.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/sites/cdti.uz/acceptances',
+      payload: body,
+      headers: { origin: 'https://cdti.uz' },
+    });
+    expect(elsewhere.json().receiptId).not.toBe(res.json().receiptId);
+    expect(await count()).toBe(before + 2);
   });
 
   it('refuses an effective date past the year 9999 as invalid input, never a 500, and stores nothing', async () => {

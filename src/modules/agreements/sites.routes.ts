@@ -352,7 +352,7 @@ export function sitesRoutes(deps: SitesRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (req, reply) => {
         const origin = await checkOrigin(req, req.params.site);
-        const result = await acceptances.accept({
+        const result = await acceptances.acceptOnSite({
           subjectId: `visitor:${req.body.visitorId}`,
           version: req.body.version,
           language: req.body.language,
