@@ -33,6 +33,9 @@ import type { OidcClientTable } from './oidc.table.js';
 export const OIDC_PATH = '/oidc';
 export const BACKCHANNEL_TOPIC = 'oidc.backchannel-logout';
 
+/** oidc-provider's module, imported when single sign-on loads. */
+type OidcLibrary = typeof import('oidc-provider');
+
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -163,8 +166,14 @@ export async function createOidc(deps: OidcDeps) {
   const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
   const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
 
-  const configuration = (jwks: Configuration['jwks'], cookieKeys: string[]): Configuration => ({
-    adapter: adapterFactory(database, clock),
+  const configuration = (
+    lib: OidcLibrary,
+    jwks: Configuration['jwks'],
+    cookieKeys: string[],
+  ): Configuration => ({
+    adapter: adapterFactory(database, clock, {
+      reused: () => new lib.errors.InvalidGrant('already used'),
+    }),
     clients: [],
     jwks,
     cookies: { keys: cookieKeys, long: { signed: true }, short: { signed: true } },
@@ -235,9 +244,9 @@ export async function createOidc(deps: OidcDeps) {
    * them, which waits. The products' clients are registered in the same step.
    */
   async function load() {
-    const { default: ProviderClass } = await import('oidc-provider');
+    const lib = await import('oidc-provider');
     const { jwks, cookieKeys } = await providerKeys(keyring);
-    const provider = new ProviderClass(issuer, configuration(jwks, cookieKeys));
+    const provider = new lib.default(issuer, configuration(lib, jwks, cookieKeys));
     provider.proxy = options.trustProxy !== false;
     // Only the error's class and code are logged: a provider error's message can echo request input.
     const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');

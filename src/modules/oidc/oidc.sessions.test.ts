@@ -1,0 +1,76 @@
+/**
+ * What a browser's sign-in to the apps rests on, over real HTTP: the cabinet
+ * session of the customer at that browser, proved as recently as the app asks;
+ * codes and refresh tokens that are good once, even when raced; and tokens that
+ * end with the customer's password or account.
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { databaseKinds } from '../../../test/helpers/db.js';
+import { customerBrowser, signUp } from '../identity/identity.testkit.js';
+import { httpBrowser, relyingParty, signInToApp } from './oidc.testkit.js';
+
+describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', (kind) => {
+  let t: TestApp;
+  let base: string;
+  let app: ReturnType<typeof relyingParty>;
+  const redirectUri = 'http://127.0.0.1:9/callback';
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { listen: true });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    await t.services.oidc.registerClient('system', {
+      clientId: 'shop',
+      name: 'Shop',
+      redirectUris: [redirectUri],
+    });
+    app = relyingParty(base, 'shop', redirectUri);
+  });
+  afterAll(() => t?.close());
+
+  /** A new customer, signed up and so signed in to the cabinet. */
+  async function customer(email: string, password = 'a long customer password 1') {
+    const cabinet = customerBrowser(t.app);
+    expect((await signUp(t, cabinet, email, password)).statusCode).toBe(201);
+    const session = cabinet.jar.mxf_session ?? '';
+    const subjectId = (await t.services.identity.authenticate(session))?.subjectId ?? '';
+    return { cabinet, session, subjectId, password };
+  }
+
+  /** Signs in to the app in `b` and redeems the code. */
+  async function tokensIn(b: ReturnType<typeof httpBrowser>) {
+    const { landed, verifier } = await signInToApp(b, app);
+    const tokens = await app.exchange(landed.searchParams.get('code') ?? '', verifier);
+    expect(tokens.status).toBe(200);
+    return tokens.body;
+  }
+
+  it('honours an authorization code once, however many redemptions race for it', async () => {
+    const { session } = await customer('race.code@example.com');
+    const b = httpBrowser(base, { mxf_session: session });
+    for (let round = 0; round < 3; round++) {
+      const { landed, verifier } = await signInToApp(b, app);
+      const code = landed.searchParams.get('code') ?? '';
+      const answers = await Promise.all(Array.from({ length: 6 }, () => app.exchange(code, verifier)));
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      for (const refused of answers.filter((a) => a.status !== 200))
+        expect([refused.status, refused.body.error]).toEqual([400, 'invalid_grant']);
+    }
+  });
+
+  it('honours a refresh token once when refreshes race: no second live branch of the chain', async () => {
+    const { session } = await customer('race.refresh@example.com');
+    const first = await tokensIn(httpBrowser(base, { mxf_session: session }));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => app.refresh(first.refresh_token ?? '')),
+    );
+    const winners = answers.filter((a) => a.status === 200);
+    expect(winners.length).toBeLessThanOrEqual(1);
+    for (const refused of answers.filter((a) => a.status !== 200))
+      expect(refused.body.error).toBe('invalid_grant');
+    // The race is read as theft: the whole grant ends, the winner's new token too.
+    for (const winner of winners)
+      expect((await app.refresh(winner.body.refresh_token ?? '')).body.error).toBe('invalid_grant');
+  });
+});
