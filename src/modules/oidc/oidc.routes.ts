@@ -55,7 +55,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
         reply.hijack();
         for (const [name, value] of Object.entries(headers)) reply.raw.setHeader(name, value);
         reply.raw.setHeader('x-request-id', req.id);
-        oidc.handle(req.raw, reply.raw);
+        oidc.handle(req.raw, reply.raw, { protocol: req.protocol, host: req.host, ip: req.ip });
       };
       scope.all(`${OIDC_PATH}/*`, { schema: { hide: true } }, hand);
     });

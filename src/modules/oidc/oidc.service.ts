@@ -40,7 +40,7 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 export interface OidcDeps {
-  options: { publicUrl: string; trustProxy: boolean | string; companyFile: string };
+  options: { publicUrl: string; companyFile: string };
   database: Database;
   clock: Clock;
   keyring: Keyring;
@@ -247,7 +247,9 @@ export async function createOidc(deps: OidcDeps) {
     const lib = await import('oidc-provider');
     const { jwks, cookieKeys } = await providerKeys(keyring);
     const provider = new lib.default(issuer, configuration(lib, jwks, cookieKeys));
-    provider.proxy = options.trustProxy !== false;
+    // The provider builds its endpoint URLs from the request's forwarded headers; `handle`
+    // replaces them with what the server concluded under `trustProxy`, so only a listed proxy counts.
+    provider.proxy = true;
     // Only the error's class and code are logged: a provider error's message can echo request input.
     const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');
     provider.on('server_error', (_ctx: unknown, err: unknown) => logError(err));
@@ -431,8 +433,22 @@ export async function createOidc(deps: OidcDeps) {
       );
     },
 
-    /** Hands a raw request under /oidc to the provider, which answers it itself. */
-    handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+    /**
+     * Hands a raw request under /oidc to the provider, which answers it itself.
+     * `seen` is the scheme, host and client address as the server judged them
+     * under `trustProxy`: they replace the X-Forwarded-* headers the request
+     * came with, so a client that is not a listed proxy cannot choose the host
+     * of the endpoints discovery announces or where the provider redirects.
+     */
+    handle(
+      req: IncomingMessage & { originalUrl?: string },
+      res: ServerResponse,
+      seen: { protocol: string; host: string; ip: string },
+    ): void {
+      req.headers['x-forwarded-proto'] = seen.protocol === 'https' ? 'https' : 'http';
+      req.headers['x-forwarded-for'] = seen.ip;
+      if (seen.host) req.headers['x-forwarded-host'] = seen.host;
+      else delete req.headers['x-forwarded-host'];
       req.originalUrl = req.url ?? OIDC_PATH;
       req.url = (req.url ?? '').slice(OIDC_PATH.length) || '/';
       loaded().then(

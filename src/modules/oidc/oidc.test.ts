@@ -524,3 +524,33 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     );
   });
 });
+
+// The database plays no part here: SQLite only.
+describe('single sign-on behind a listed proxy', () => {
+  let t: TestApp;
+  let base: string;
+  const forwarded = { 'x-forwarded-host': 'elsewhere.example', 'x-forwarded-proto': 'https' };
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { listen: true, options: { trustProxy: '10.0.0.0/8' } });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => t?.close());
+
+  it('announces endpoints on the host a client names only when the client is a listed proxy', async () => {
+    // 127.0.0.1 is not in 10.0.0.0/8: an ordinary client, whose forwarded headers count for nothing.
+    const direct = await fetch(`${base}/oidc/.well-known/openid-configuration`, { headers: forwarded });
+    expect(direct.status).toBe(200);
+    const seen = (await direct.json()) as Record<string, string>;
+    for (const endpoint of [seen.authorization_endpoint, seen.token_endpoint, seen.jwks_uri])
+      expect(endpoint?.startsWith(`${base}/oidc/`), endpoint).toBe(true);
+
+    const viaProxy = await t.app.inject({
+      url: '/oidc/.well-known/openid-configuration',
+      remoteAddress: '10.1.2.3',
+      headers: forwarded,
+    });
+    expect(viaProxy.statusCode).toBe(200);
+    expect(viaProxy.json().token_endpoint).toBe('https://elsewhere.example/oidc/token');
+  });
+});
