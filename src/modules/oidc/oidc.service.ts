@@ -534,12 +534,22 @@ export async function createOidc(deps: OidcDeps) {
       });
     },
 
-    /** The customer and app an access token was issued to, if it is live; null for anything else. */
+    /**
+     * The customer and app an access token was issued to, if it is live; null for anything else.
+     * Live means its grant still stands and its customer is active: a blocked or closed account,
+     * or a grant ended, closes the cabinet to the token at once, before the outbox's clean-up
+     * deletes it (userinfo refuses it the same way, through findAccount).
+     */
     async customerToken(
       token: string,
     ): Promise<{ customerId: string; clientId: string; scopes: string[] } | null> {
-      const found = await (await providerOf()).AccessToken.find(token).catch(() => undefined);
-      if (!found || found.isExpired || !found.accountId || !found.clientId) return null;
+      const provider = await providerOf();
+      const found = await provider.AccessToken.find(token).catch(() => undefined);
+      if (!found || found.isExpired || !found.accountId || !found.clientId || !found.grantId) return null;
+      const grant = await provider.Grant.find(found.grantId).catch(() => undefined);
+      if (!grant || grant.isExpired || grant.accountId !== found.accountId) return null;
+      const profile = await identity.profileOf(found.accountId).catch(() => undefined);
+      if (profile?.status !== 'active') return null;
       return {
         customerId: found.accountId,
         clientId: found.clientId,

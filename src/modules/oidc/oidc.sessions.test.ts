@@ -73,4 +73,38 @@ describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', 
     for (const winner of winners)
       expect((await app.refresh(winner.body.refresh_token ?? '')).body.error).toBe('invalid_grant');
   });
+
+  it('closes the cabinet to an app’s token the moment the customer reports a compromise', async () => {
+    const { session, subjectId } = await customer('blocked@example.com');
+    // Silen, a product: its token opens what it keeps in the customer's cabinet.
+    const silen = relyingParty(base, 'silen', 'https://silen.uz/oidc/callback');
+    const b = httpBrowser(base, { mxf_session: session });
+    const { landed, verifier } = await signInToApp(b, silen, { scope: 'openid cabinet' });
+    const tokens = await silen.exchange(landed.searchParams.get('code') ?? '', verifier);
+    expect(tokens.status).toBe(200);
+    const { secret } = await t.services.apps.issue('system', {
+      productId: 'silen',
+      scopes: ['cabinet'],
+      label: 'Silen back end',
+    });
+    const cookie = `mxf_session=${session}`;
+    const linked = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/me/cabinet/products/silen',
+      headers: { cookie },
+    });
+    expect(linked.statusCode).toBe(204);
+    const read = () =>
+      t.app.inject({
+        url: `/v1/cabinet/customers/${subjectId}/records`,
+        headers: { authorization: `Bearer ${secret}`, 'x-customer-token': tokens.body.access_token ?? '' },
+      });
+    expect((await read()).statusCode).toBe(200);
+
+    const report = await t.app.inject({ method: 'POST', url: '/v1/me/compromise', headers: { cookie } });
+    expect(report.statusCode).toBe(200);
+    // The outbox has not run: the provider still holds the token, yet the account is blocked.
+    const refused = await read();
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'MXF_CABINET_NOT_AUTHORIZED']);
+  });
 });
