@@ -9,7 +9,7 @@ import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
@@ -19,7 +19,7 @@ import {
   type OutboxHandler,
   type OutboxLogger,
 } from '../../outbox/outbox.service.js';
-import { COMPROMISED_TOPIC } from '../identity/channels.js';
+import { COMPROMISED_TOPIC, PASSWORD_REPLACED_TOPIC } from '../identity/channels.js';
 import type { Profile } from '../identity/profile.js';
 import { readCompanyFile } from '../org/org.service.js';
 import { adapterFactory } from './oidc.adapter.js';
@@ -345,46 +345,88 @@ export async function createOidc(deps: OidcDeps) {
   if (!configClients)
     logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
 
+  /** Each app's session id in a provider session: what a back-channel logout names. */
+  const sidsOf = (sessionPayload: string) =>
+    Object.entries(
+      (JSON.parse(sessionPayload) as { authorizations?: Record<string, { sid?: string }> }).authorizations ??
+        {},
+    ).map(([clientId, auth]) => [clientId, auth.sid] as const);
+
+  /** Queues a back-channel logout to each of these apps that has an address for it; how many. */
+  async function tellApps(
+    trx: Trx,
+    subjectId: string,
+    sids: Map<string, string | undefined>,
+    key: string,
+  ): Promise<number> {
+    let told = 0;
+    for (const [clientId, sid] of sids) {
+      const client = await store.findClient(trx, clientId);
+      if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
+      told += 1;
+      await outbox.enqueue(trx, {
+        topic: BACKCHANNEL_TOPIC,
+        payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
+        idempotencyKey: `oidc.backchannel:${key}:${clientId}`,
+      });
+    }
+    return told;
+  }
+
+  /**
+   * Ends everything a customer holds at the provider (sessions, grants, codes,
+   * access and refresh tokens) and tells each app that had a grant or a session
+   * by back-channel logout. Delivered again, it finds nothing and tells no one.
+   */
+  async function endAllOf(
+    subjectId: string,
+    key: string,
+    action: string,
+    details: Record<string, string> = {},
+  ) {
+    await database.write(async (trx) => {
+      const rows = await store.listAccountModels(trx, subjectId);
+      const grantIds: string[] = [];
+      const sids = new Map<string, string | undefined>();
+      for (const row of rows) {
+        if (row.kind === 'Grant') {
+          grantIds.push(row.id);
+          if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
+        } else for (const [clientId, sid] of sidsOf(row.payload)) sids.set(clientId, sid);
+      }
+      const removed = await store.destroyAccount(trx, subjectId, grantIds);
+      const told = await tellApps(trx, subjectId, sids, key);
+      await audit.append(trx, {
+        actor: 'system',
+        action,
+        subjectId,
+        target: `subject:${subjectId}`,
+        details: { ...details, removed, grants: grantIds.length, backchannelLogouts: told },
+      });
+    });
+  }
+
+  /** The subject id of an identity message; anything else is a fault the outbox keeps as a dead letter. */
+  function subjectOf(payload: unknown): string {
+    const subjectId = (payload as { subjectId?: unknown } | null)?.subjectId;
+    if (typeof subjectId !== 'string' || subjectId === '') throw new Error('malformed identity payload');
+    return subjectId;
+  }
+
   const compromisedHandler: OutboxHandler = {
     topic: COMPROMISED_TOPIC,
     name: 'oidc.compromised',
-    async handle(payload, ctx) {
-      const { subjectId } = payload as { subjectId: string };
-      await database.write(async (trx) => {
-        const rows = await store.listAccountModels(trx, subjectId);
-        const grantIds: string[] = [];
-        const sids = new Map<string, string | undefined>();
-        for (const row of rows) {
-          if (row.kind === 'Grant') {
-            grantIds.push(row.id);
-            if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
-          } else {
-            const session = JSON.parse(row.payload) as { authorizations?: Record<string, { sid?: string }> };
-            for (const [clientId, auth] of Object.entries(session.authorizations ?? {}))
-              sids.set(clientId, auth.sid);
-          }
-        }
-        const removed = await store.destroyAccount(trx, subjectId, grantIds);
-        let told = 0;
-        for (const [clientId, sid] of sids) {
-          const client = await store.findClient(trx, clientId);
-          if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
-          told += 1;
-          await outbox.enqueue(trx, {
-            topic: BACKCHANNEL_TOPIC,
-            payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
-            idempotencyKey: `oidc.backchannel:${ctx.idempotencyKey}:${clientId}`,
-          });
-        }
-        await audit.append(trx, {
-          actor: 'system',
-          action: 'oidc.compromise.revoked',
-          subjectId,
-          target: `subject:${subjectId}`,
-          details: { removed, grants: grantIds.length, backchannelLogouts: told },
-        });
-      });
-    },
+    handle: (payload, ctx) => endAllOf(subjectOf(payload), ctx.idempotencyKey, 'oidc.compromise.revoked'),
+  };
+
+  /** A password reset or change: whoever signed in to the apps with the old password is signed out there. */
+  const passwordReplacedHandler: OutboxHandler = {
+    topic: PASSWORD_REPLACED_TOPIC,
+    name: 'oidc.password-replaced',
+    handle: (payload, ctx) =>
+      endAllOf(subjectOf(payload), ctx.idempotencyKey, 'oidc.password.revoked', {
+        reason: (payload as { reason?: unknown }).reason === 'change' ? 'change' : 'reset',
+      }),
   };
 
   const backchannelHandler: OutboxHandler = {
@@ -405,7 +447,7 @@ export async function createOidc(deps: OidcDeps) {
     /** The provider, loaded on first use. */
     provider: providerOf,
     issuer,
-    outboxHandlers: [compromisedHandler, backchannelHandler],
+    outboxHandlers: [compromisedHandler, passwordReplacedHandler, backchannelHandler],
 
     /**
      * Loads the provider and registers the config file's clients, for the server

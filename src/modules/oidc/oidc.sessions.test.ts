@@ -5,10 +5,12 @@
  * end with the customer's password or account.
  */
 import type { AddressInfo } from 'node:net';
+import * as opaque from '@serenity-kit/opaque';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
-import { customerBrowser, signUp } from '../identity/identity.testkit.js';
+import { customerBrowser, deliver, lastCode, signUp } from '../identity/identity.testkit.js';
+import { TEST_KEY_STRETCHING } from '../staff/staff.testkit.js';
 import { httpBrowser, relyingParty, signInToApp } from './oidc.testkit.js';
 
 describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', (kind) => {
@@ -106,5 +108,62 @@ describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', 
     // The outbox has not run: the provider still holds the token, yet the account is blocked.
     const refused = await read();
     expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'MXF_CABINET_NOT_AUTHORIZED']);
+  });
+
+  it('signs out of the apps whoever signed in with the old password, once the customer resets it', async () => {
+    const victim = await customer('reset.victim@example.com');
+    // Someone who knows the password signs in on their own computer, and to the app.
+    const theirs = customerBrowser(t.app);
+    expect((await theirs.signin('reset.victim@example.com', victim.password)).statusCode).toBe(200);
+    const intruder = httpBrowser(base, { mxf_session: theirs.jar.mxf_session ?? '' });
+    const held = await tokensIn(intruder);
+
+    const reset = await victim.cabinet.call('POST', '/v1/reset/start', {
+      contact: 'reset.victim@example.com',
+    });
+    const code = await lastCode(t, 'reset.victim@example.com');
+    const done = await victim.cabinet.register(
+      'reset',
+      reset.json().verificationId,
+      code,
+      'a new password 2',
+    );
+    expect(done.statusCode).toBe(204);
+    await deliver(t);
+
+    expect((await app.refresh(held.refresh_token ?? '')).body.error).toBe('invalid_grant');
+    expect((await app.userinfo(held.access_token ?? '')).status).toBe(401);
+    // Their browser still has the provider's cookie, but no longer a sign-in: it is sent to sign in.
+    const again = await signInToApp(intruder, app);
+    expect(again.landed.pathname).toBe('/signin');
+    const audited = (await t.services.audit.entries({ limit: 1000 })).filter(
+      (e) => e.action === 'oidc.password.revoked' && e.subjectId === victim.subjectId,
+    );
+    expect(audited.map((e) => e.details?.reason)).toEqual(['reset']);
+  });
+
+  it('signs the apps out when the customer changes the password, keeping the cabinet session it was changed in', async () => {
+    const { cabinet, session, subjectId } = await customer('change@example.com');
+    const held = await tokensIn(httpBrowser(base, { mxf_session: session }));
+
+    await opaque.ready;
+    const registration = opaque.client.startRegistration({ password: 'another long password 3' });
+    const started = await cabinet.call('POST', '/v1/me/password/start', {
+      registrationRequest: registration.registrationRequest,
+    });
+    expect(started.statusCode).toBe(200);
+    const { registrationRecord } = opaque.client.finishRegistration({
+      clientRegistrationState: registration.clientRegistrationState,
+      registrationResponse: started.json().registrationResponse,
+      password: 'another long password 3',
+      keyStretching: TEST_KEY_STRETCHING,
+    });
+    expect((await cabinet.call('POST', '/v1/me/password/finish', { registrationRecord })).statusCode).toBe(
+      204,
+    );
+    await deliver(t);
+
+    expect((await app.refresh(held.refresh_token ?? '')).body.error).toBe('invalid_grant');
+    expect((await t.services.identity.authenticate(session))?.subjectId).toBe(subjectId);
   });
 });
