@@ -84,6 +84,25 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
       /** The customer signed in to the cabinet in this browser, if any. */
       const customer = (req: FastifyRequest) => identity.authenticate(customerToken(req));
 
+      /**
+       * Another customer signed in to the cabinet at this browser since the
+       * provider's session began (a shared computer): that session ends here,
+       * before the sign-in is finished, so the provider starts a new one for
+       * the customer now signed in. Left to the provider, the switch would go
+       * through its automatic sign-out page, a scripted form in English only
+       * that leaves the browser on a "Continue" button when scripts are off.
+       */
+      async function endOtherCustomersSession(
+        interaction: Awaited<ReturnType<typeof details>>,
+        principal: CustomerPrincipal,
+      ) {
+        const previous = interaction.session;
+        if (!previous || previous.accountId === principal.subjectId) return;
+        await oidc.endBrowserSession(previous.cookie);
+        interaction.session = undefined;
+        await interaction.persist();
+      }
+
       scope.get(
         `${OIDC_PATH}/interaction/:uid`,
         { schema: { hide: true, params: Uid, querystring: LangQuery } },
@@ -98,6 +117,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
               const back = `${OIDC_PATH}/interaction/${uid}?lang=${lang}`;
               return reply.redirect(`/signin?return=${encodeURIComponent(back)}`, 303);
             }
+            await endOtherCustomersSession(interaction, principal);
             reply.hijack();
             return provider.interactionFinished(
               req.raw,

@@ -11,6 +11,7 @@ import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import { SESSION_COOKIE } from '../../http/customer-auth.js';
 import { secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import {
@@ -21,6 +22,7 @@ import {
 } from '../../outbox/outbox.service.js';
 import { COMPROMISED_TOPIC, PASSWORD_REPLACED_TOPIC } from '../identity/channels.js';
 import type { Profile } from '../identity/profile.js';
+import type { CustomerPrincipal } from '../identity/sessions.js';
 import { readCompanyFile } from '../org/org.service.js';
 import { adapterFactory } from './oidc.adapter.js';
 import { providerKeys } from './oidc.keys.js';
@@ -49,6 +51,8 @@ export interface OidcDeps {
   /** Claims are read through identity (decrypted there); only the profile is needed. */
   identity: {
     profileOf(subjectId: string): Promise<Profile>;
+    /** The cabinet session a browser's cookie names, if it is live: every sign-in to an app rests on it. */
+    authenticate(token: string | undefined): Promise<CustomerPrincipal | null>;
   };
   logger: OutboxLogger;
   /** The relying parties of the company's products; default `oidc.json` beside the company file. */
@@ -166,6 +170,33 @@ export async function createOidc(deps: OidcDeps) {
   const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
   const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
 
+  /**
+   * The provider's prompts, with one more reason to ask for the login prompt:
+   * its own session (a cookie good for 14 days) counts only while this
+   * browser's cabinet session is live and is the same customer's. After the
+   * cabinet's sign-out or idle end, or with another customer signed in to the
+   * cabinet on a shared computer, the request goes to the interaction (or
+   * fails with login_required under prompt=none) instead of getting a code for
+   * whoever used the apps here before.
+   */
+  function interactionPolicyOf(lib: OidcLibrary) {
+    const { Check, base } = lib.interactionPolicy;
+    const policy = base();
+    policy.get('login')?.checks.add(
+      new Check(
+        'cabinet_session',
+        'the cabinet session ended or is another customer’s',
+        'login_required',
+        async (ctx) => {
+          const principal = await identity.authenticate(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+          const same = principal !== null && principal.subjectId === ctx.oidc.session?.accountId;
+          return same ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+        },
+      ),
+    );
+    return policy;
+  }
+
   const configuration = (
     lib: OidcLibrary,
     jwks: Configuration['jwks'],
@@ -206,7 +237,10 @@ export async function createOidc(deps: OidcDeps) {
         },
       };
     },
-    interactions: { url: (_ctx, interaction) => `${OIDC_PATH}/interaction/${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicyOf(lib),
+      url: (_ctx, interaction) => `${OIDC_PATH}/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -597,6 +631,35 @@ export async function createOidc(deps: OidcDeps) {
         clientId: found.clientId,
         scopes: (found.scope ?? '').split(' '),
       };
+    },
+
+    /**
+     * Ends one browser's provider session, whose customer is no longer the one
+     * signed in to the cabinet there, and tells the apps it signed in to by
+     * back-channel logout (their sessions in that browser are not that
+     * customer's any more). The customer's grants stay: the apps' servers may
+     * hold refresh tokens for them, and the customer's other browsers go on.
+     */
+    async endBrowserSession(sessionId: string): Promise<void> {
+      await database.write(async (trx) => {
+        const row = await store.findModel(trx, 'Session', 'id', sessionId);
+        if (!row) return;
+        await store.destroyModel(trx, 'Session', sessionId);
+        if (!row.account_id) return;
+        const told = await tellApps(
+          trx,
+          row.account_id,
+          new Map(sidsOf(row.payload)),
+          `session:${sessionId}`,
+        );
+        await audit.append(trx, {
+          actor: 'system',
+          action: 'oidc.session.ended',
+          subjectId: row.account_id,
+          target: `subject:${row.account_id}`,
+          details: { reason: 'cabinet-changed', backchannelLogouts: told },
+        });
+      });
     },
 
     /** Removes what has expired; the provider never reads it again anyway. */

@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import * as opaque from '@serenity-kit/opaque';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
@@ -41,12 +42,49 @@ describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', 
   }
 
   /** Signs in to the app in `b` and redeems the code. */
-  async function tokensIn(b: ReturnType<typeof httpBrowser>) {
-    const { landed, verifier } = await signInToApp(b, app);
+  async function tokensIn(b: ReturnType<typeof httpBrowser>, params: Record<string, string> = {}) {
+    const { landed, verifier } = await signInToApp(b, app, params);
     const tokens = await app.exchange(landed.searchParams.get('code') ?? '', verifier);
     expect(tokens.status).toBe(200);
     return tokens.body;
   }
+
+  it('sends the browser to sign in once the customer signed out of the cabinet; prompt=none gets login_required', async () => {
+    const { cabinet, session } = await customer('signed.out@example.com');
+    const b = httpBrowser(base, { mxf_session: session });
+    await tokensIn(b); // the app allowed, the provider's own session open
+    expect((await cabinet.call('POST', '/v1/signout')).statusCode).toBe(204);
+    delete b.jar.mxf_session;
+
+    const again = await signInToApp(b, app);
+    expect(again.landed.pathname).toBe('/signin');
+    const silent = await signInToApp(b, app, { prompt: 'none' });
+    expect(silent.landed.origin + silent.landed.pathname).toBe(redirectUri);
+    expect(silent.landed.searchParams.get('error')).toBe('login_required');
+    expect(silent.landed.searchParams.has('code')).toBe(false);
+  });
+
+  it('signs in to the app whoever is signed in to the cabinet at a shared browser, never the customer before', async () => {
+    const alice = await customer('shared.alice@example.com');
+    const bob = await customer('shared.bob@example.com');
+    const shared = httpBrowser(base, { mxf_session: alice.session });
+    await tokensIn(shared);
+    expect((await alice.cabinet.call('POST', '/v1/signout')).statusCode).toBe(204);
+    shared.jar.mxf_session = bob.session;
+
+    const silent = await signInToApp(shared, app, { prompt: 'none' });
+    expect(silent.landed.searchParams.get('error')).toBe('login_required');
+    const { landed, verifier } = await signInToApp(shared, app);
+    const tokens = await app.exchange(landed.searchParams.get('code') ?? '', verifier);
+    expect(tokens.status).toBe(200);
+    expect(decodeJwt(tokens.body.id_token ?? '').sub).toBe(bob.subjectId);
+    expect((await app.userinfo(tokens.body.access_token ?? '')).body?.email).toBe('shared.bob@example.com');
+    // Alice's session at this browser ended; her grant, and her other browsers, go on.
+    const ended = (await t.services.audit.entries({ limit: 1000 })).filter(
+      (e) => e.action === 'oidc.session.ended',
+    );
+    expect(ended.map((e) => e.subjectId)).toEqual([alice.subjectId]);
+  });
 
   it('honours an authorization code once, however many redemptions race for it', async () => {
     const { session } = await customer('race.code@example.com');
