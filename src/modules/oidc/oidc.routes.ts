@@ -113,16 +113,19 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
           const lang = pickLanguage((req.query as { lang?: string }).lang, req.headers['accept-language']);
           const principal = await customer(req);
           if (interaction.prompt.name === 'login') {
-            if (!principal) {
+            // No cabinet session, or not one as fresh as the app asks (prompt=login, max_age): sign in.
+            if (!principal || !oidc.provesSignIn(interaction, principal)) {
               const back = `${OIDC_PATH}/interaction/${uid}?lang=${lang}`;
               return reply.redirect(`/signin?return=${encodeURIComponent(back)}`, 303);
             }
             await endOtherCustomersSession(interaction, principal);
             reply.hijack();
+            // auth_time is when the customer last proved a factor, not when the app asked.
+            const ts = Math.floor(principal.authenticatedAt / 1000);
             return provider.interactionFinished(
               req.raw,
               reply.raw,
-              { login: { accountId: principal.subjectId } },
+              { login: { accountId: principal.subjectId, ts } },
               { mergeWithLastSubmission: false },
             );
           }

@@ -662,6 +662,26 @@ export async function createOidc(deps: OidcDeps) {
       });
     },
 
+    /**
+     * Whether the cabinet session proves what the app asked of this sign-in:
+     * with prompt=login, a factor proved since the request came (in the same
+     * second or later: the request's time is in seconds); with max_age, one
+     * proved that many seconds ago at most, or since the request came, so
+     * max_age=0 means what prompt=login does instead of asking forever.
+     */
+    provesSignIn(
+      request: { params: Record<string, unknown>; iat: number },
+      principal: Pick<CustomerPrincipal, 'authenticatedAt'>,
+    ): boolean {
+      const sinceRequest = principal.authenticatedAt >= request.iat * 1000;
+      const prompts = String(request.params.prompt ?? '').split(' ');
+      if (prompts.includes('login') && !sinceRequest) return false;
+      const maxAge = request.params.max_age === undefined ? Number.NaN : Number(request.params.max_age);
+      if (Number.isFinite(maxAge) && clock.now() - principal.authenticatedAt > maxAge * 1000)
+        return sinceRequest;
+      return true;
+    },
+
     /** Removes what has expired; the provider never reads it again anyway. */
     purgeExpired: () => database.write((trx) => store.deleteExpired(trx, clock.now())),
   };

@@ -86,6 +86,37 @@ describe.each(databaseKinds())('the apps’ sign-in through the cabinet on %s', 
     expect(ended.map((e) => e.subjectId)).toEqual([alice.subjectId]);
   });
 
+  it('asks for a fresh sign-in when the app sends prompt=login or a max_age the session does not meet; auth_time is that sign-in', async () => {
+    const email = 'fresh@example.com';
+    const { session, password } = await customer(email);
+    const signedUpAt = (await t.services.identity.authenticate(session))?.authenticatedAt ?? 0;
+    const b = httpBrowser(base, { mxf_session: session });
+    // With a max_age the id_token says when the customer signed in (auth_time): at sign-up, here.
+    const first = await tokensIn(b, { max_age: '3600' });
+    expect(decodeJwt(first.id_token ?? '').auth_time).toBe(Math.floor(signedUpAt / 1000));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+
+    const aged = await signInToApp(b, app, { max_age: '1' });
+    expect(aged.landed.pathname).toBe('/signin');
+    const asked = await signInToApp(b, app, { prompt: 'login', max_age: '3600' });
+    expect(asked.landed.pathname).toBe('/signin');
+    const back = asked.landed.searchParams.get('return') ?? '';
+    expect(back).toMatch(/^\/oidc\/interaction\/[A-Za-z0-9_-]+/);
+
+    // The customer signs in again; the sign-in page sends the browser back into the request.
+    const cabinet = customerBrowser(t.app);
+    expect((await cabinet.signin(email, password)).statusCode).toBe(200);
+    b.jar.mxf_session = cabinet.jar.mxf_session ?? '';
+    const signedInAt = (await t.services.identity.authenticate(b.jar.mxf_session))?.authenticatedAt ?? 0;
+    const landed = await b.follow(await b.go('GET', back));
+    expect(landed).toBeInstanceOf(URL);
+    const tokens = await app.exchange((landed as URL).searchParams.get('code') ?? '', asked.verifier);
+    expect(tokens.status).toBe(200);
+    const authTime = Number(decodeJwt(tokens.body.id_token ?? '').auth_time);
+    expect(authTime).toBe(Math.floor(signedInAt / 1000));
+    expect(authTime).toBeGreaterThan(Math.floor(signedUpAt / 1000));
+  });
+
   it('honours an authorization code once, however many redemptions race for it', async () => {
     const { session } = await customer('race.code@example.com');
     const b = httpBrowser(base, { mxf_session: session });
