@@ -1,6 +1,8 @@
+import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import type { Language } from '../../i18n/errors-define.js';
 import { newId } from '../../ids.js';
+import { PASSWORD_REPLACED_TOPIC } from './channels.js';
 import { contactKeySubject } from './codes.js';
 import type { IdentityContext } from './context.js';
 import { parseContact } from './identity.crypto.js';
@@ -25,6 +27,11 @@ const NOBODY = 'nobody';
  */
 export function createAccounts(ctx: IdentityContext, signin: Signin) {
   const { database, clock, audit, keyring, codes, opaque } = ctx;
+
+  /** A new password voids every sign-in made with the old one, at the apps too (the OIDC receiver). */
+  async function endAppSignIns(trx: Trx, subjectId: string, reason: 'reset' | 'change'): Promise<void> {
+    await ctx.outbox.enqueue(trx, { topic: PASSWORD_REPLACED_TOPIC, payload: { subjectId, reason } });
+  }
 
   function requireRecent(principal: CustomerPrincipal): void {
     if (!isRecent(principal, clock.now())) throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
@@ -166,7 +173,10 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
       ip?: string;
     }) => registrationFor('reset', input),
 
-    /** Stores the new record, ends every session and lifts a compromise block: the customer proved the channel. */
+    /**
+     * Stores the new record, ends every session (the apps' too) and lifts a compromise block:
+     * the customer proved the channel.
+     */
     async finishReset(input: {
       verificationId: string;
       registrationRecord: string;
@@ -187,6 +197,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           updated_at: now,
         });
         const ended = await sessionStore.revokeSessions(trx, customer.subject_id, now);
+        await endAppSignIns(trx, customer.subject_id, 'reset');
         await audit.append(trx, {
           actor: `subject:${customer.subject_id}`,
           action: 'customer.password.reset',
@@ -211,7 +222,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
       };
     },
 
-    /** Replaces the record and ends every other session. */
+    /** Replaces the record and ends every other session, and every sign-in at the apps. */
     async finishPasswordChange(
       principal: CustomerPrincipal,
       registrationRecord: string,
@@ -228,6 +239,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           updated_at: now,
         });
         const ended = await sessionStore.revokeSessions(trx, principal.subjectId, now, principal.sessionId);
+        await endAppSignIns(trx, principal.subjectId, 'change');
         await audit.append(trx, {
           actor: `subject:${principal.subjectId}`,
           action: 'customer.password.changed',

@@ -196,6 +196,14 @@ export function createSmsSendHandler(
  */
 export const COMPROMISED_TOPIC = 'identity.compromised';
 
+/**
+ * `identity.password-replaced`: queued by a password reset or change, in its
+ * transaction. Its receiver lives in the OIDC module and ends what the customer
+ * holds at the apps as for a compromise report: whoever signed in with the old
+ * password keeps no provider session, grant or refresh token.
+ */
+export const PASSWORD_REPLACED_TOPIC = 'identity.password-replaced';
+
 /** The outbox receivers identity needs: SMS delivery (the gateway when configured, else the development transport). */
 export function identityOutboxHandlers(deps: {
   database: Database;

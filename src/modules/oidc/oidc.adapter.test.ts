@@ -53,6 +53,19 @@ describe.each(databaseKinds())('the oidc-provider adapter on %s', (kind) => {
     expect(await access.find('a2')).toBeUndefined();
   });
 
+  it('lets one of several racing uses consume a code; the others end its grant', async () => {
+    const codes = new Adapter('AuthorizationCode');
+    const grants = new Adapter('Grant');
+    await grants.upsert('g5', { accountId: 'subj-6', clientId: 'c5' }, 3600);
+    await codes.upsert('c5', { grantId: 'g5', accountId: 'subj-6', clientId: 'c5' }, 60);
+    await new Adapter('AccessToken').upsert('a5', { grantId: 'g5', accountId: 'subj-6' }, 3600);
+    const uses = await Promise.allSettled(Array.from({ length: 6 }, () => codes.consume('c5')));
+    expect(uses.filter((u) => u.status === 'fulfilled')).toHaveLength(1);
+    expect(await grants.find('g5')).toBeUndefined();
+    expect(await new Adapter('AccessToken').find('a5')).toBeUndefined();
+    await expect(codes.consume('c5')).rejects.toThrow('already used');
+  });
+
   it('finds every grant and token of a customer, and sweeps what expired', async () => {
     const grants = new Adapter('Grant');
     const tokens = new Adapter('AccessToken');
@@ -67,7 +80,7 @@ describe.each(databaseKinds())('the oidc-provider adapter on %s', (kind) => {
     clock.advance(2000);
     // Every write sweeps here (sweepEvery = 1): the expired token goes, the live grant stays.
     expect(await store.findModel(t.database.db, 'AccessToken', 'id', 't8')).toBeDefined();
-    const Sweeping = adapterFactory(t.database, clock, 1);
+    const Sweeping = adapterFactory(t.database, clock, { sweepEvery: 1 });
     await new Sweeping('Grant').upsert('g10', { accountId: 'subj-5', clientId: 'c9' }, 60);
     expect(await store.findModel(t.database.db, 'AccessToken', 'id', 't8')).toBeUndefined();
     expect(await new Sweeping('Grant').find('g10')).toBeDefined();

@@ -3,14 +3,30 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/database.js';
 import * as store from './oidc.store.js';
 
+export interface AdapterOptions {
+  /** Expired rows are swept every this many writes. */
+  sweepEvery?: number;
+  /** What a second use of a code or refresh token throws: the provider's invalid_grant. */
+  reused?: () => Error;
+}
+
 /**
  * oidc-provider's storage in our database. Expiry is honoured on read (a row
  * past `expires_at` is not found) and swept every `sweepEvery` writes; `consume`
  * marks a code or refresh token used, which the provider reads as `consumed`.
+ *
+ * The provider checks `consumed` on read and only then consumes, so two
+ * requests racing with one code or refresh token would both pass the check.
+ * `consume` is therefore the decision: the first use marks the row; any other
+ * finds it marked, and is answered as reuse (RFC 6749 §4.1.2, OAuth 2.0
+ * Security BCP §4.14): the grant and everything issued under it end, and the
+ * request fails with `reused()`.
  * Clients come from `oidc_clients` (registered from config/oidc.json or by an
  * administrator); the provider never writes them.
  */
-export function adapterFactory(database: Database, clock: Clock, sweepEvery = 500) {
+export function adapterFactory(database: Database, clock: Clock, options: AdapterOptions = {}) {
+  const sweepEvery = options.sweepEvery ?? 500;
+  const reused = options.reused ?? (() => new Error('already used'));
   let writes = 0;
   return class DatabaseAdapter implements Adapter {
     constructor(readonly name: string) {}
@@ -53,7 +69,13 @@ export function adapterFactory(database: Database, clock: Clock, sweepEvery = 50
     }
 
     async consume(id: string): Promise<void> {
-      await database.write((trx) => store.consumeModel(trx, this.name, id, clock.now()));
+      const first = await database.write(async (trx) => {
+        if (await store.consumeModel(trx, this.name, id, clock.now())) return true;
+        const row = await store.findModel(trx, this.name, 'id', id);
+        if (row?.grant_id) await store.destroyGrantWithModels(trx, row.grant_id);
+        return false;
+      });
+      if (!first) throw reused();
     }
 
     async destroy(id: string): Promise<void> {

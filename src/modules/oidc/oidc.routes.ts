@@ -55,7 +55,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
         reply.hijack();
         for (const [name, value] of Object.entries(headers)) reply.raw.setHeader(name, value);
         reply.raw.setHeader('x-request-id', req.id);
-        oidc.handle(req.raw, reply.raw);
+        oidc.handle(req.raw, reply.raw, { protocol: req.protocol, host: req.host, ip: req.ip });
       };
       scope.all(`${OIDC_PATH}/*`, { schema: { hide: true } }, hand);
     });
@@ -84,6 +84,25 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
       /** The customer signed in to the cabinet in this browser, if any. */
       const customer = (req: FastifyRequest) => identity.authenticate(customerToken(req));
 
+      /**
+       * Another customer signed in to the cabinet at this browser since the
+       * provider's session began (a shared computer): that session ends here,
+       * before the sign-in is finished, so the provider starts a new one for
+       * the customer now signed in. Left to the provider, the switch would go
+       * through its automatic sign-out page, a scripted form in English only
+       * that leaves the browser on a "Continue" button when scripts are off.
+       */
+      async function endOtherCustomersSession(
+        interaction: Awaited<ReturnType<typeof details>>,
+        principal: CustomerPrincipal,
+      ) {
+        const previous = interaction.session;
+        if (!previous || previous.accountId === principal.subjectId) return;
+        await oidc.endBrowserSession(previous.cookie);
+        interaction.session = undefined;
+        await interaction.persist();
+      }
+
       scope.get(
         `${OIDC_PATH}/interaction/:uid`,
         { schema: { hide: true, params: Uid, querystring: LangQuery } },
@@ -94,15 +113,19 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
           const lang = pickLanguage((req.query as { lang?: string }).lang, req.headers['accept-language']);
           const principal = await customer(req);
           if (interaction.prompt.name === 'login') {
-            if (!principal) {
+            // No cabinet session, or not one as fresh as the app asks (prompt=login, max_age): sign in.
+            if (!principal || !oidc.provesSignIn(interaction, principal)) {
               const back = `${OIDC_PATH}/interaction/${uid}?lang=${lang}`;
               return reply.redirect(`/signin?return=${encodeURIComponent(back)}`, 303);
             }
+            await endOtherCustomersSession(interaction, principal);
             reply.hijack();
+            // auth_time is when the customer last proved a factor, not when the app asked.
+            const ts = Math.floor(principal.authenticatedAt / 1000);
             return provider.interactionFinished(
               req.raw,
               reply.raw,
-              { login: { accountId: principal.subjectId } },
+              { login: { accountId: principal.subjectId, ts } },
               { mergeWithLastSubmission: false },
             );
           }

@@ -9,8 +9,9 @@ import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import { SESSION_COOKIE } from '../../http/customer-auth.js';
 import { secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import {
@@ -19,8 +20,9 @@ import {
   type OutboxHandler,
   type OutboxLogger,
 } from '../../outbox/outbox.service.js';
-import { COMPROMISED_TOPIC } from '../identity/channels.js';
+import { COMPROMISED_TOPIC, PASSWORD_REPLACED_TOPIC } from '../identity/channels.js';
 import type { Profile } from '../identity/profile.js';
+import type { CustomerPrincipal } from '../identity/sessions.js';
 import { readCompanyFile } from '../org/org.service.js';
 import { adapterFactory } from './oidc.adapter.js';
 import { providerKeys } from './oidc.keys.js';
@@ -33,11 +35,14 @@ import type { OidcClientTable } from './oidc.table.js';
 export const OIDC_PATH = '/oidc';
 export const BACKCHANNEL_TOPIC = 'oidc.backchannel-logout';
 
+/** oidc-provider's module, imported when single sign-on loads. */
+type OidcLibrary = typeof import('oidc-provider');
+
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 export interface OidcDeps {
-  options: { publicUrl: string; trustProxy: boolean | string; companyFile: string };
+  options: { publicUrl: string; companyFile: string };
   database: Database;
   clock: Clock;
   keyring: Keyring;
@@ -46,6 +51,8 @@ export interface OidcDeps {
   /** Claims are read through identity (decrypted there); only the profile is needed. */
   identity: {
     profileOf(subjectId: string): Promise<Profile>;
+    /** The cabinet session a browser's cookie names, if it is live: every sign-in to an app rests on it. */
+    authenticate(token: string | undefined): Promise<CustomerPrincipal | null>;
   };
   logger: OutboxLogger;
   /** The relying parties of the company's products; default `oidc.json` beside the company file. */
@@ -163,8 +170,41 @@ export async function createOidc(deps: OidcDeps) {
   const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
   const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
 
-  const configuration = (jwks: Configuration['jwks'], cookieKeys: string[]): Configuration => ({
-    adapter: adapterFactory(database, clock),
+  /**
+   * The provider's prompts, with one more reason to ask for the login prompt:
+   * its own session (a cookie good for 14 days) counts only while this
+   * browser's cabinet session is live and is the same customer's. After the
+   * cabinet's sign-out or idle end, or with another customer signed in to the
+   * cabinet on a shared computer, the request goes to the interaction (or
+   * fails with login_required under prompt=none) instead of getting a code for
+   * whoever used the apps here before.
+   */
+  function interactionPolicyOf(lib: OidcLibrary) {
+    const { Check, base } = lib.interactionPolicy;
+    const policy = base();
+    policy.get('login')?.checks.add(
+      new Check(
+        'cabinet_session',
+        'the cabinet session ended or is another customer’s',
+        'login_required',
+        async (ctx) => {
+          const principal = await identity.authenticate(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+          const same = principal !== null && principal.subjectId === ctx.oidc.session?.accountId;
+          return same ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+        },
+      ),
+    );
+    return policy;
+  }
+
+  const configuration = (
+    lib: OidcLibrary,
+    jwks: Configuration['jwks'],
+    cookieKeys: string[],
+  ): Configuration => ({
+    adapter: adapterFactory(database, clock, {
+      reused: () => new lib.errors.InvalidGrant('already used'),
+    }),
     clients: [],
     jwks,
     cookies: { keys: cookieKeys, long: { signed: true }, short: { signed: true } },
@@ -197,7 +237,10 @@ export async function createOidc(deps: OidcDeps) {
         },
       };
     },
-    interactions: { url: (_ctx, interaction) => `${OIDC_PATH}/interaction/${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicyOf(lib),
+      url: (_ctx, interaction) => `${OIDC_PATH}/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -235,10 +278,12 @@ export async function createOidc(deps: OidcDeps) {
    * them, which waits. The products' clients are registered in the same step.
    */
   async function load() {
-    const { default: ProviderClass } = await import('oidc-provider');
+    const lib = await import('oidc-provider');
     const { jwks, cookieKeys } = await providerKeys(keyring);
-    const provider = new ProviderClass(issuer, configuration(jwks, cookieKeys));
-    provider.proxy = options.trustProxy !== false;
+    const provider = new lib.default(issuer, configuration(lib, jwks, cookieKeys));
+    // The provider builds its endpoint URLs from the request's forwarded headers; `handle`
+    // replaces them with what the server concluded under `trustProxy`, so only a listed proxy counts.
+    provider.proxy = true;
     // Only the error's class and code are logged: a provider error's message can echo request input.
     const logError = (err: unknown) => logger.error({ error: failureLabel(err) }, 'oidc provider error');
     provider.on('server_error', (_ctx: unknown, err: unknown) => logError(err));
@@ -334,46 +379,88 @@ export async function createOidc(deps: OidcDeps) {
   if (!configClients)
     logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
 
+  /** Each app's session id in a provider session: what a back-channel logout names. */
+  const sidsOf = (sessionPayload: string) =>
+    Object.entries(
+      (JSON.parse(sessionPayload) as { authorizations?: Record<string, { sid?: string }> }).authorizations ??
+        {},
+    ).map(([clientId, auth]) => [clientId, auth.sid] as const);
+
+  /** Queues a back-channel logout to each of these apps that has an address for it; how many. */
+  async function tellApps(
+    trx: Trx,
+    subjectId: string,
+    sids: Map<string, string | undefined>,
+    key: string,
+  ): Promise<number> {
+    let told = 0;
+    for (const [clientId, sid] of sids) {
+      const client = await store.findClient(trx, clientId);
+      if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
+      told += 1;
+      await outbox.enqueue(trx, {
+        topic: BACKCHANNEL_TOPIC,
+        payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
+        idempotencyKey: `oidc.backchannel:${key}:${clientId}`,
+      });
+    }
+    return told;
+  }
+
+  /**
+   * Ends everything a customer holds at the provider (sessions, grants, codes,
+   * access and refresh tokens) and tells each app that had a grant or a session
+   * by back-channel logout. Delivered again, it finds nothing and tells no one.
+   */
+  async function endAllOf(
+    subjectId: string,
+    key: string,
+    action: string,
+    details: Record<string, string> = {},
+  ) {
+    await database.write(async (trx) => {
+      const rows = await store.listAccountModels(trx, subjectId);
+      const grantIds: string[] = [];
+      const sids = new Map<string, string | undefined>();
+      for (const row of rows) {
+        if (row.kind === 'Grant') {
+          grantIds.push(row.id);
+          if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
+        } else for (const [clientId, sid] of sidsOf(row.payload)) sids.set(clientId, sid);
+      }
+      const removed = await store.destroyAccount(trx, subjectId, grantIds);
+      const told = await tellApps(trx, subjectId, sids, key);
+      await audit.append(trx, {
+        actor: 'system',
+        action,
+        subjectId,
+        target: `subject:${subjectId}`,
+        details: { ...details, removed, grants: grantIds.length, backchannelLogouts: told },
+      });
+    });
+  }
+
+  /** The subject id of an identity message; anything else is a fault the outbox keeps as a dead letter. */
+  function subjectOf(payload: unknown): string {
+    const subjectId = (payload as { subjectId?: unknown } | null)?.subjectId;
+    if (typeof subjectId !== 'string' || subjectId === '') throw new Error('malformed identity payload');
+    return subjectId;
+  }
+
   const compromisedHandler: OutboxHandler = {
     topic: COMPROMISED_TOPIC,
     name: 'oidc.compromised',
-    async handle(payload, ctx) {
-      const { subjectId } = payload as { subjectId: string };
-      await database.write(async (trx) => {
-        const rows = await store.listAccountModels(trx, subjectId);
-        const grantIds: string[] = [];
-        const sids = new Map<string, string | undefined>();
-        for (const row of rows) {
-          if (row.kind === 'Grant') {
-            grantIds.push(row.id);
-            if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
-          } else {
-            const session = JSON.parse(row.payload) as { authorizations?: Record<string, { sid?: string }> };
-            for (const [clientId, auth] of Object.entries(session.authorizations ?? {}))
-              sids.set(clientId, auth.sid);
-          }
-        }
-        const removed = await store.destroyAccount(trx, subjectId, grantIds);
-        let told = 0;
-        for (const [clientId, sid] of sids) {
-          const client = await store.findClient(trx, clientId);
-          if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
-          told += 1;
-          await outbox.enqueue(trx, {
-            topic: BACKCHANNEL_TOPIC,
-            payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
-            idempotencyKey: `oidc.backchannel:${ctx.idempotencyKey}:${clientId}`,
-          });
-        }
-        await audit.append(trx, {
-          actor: 'system',
-          action: 'oidc.compromise.revoked',
-          subjectId,
-          target: `subject:${subjectId}`,
-          details: { removed, grants: grantIds.length, backchannelLogouts: told },
-        });
-      });
-    },
+    handle: (payload, ctx) => endAllOf(subjectOf(payload), ctx.idempotencyKey, 'oidc.compromise.revoked'),
+  };
+
+  /** A password reset or change: whoever signed in to the apps with the old password is signed out there. */
+  const passwordReplacedHandler: OutboxHandler = {
+    topic: PASSWORD_REPLACED_TOPIC,
+    name: 'oidc.password-replaced',
+    handle: (payload, ctx) =>
+      endAllOf(subjectOf(payload), ctx.idempotencyKey, 'oidc.password.revoked', {
+        reason: (payload as { reason?: unknown }).reason === 'change' ? 'change' : 'reset',
+      }),
   };
 
   const backchannelHandler: OutboxHandler = {
@@ -394,7 +481,7 @@ export async function createOidc(deps: OidcDeps) {
     /** The provider, loaded on first use. */
     provider: providerOf,
     issuer,
-    outboxHandlers: [compromisedHandler, backchannelHandler],
+    outboxHandlers: [compromisedHandler, passwordReplacedHandler, backchannelHandler],
 
     /**
      * Loads the provider and registers the config file's clients, for the server
@@ -422,8 +509,22 @@ export async function createOidc(deps: OidcDeps) {
       );
     },
 
-    /** Hands a raw request under /oidc to the provider, which answers it itself. */
-    handle(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+    /**
+     * Hands a raw request under /oidc to the provider, which answers it itself.
+     * `seen` is the scheme, host and client address as the server judged them
+     * under `trustProxy`: they replace the X-Forwarded-* headers the request
+     * came with, so a client that is not a listed proxy cannot choose the host
+     * of the endpoints discovery announces or where the provider redirects.
+     */
+    handle(
+      req: IncomingMessage & { originalUrl?: string },
+      res: ServerResponse,
+      seen: { protocol: string; host: string; ip: string },
+    ): void {
+      req.headers['x-forwarded-proto'] = seen.protocol === 'https' ? 'https' : 'http';
+      req.headers['x-forwarded-for'] = seen.ip;
+      if (seen.host) req.headers['x-forwarded-host'] = seen.host;
+      else delete req.headers['x-forwarded-host'];
       req.originalUrl = req.url ?? OIDC_PATH;
       req.url = (req.url ?? '').slice(OIDC_PATH.length) || '/';
       loaded().then(
@@ -509,17 +610,76 @@ export async function createOidc(deps: OidcDeps) {
       });
     },
 
-    /** The customer and app an access token was issued to, if it is live; null for anything else. */
+    /**
+     * The customer and app an access token was issued to, if it is live; null for anything else.
+     * Live means its grant still stands and its customer is active: a blocked or closed account,
+     * or a grant ended, closes the cabinet to the token at once, before the outbox's clean-up
+     * deletes it (userinfo refuses it the same way, through findAccount).
+     */
     async customerToken(
       token: string,
     ): Promise<{ customerId: string; clientId: string; scopes: string[] } | null> {
-      const found = await (await providerOf()).AccessToken.find(token).catch(() => undefined);
-      if (!found || found.isExpired || !found.accountId || !found.clientId) return null;
+      const provider = await providerOf();
+      const found = await provider.AccessToken.find(token).catch(() => undefined);
+      if (!found || found.isExpired || !found.accountId || !found.clientId || !found.grantId) return null;
+      const grant = await provider.Grant.find(found.grantId).catch(() => undefined);
+      if (!grant || grant.isExpired || grant.accountId !== found.accountId) return null;
+      const profile = await identity.profileOf(found.accountId).catch(() => undefined);
+      if (profile?.status !== 'active') return null;
       return {
         customerId: found.accountId,
         clientId: found.clientId,
         scopes: (found.scope ?? '').split(' '),
       };
+    },
+
+    /**
+     * Ends one browser's provider session, whose customer is no longer the one
+     * signed in to the cabinet there, and tells the apps it signed in to by
+     * back-channel logout (their sessions in that browser are not that
+     * customer's any more). The customer's grants stay: the apps' servers may
+     * hold refresh tokens for them, and the customer's other browsers go on.
+     */
+    async endBrowserSession(sessionId: string): Promise<void> {
+      await database.write(async (trx) => {
+        const row = await store.findModel(trx, 'Session', 'id', sessionId);
+        if (!row) return;
+        await store.destroyModel(trx, 'Session', sessionId);
+        if (!row.account_id) return;
+        const told = await tellApps(
+          trx,
+          row.account_id,
+          new Map(sidsOf(row.payload)),
+          `session:${sessionId}`,
+        );
+        await audit.append(trx, {
+          actor: 'system',
+          action: 'oidc.session.ended',
+          subjectId: row.account_id,
+          target: `subject:${row.account_id}`,
+          details: { reason: 'cabinet-changed', backchannelLogouts: told },
+        });
+      });
+    },
+
+    /**
+     * Whether the cabinet session proves what the app asked of this sign-in:
+     * with prompt=login, a factor proved since the request came (in the same
+     * second or later: the request's time is in seconds); with max_age, one
+     * proved that many seconds ago at most, or since the request came, so
+     * max_age=0 means what prompt=login does instead of asking forever.
+     */
+    provesSignIn(
+      request: { params: Record<string, unknown>; iat: number },
+      principal: Pick<CustomerPrincipal, 'authenticatedAt'>,
+    ): boolean {
+      const sinceRequest = principal.authenticatedAt >= request.iat * 1000;
+      const prompts = String(request.params.prompt ?? '').split(' ');
+      if (prompts.includes('login') && !sinceRequest) return false;
+      const maxAge = request.params.max_age === undefined ? Number.NaN : Number(request.params.max_age);
+      if (Number.isFinite(maxAge) && clock.now() - principal.authenticatedAt > maxAge * 1000)
+        return sinceRequest;
+      return true;
     },
 
     /** Removes what has expired; the provider never reads it again anyway. */

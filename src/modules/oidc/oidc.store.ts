@@ -10,7 +10,7 @@ export async function upsertModel(trx: Trx, row: OidcModelTable): Promise<void> 
     .execute();
 }
 
-export function findModel(db: Db, kind: string, by: 'id' | 'uid' | 'user_code', value: string) {
+export function findModel(db: Db | Trx, kind: string, by: 'id' | 'uid' | 'user_code', value: string) {
   return db
     .selectFrom('oidc_models')
     .selectAll()
@@ -19,13 +19,16 @@ export function findModel(db: Db, kind: string, by: 'id' | 'uid' | 'user_code', 
     .executeTakeFirst();
 }
 
-export async function consumeModel(trx: Trx, kind: string, id: string, now: number): Promise<void> {
-  await trx
+/** Marks a code or token used; false when it was used already (or is gone): one statement, so two racing uses cannot both win. */
+export async function consumeModel(trx: Trx, kind: string, id: string, now: number): Promise<boolean> {
+  const r = await trx
     .updateTable('oidc_models')
     .set({ consumed_at: now })
     .where('kind', '=', kind)
     .where('id', '=', id)
-    .execute();
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function destroyModel(trx: Trx, kind: string, id: string): Promise<void> {
@@ -35,6 +38,12 @@ export async function destroyModel(trx: Trx, kind: string, id: string): Promise<
 /** Every model of one grant (codes, tokens, the grant itself). */
 export async function destroyGrant(trx: Trx, grantId: string): Promise<void> {
   await trx.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+}
+
+/** A grant and every code and token issued under it. */
+export async function destroyGrantWithModels(trx: Trx, grantId: string): Promise<void> {
+  await destroyGrant(trx, grantId);
+  await destroyModel(trx, 'Grant', grantId);
 }
 
 /** Sessions and grants of a customer: who to tell when everything of theirs ends. */
