@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Database } from '../../db/database.js';
@@ -20,7 +20,7 @@ export interface OidcRouteDeps {
   database: Database;
   publicUrl: string;
   /** Guard for client registration: administrators. */
-  requireAdmin: preHandlerAsyncHookHandler;
+  requireAdmin: onRequestAsyncHookHandler;
   actorOf(request: unknown): string;
 }
 
@@ -217,7 +217,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/oidc/clients',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'The apps (OIDC relying parties) that may sign customers in (administrators)',
@@ -230,7 +230,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/oidc/clients',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary: 'Register an app for single sign-on (administrators); public client, PKCE required',
@@ -245,7 +245,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
     app.put(
       '/v1/oidc/clients/:clientId/keys',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary:
@@ -261,7 +261,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/v1/oidc/clients/:clientId',
       {
-        preHandler: requireAdmin,
+        onRequest: requireAdmin,
         schema: {
           tags,
           summary:
