@@ -283,6 +283,25 @@ function exchange(input: HopInput): Promise<Hop> {
   });
 }
 
+/**
+ * The same address rule for a library that makes its own requests (the OIDC
+ * provider's back-channel logout): a `lookup` that refuses a name resolving to
+ * any refused address, and the literal-address check `lookup` never sees.
+ * Undefined where private addresses are allowed.
+ */
+export function addressGuard(
+  policy: PrivateAddressPolicy,
+): { lookup: LookupFunction; literalAllowed(url: URL): boolean } | undefined {
+  if (policy === 'allow') return undefined;
+  return {
+    lookup: pinnedLookup(isPublicAddress, systemResolve, () => {}),
+    literalAllowed(url) {
+      const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+      return !isIP(host) || isPublicAddress(host);
+    },
+  };
+}
+
 async function systemResolve(hostname: string, family: number): Promise<LookupAddress[]> {
   return dns.lookup(hostname, { all: true, family, verbatim: true });
 }

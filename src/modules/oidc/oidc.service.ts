@@ -1,3 +1,4 @@
+import type { lookup as dnsLookup } from 'node:dns';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { SESSION_COOKIE } from '../../http/customer-auth.js';
-import { secureOrLocal } from '../../http/outbound.js';
+import { addressGuard, type PrivateAddressPolicy, secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import {
   failureLabel,
@@ -42,7 +43,7 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 export interface OidcDeps {
-  options: { publicUrl: string; companyFile: string };
+  options: { publicUrl: string; companyFile: string; outboundPrivateAddresses?: PrivateAddressPolicy };
   database: Database;
   clock: Clock;
   keyring: Keyring;
@@ -75,6 +76,9 @@ export function readOidcConfig(file: string): OidcConfigFile {
   }
   return parsed as OidcConfigFile;
 }
+
+/** How long an app's back-channel logout endpoint has to answer. */
+const BACKCHANNEL_TIMEOUT_MS = 5_000;
 
 /** https anywhere; plain http only to this machine (development and tests); no fragment. */
 function acceptableUri(value: string): boolean {
@@ -236,6 +240,17 @@ export async function createOidc(deps: OidcDeps) {
           };
         },
       };
+    },
+    // The provider's own requests (back-channel logout) keep to the outbound address rule
+    // (outbound.ts): an internal address is refused unless the deployment allows them.
+    httpOptions(url: URL) {
+      const guard = addressGuard(options.outboundPrivateAddresses ?? 'refuse');
+      if (!guard) return { signal: AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS) };
+      // A literal address never reaches `lookup`: a refused one is a request aborted before it starts.
+      const signal = guard.literalAllowed(url)
+        ? AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS)
+        : AbortSignal.abort();
+      return { signal, dnsLookup: guard.lookup as unknown as typeof dnsLookup };
     },
     interactions: {
       policy: interactionPolicyOf(lib),

@@ -554,3 +554,33 @@ describe('single sign-on behind a listed proxy', () => {
     expect(viaProxy.json().token_endpoint).toBe('https://elsewhere.example/oidc/token');
   });
 });
+
+// The database plays no part here: SQLite only.
+describe('back-channel logout under the default outbound rule (internal addresses refused)', () => {
+  let t: TestApp;
+  let rp: Awaited<ReturnType<typeof rpServer>>;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { options: { outboundPrivateAddresses: 'refuse' } });
+    rp = await rpServer();
+  });
+  afterAll(async () => {
+    await new Promise((done) => rp?.server.close(done));
+    await t?.close();
+  });
+
+  it('sends no logout to an internal address, written as an address or as a name, like any other outbound call', async () => {
+    const handler = t.services.outbox.handlerFor('oidc.backchannel-logout');
+    for (const [i, host] of ['127.0.0.1', 'localhost', '[::1]'].entries()) {
+      const clientId = `internal-${i}`;
+      await t.services.oidc.registerClient('system', {
+        clientId,
+        name: `Internal ${i}`,
+        redirectUris: ['https://rp.example.com/cb'],
+        backchannelLogoutUri: `http://${host}:${rp.port}/backchannel`,
+      });
+      const ctx = { messageId: `m-${i}`, attempt: 1, idempotencyKey: `k-${i}` };
+      await expect(handler?.handle({ clientId, subjectId: 'subject-1' }, ctx), host).rejects.toThrow();
+    }
+    expect(rp.logouts).toEqual([]);
+  });
+});
