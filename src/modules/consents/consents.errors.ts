@@ -91,6 +91,16 @@ export const consentErrors = defineErrors({
       en: 'A consent must end in the future.',
     },
   },
+  MXF_WEBHOOK_URL_INSECURE: {
+    status: 422,
+    doc: 'A subscriber receives subject ids and consent states: its URL must be https (plain http only on this machine, for development), with no user name or password in it.',
+    messages: {
+      'uz-Cyrl': 'Webhook манзили https бўлиши керак ва унда логин ёки парол бўлмаслиги керак.',
+      'uz-Latn': 'Webhook manzili https boʻlishi kerak va unda login yoki parol boʻlmasligi kerak.',
+      ru: 'Адрес webhook должен быть https и без логина и пароля.',
+      en: 'A webhook URL must be https, with no user name or password in it.',
+    },
+  },
   MXF_WEBHOOK_NOT_FOUND: {
     status: 404,
     doc: 'No active webhook subscription has this id.',

@@ -4,7 +4,12 @@ import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
-import { assertDelivered, outboundRequest, type PrivateAddressPolicy } from '../../http/outbound.js';
+import {
+  assertDelivered,
+  outboundRequest,
+  type PrivateAddressPolicy,
+  secureOrLocal,
+} from '../../http/outbound.js';
 import { newId } from '../../ids.js';
 import type { Outbox, OutboxHandler, OutboxLogger } from '../../outbox/outbox.service.js';
 import * as store from './consents.store.js';
@@ -96,6 +101,10 @@ export async function createWebhooks(deps: {
   }
 
   async function subscribe(actor: string, url: string) {
+    // Subject ids and consent states travel in the body: never in clear over a network.
+    const parsed = URL.canParse(url) ? new URL(url) : null;
+    if (!parsed || !secureOrLocal(parsed) || parsed.username || parsed.password)
+      throw new MaxfiyError('MXF_WEBHOOK_URL_INSECURE');
     const now = clock.now();
     const id = newId(now);
     await database.write(async (trx) => {

@@ -425,6 +425,14 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
   });
 
   it('signs webhooks to subscribers and retries a failing or hanging endpoint with backoff, never holding up consents or decisions', async () => {
+    for (const url of ['http://hooks.example.com/consents', 'https://user:pw@hooks.example.com/consents']) {
+      const insecure = await post('/v1/webhooks', { url });
+      expect([url, insecure.statusCode, insecure.json().error.code]).toEqual([
+        url,
+        422,
+        'MXF_WEBHOOK_URL_INSECURE',
+      ]);
+    }
     const sub = await post('/v1/webhooks', { url: hookUrl });
     expect(sub.statusCode).toBe(201);
     const { secret } = sub.json() as { secret: string };
