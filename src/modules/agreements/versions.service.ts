@@ -11,6 +11,7 @@ import { ConfigError } from '../../config/options.js';
 import { type Database, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
+import * as staffStore from '../staff/staff.store.js';
 import {
   AGREEMENT_LANGUAGES,
   type AgreementLanguage,
@@ -330,9 +331,18 @@ export function createVersionsService(deps: VersionsDeps) {
       if (v.status !== 'pending' || !v.requested_by) throw new MaxfiyError('MXF_AGREEMENT_NOT_PENDING');
       const requester = JSON.parse(v.requested_by) as { actor: string; roles: string[] };
       const actor = `staff:${member.id}`;
+      // The two people as they are now, not as they were when asked: a requester who has
+      // since lost the role, or left, no longer makes a pair.
+      const [asker, approver] = await Promise.all([
+        staffStore.findStaffById(trx, requester.actor.replace(/^staff:/, '')),
+        staffStore.findStaffById(trx, member.id),
+      ]);
+      const rolesNow = (row: typeof asker) =>
+        row?.status === 'active' ? staffStore.parseRoles(row.roles) : [];
+      const [asked, approving] = [rolesNow(asker), rolesNow(approver)];
       const pairs =
-        (requester.roles.includes('dpo') && member.roles.includes('legal')) ||
-        (requester.roles.includes('legal') && member.roles.includes('dpo'));
+        (requester.roles.includes('dpo') && asked.includes('dpo') && approving.includes('legal')) ||
+        (requester.roles.includes('legal') && asked.includes('legal') && approving.includes('dpo'));
       if (requester.actor === actor || !pairs) throw new MaxfiyError('MXF_AGREEMENT_SECOND_PERSON_REQUIRED');
       const now = clock.now();
       const requested = v.effective_at === null ? null : Number(v.effective_at);

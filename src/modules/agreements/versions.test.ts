@@ -219,4 +219,41 @@ describe.each(databaseKinds())('agreement versions on %s', (kind) => {
       );
     }
   });
+
+  it('counts the two people as they are at approval: a requester who has since lost the role, or left, makes no pair', async () => {
+    const request = async (who: 'dpo' | 'dpo2') => {
+      const draft = await as(t, who)('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] });
+      const n = draft.statusCode === 201 ? draft.json().version.number : ((await latestUnpublished()) ?? 0);
+      expect((await as(t, who)('POST', `/v1/agreements/versions/${n}/publication-request`)).statusCode).toBe(
+        200,
+      );
+      return n;
+    };
+    const latestUnpublished = async () =>
+      (await as(t, 'dpo')('GET', '/v1/agreements/versions'))
+        .json()
+        .versions.find((v: { status: string }) => v.status !== 'published')?.number as number | undefined;
+    const approve = (n: number) =>
+      as(t, 'legal')('POST', `/v1/agreements/versions/${n}/publication-approval`);
+
+    // Between the two steps an administrator moves the requesting DPO to support.
+    const n = await request('dpo2');
+    await t.services.staff.setRoles('staff-support', 'staff-dpo2', ['support']);
+    const moved = await approve(n);
+    expect([moved.statusCode, moved.json().error.code]).toEqual([
+      403,
+      'MXF_AGREEMENT_SECOND_PERSON_REQUIRED',
+    ]);
+    await t.services.staff.setRoles('staff-support', 'staff-dpo2', ['dpo']);
+    expect((await approve(n)).statusCode).toBe(200);
+
+    // The requesting DPO leaves before legal approves.
+    const m = await request('dpo2');
+    await t.services.staff.deactivate('staff-support', 'staff-dpo2');
+    const left = await approve(m);
+    expect([left.statusCode, left.json().error.code]).toEqual([403, 'MXF_AGREEMENT_SECOND_PERSON_REQUIRED']);
+    // A DPO still here asks again, and the pair is whole.
+    await request('dpo');
+    expect((await approve(m)).statusCode).toBe(200);
+  });
 });
