@@ -19,6 +19,7 @@ import { customersRoutes } from './modules/identity/customers.routes.js';
 import { customerFactorRoutes } from './modules/identity/factors.routes.js';
 import { identityRoutes } from './modules/identity/identity.routes.js';
 import { meRoutes } from './modules/identity/me.routes.js';
+import { appGrantRoutes } from './modules/oidc/oidc.apps.routes.js';
 import { oidcRoutes } from './modules/oidc/oidc.routes.js';
 import { orgRoutes } from './modules/org/org.routes.js';
 import { purposeRoutes } from './modules/purposes/purposes.routes.js';
@@ -163,6 +164,10 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
       requireAdmin: requireStaff(staff, 'admin'),
       actorOf: staffActor,
     }),
+  );
+  // The apps a customer allowed, and taking one back, in the cabinet.
+  await app.register(
+    appGrantRoutes({ oidc: services.oidc, requireCustomer: requireCustomer(services.identity) }),
   );
   if (services.mail.devInbox) {
     await app.register(

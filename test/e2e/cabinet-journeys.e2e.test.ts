@@ -272,6 +272,7 @@ describe('the signed-in cabinet in every language', () => {
       ['/data', 'cabinet.data.title'],
       ['/cabinet', 'cabinet.cabinet.title'],
       ['/access', 'cabinet.access.title'],
+      ['/apps', 'cabinet.apps.title'],
     ] as const) {
       await page.goto(path);
       expect(await heading(page)).toBe(text(lang, key));

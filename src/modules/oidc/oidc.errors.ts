@@ -41,6 +41,16 @@ export const oidcErrors = defineErrors({
       en: 'The app’s settings are invalid ({field}).',
     },
   },
+  MXF_OIDC_GRANT_NOT_FOUND: {
+    status: 404,
+    doc: 'The signed-in customer has not allowed this app (or no app has this id): there is no access to take back.',
+    messages: {
+      'uz-Cyrl': 'Сиз бу иловага рухсат бермагансиз.',
+      'uz-Latn': 'Siz bu ilovaga ruxsat bermagansiz.',
+      ru: 'Вы не давали доступ этому приложению.',
+      en: 'You have not allowed this app.',
+    },
+  },
   MXF_OIDC_INTERACTION_INVALID: {
     status: 400,
     doc: 'The sign-in request to an app is unknown, expired or belongs to another browser. Start again from the app.',

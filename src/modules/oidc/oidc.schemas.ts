@@ -90,3 +90,16 @@ export const Client = Type.Object({
   createdAt: Type.Integer(),
 });
 export type ClientView = Static<typeof Client>;
+
+/** An app the signed-in customer allowed, as the cabinet lists it. */
+export const AppGrant = Type.Object({
+  clientId: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String(), {
+    description: 'What the app may see: openid, email, phone, offline_access, cabinet.',
+  }),
+  allowedAt: Type.Integer({ description: 'When the customer first allowed it (ms).' }),
+  lastUsedAt: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'When it last got a code or token for the customer (ms), if the provider still holds one.',
+  }),
+});

@@ -10,7 +10,7 @@ import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Database, Trx } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { SESSION_COOKIE } from '../../http/customer-auth.js';
 import { addressGuard, type PrivateAddressPolicy, secureOrLocal } from '../../http/outbound.js';
@@ -26,6 +26,7 @@ import type { Profile } from '../identity/profile.js';
 import type { CustomerPrincipal } from '../identity/sessions.js';
 import { readCompanyFile } from '../org/org.service.js';
 import { adapterFactory } from './oidc.adapter.js';
+import { BACKCHANNEL_TOPIC, createGrants, sidsOf } from './oidc.grants.js';
 import { providerKeys } from './oidc.keys.js';
 import { errorPage, loggedOutPage, logoutPage } from './oidc.pages.js';
 import { type ClientInput, type ClientJwks, type ClientView, OidcConfigFile } from './oidc.schemas.js';
@@ -34,7 +35,6 @@ import type { OidcClientTable } from './oidc.table.js';
 
 /** Where oidc-provider is mounted; the issuer is `${publicUrl}${OIDC_PATH}`. */
 export const OIDC_PATH = '/oidc';
-export const BACKCHANNEL_TOPIC = 'oidc.backchannel-logout';
 
 /** oidc-provider's module, imported when single sign-on loads. */
 type OidcLibrary = typeof import('oidc-provider');
@@ -394,39 +394,9 @@ export async function createOidc(deps: OidcDeps) {
   if (!configClients)
     logger.warn({ file: path.basename(configFile) }, 'no OIDC client file: only administrators’ clients');
 
-  /** Each app's session id in a provider session: what a back-channel logout names. */
-  const sidsOf = (sessionPayload: string) =>
-    Object.entries(
-      (JSON.parse(sessionPayload) as { authorizations?: Record<string, { sid?: string }> }).authorizations ??
-        {},
-    ).map(([clientId, auth]) => [clientId, auth.sid] as const);
+  const grants = createGrants({ database, clock, audit, outbox });
 
-  /** Queues a back-channel logout to each of these apps that has an address for it; how many. */
-  async function tellApps(
-    trx: Trx,
-    subjectId: string,
-    sids: Map<string, string | undefined>,
-    key: string,
-  ): Promise<number> {
-    let told = 0;
-    for (const [clientId, sid] of sids) {
-      const client = await store.findClient(trx, clientId);
-      if (!client || !(JSON.parse(client.metadata) as ClientMetadata).backchannel_logout_uri) continue;
-      told += 1;
-      await outbox.enqueue(trx, {
-        topic: BACKCHANNEL_TOPIC,
-        payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
-        idempotencyKey: `oidc.backchannel:${key}:${clientId}`,
-      });
-    }
-    return told;
-  }
-
-  /**
-   * Ends everything a customer holds at the provider (sessions, grants, codes,
-   * access and refresh tokens) and tells each app that had a grant or a session
-   * by back-channel logout. Delivered again, it finds nothing and tells no one.
-   */
+  /** Ends everything a customer holds at the provider and tells the apps (see `grants.end`), audited as `action`. */
   async function endAllOf(
     subjectId: string,
     key: string,
@@ -434,23 +404,13 @@ export async function createOidc(deps: OidcDeps) {
     details: Record<string, string> = {},
   ) {
     await database.write(async (trx) => {
-      const rows = await store.listAccountModels(trx, subjectId);
-      const grantIds: string[] = [];
-      const sids = new Map<string, string | undefined>();
-      for (const row of rows) {
-        if (row.kind === 'Grant') {
-          grantIds.push(row.id);
-          if (row.client_id && !sids.has(row.client_id)) sids.set(row.client_id, undefined);
-        } else for (const [clientId, sid] of sidsOf(row.payload)) sids.set(clientId, sid);
-      }
-      const removed = await store.destroyAccount(trx, subjectId, grantIds);
-      const told = await tellApps(trx, subjectId, sids, key);
+      const ended = await grants.end(trx, subjectId, key);
       await audit.append(trx, {
         actor: 'system',
         action,
         subjectId,
         target: `subject:${subjectId}`,
-        details: { ...details, removed, grants: grantIds.length, backchannelLogouts: told },
+        details: { ...details, removed: ended.removed, grants: ended.grants, backchannelLogouts: ended.told },
       });
     });
   }
@@ -661,7 +621,7 @@ export async function createOidc(deps: OidcDeps) {
         if (!row) return;
         await store.destroyModel(trx, 'Session', sessionId);
         if (!row.account_id) return;
-        const told = await tellApps(
+        const told = await grants.tellApps(
           trx,
           row.account_id,
           new Map(sidsOf(row.payload)),
@@ -696,6 +656,9 @@ export async function createOidc(deps: OidcDeps) {
         return sinceRequest;
       return true;
     },
+
+    /** The apps a customer allowed, and taking one back (the cabinet's Apps page). */
+    apps: { list: grants.list, revoke: grants.revoke },
 
     /** Removes what has expired; the provider never reads it again anyway. */
     purgeExpired: () => database.write((trx) => store.deleteExpired(trx, clock.now())),

@@ -50,19 +50,48 @@ export async function destroyGrantWithModels(trx: Trx, grantId: string): Promise
 export function listAccountModels(db: Db | Trx, accountId: string) {
   return db
     .selectFrom('oidc_models')
-    .select(['kind', 'id', 'payload', 'client_id'])
+    .select(['kind', 'id', 'payload', 'client_id', 'expires_at'])
     .where('account_id', '=', accountId)
     .where('kind', 'in', ['Session', 'Grant'])
     .execute();
 }
 
-/** Every session, grant, code and token of a customer, and of their grants; the number of rows removed. */
-export async function destroyAccount(trx: Trx, accountId: string, grantIds: string[]): Promise<number> {
+/** Replaces one model's payload (a session that lets go of an app), keeping its expiry. */
+export async function replacePayload(trx: Trx, kind: string, id: string, payload: string): Promise<void> {
+  await trx
+    .updateTable('oidc_models')
+    .set({ payload })
+    .where('kind', '=', kind)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The codes and tokens issued under these grants: when each app was last used, and which can act alone. */
+export function listGrantTokens(db: Db | Trx, grantIds: string[]) {
+  if (grantIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('oidc_models')
+    .select(['kind', 'grant_id', 'payload', 'expires_at', 'consumed_at'])
+    .where('grant_id', 'in', grantIds)
+    .where('kind', 'in', ['AuthorizationCode', 'AccessToken', 'RefreshToken'])
+    .execute();
+}
+
+/**
+ * Every session, grant, code and token of a customer, and of their grants; the
+ * number of rows removed. With `clientId`, only what was issued to that app
+ * (sessions carry no client and stay: the caller edits them).
+ */
+export async function destroyAccount(
+  trx: Trx,
+  accountId: string,
+  grantIds: string[],
+  clientId?: string,
+): Promise<number> {
   let n = 0;
-  const byAccount = await trx
-    .deleteFrom('oidc_models')
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
+  let mine = trx.deleteFrom('oidc_models').where('account_id', '=', accountId);
+  if (clientId !== undefined) mine = mine.where('client_id', '=', clientId);
+  const byAccount = await mine.executeTakeFirst();
   n += Number(byAccount.numDeletedRows);
   if (grantIds.length > 0) {
     const byGrant = await trx.deleteFrom('oidc_models').where('grant_id', 'in', grantIds).executeTakeFirst();

@@ -7,6 +7,7 @@ import { Link, type Route, Router, Routes, useRouter } from '../ui/router';
 import { Shell } from '../ui/Shell';
 import { AccessPage } from './AccessPage';
 import { AgreementBanner, AgreementPage } from './AgreementPage';
+import { AppsPage } from './AppsPage';
 import { CabinetDataPage } from './CabinetDataPage';
 import { CompromisePage } from './CompromisePage';
 import { DataPage } from './DataPage';
@@ -42,6 +43,7 @@ const routes: Route[] = [
   { path: '/data', render: mine(<DataPage />) },
   { path: '/cabinet', render: mine(<CabinetDataPage />) },
   { path: '/access', render: mine(<AccessPage />) },
+  { path: '/apps', render: mine(<AppsPage />) },
 ];
 
 const PUBLIC_NAV = [
@@ -56,6 +58,7 @@ const SIGNED_IN_NAV = [
   { to: '/data', key: 'cabinet.nav.data' },
   { to: '/cabinet', key: 'cabinet.nav.cabinet' },
   { to: '/access', key: 'cabinet.nav.access' },
+  { to: '/apps', key: 'cabinet.nav.apps' },
 ] as const;
 
 function Tools() {

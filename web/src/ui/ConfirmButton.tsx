@@ -22,8 +22,13 @@ export function ConfirmButton({
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
   const confirm = useRef<HTMLButtonElement>(null);
+  const start = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  // Focus follows the question, and comes back to the first button when the question is cancelled.
   useEffect(() => {
     if (asking) confirm.current?.focus();
+    else if (asked.current) start.current?.focus();
+    asked.current = asking;
   }, [asking]);
 
   async function run() {
@@ -40,6 +45,7 @@ export function ConfirmButton({
   if (!asking) {
     return (
       <button
+        ref={start}
         type="button"
         className="button button--secondary button--small"
         aria-label={name}
