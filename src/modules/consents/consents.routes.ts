@@ -109,7 +109,10 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
           summary:
             'Subscribe an endpoint to consent changes; the signing secret is shown only in this answer',
           body: WebhookInput,
-          response: { 201: Type.Object({ webhook: Webhook, secret: Type.String() }), ...errors(401, 403, 422) },
+          response: {
+            201: Type.Object({ webhook: Webhook, secret: Type.String() }),
+            ...errors(401, 403, 422),
+          },
         },
       },
       async (req, reply) => reply.code(201).send(await webhooks.subscribe(actorOf(req), req.body.url)),
