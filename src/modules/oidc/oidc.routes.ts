@@ -139,6 +139,10 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
           }
           const client = await provider.Client.find(String(interaction.params.client_id));
           const scopes = String(interaction.params.scope ?? '').split(' ');
+          // An app allowed refresh tokens gets one whatever it asked (the provider's
+          // issueRefreshToken): the screen says so, asked or not.
+          if (client?.grantTypeAllowed('refresh_token') && !scopes.includes('offline_access'))
+            scopes.push('offline_access');
           return reply.type('text/html; charset=utf-8').send(
             consentPage(lang, {
               appName: client?.clientName ?? String(interaction.params.client_id),

@@ -163,6 +163,8 @@ export async function authorize(
   expect(html).toContain(appName);
   expect(html).toContain(allowLabel);
   expect(html).toContain('data-scope="email"');
+  // Every app registered here may hold refresh tokens: the screen says it keeps access, asked or not.
+  expect(html).toContain('data-scope="offline_access"');
   const action = html
     .match(/<form method="post" action="([^"]+confirm[^"]*)"/)?.[1]
     ?.replaceAll('&#38;', '&');
