@@ -190,6 +190,10 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
         if (!row || !(await store.useVerification(trx, row.id, clock.now()))) return false;
         const customer = await store.findCustomer(trx, row.subject_id);
         if (!customer || customer.status === 'closed') return false;
+        // The code proved a contact: it resets only while that contact is still the account's.
+        // One sent to an address the customer has since replaced opens nothing.
+        const current = row.channel === 'email' ? customer.email_index : customer.phone_index;
+        if (!current || !Buffer.from(current).equals(Buffer.from(row.contact_index))) return false;
         const now = clock.now();
         await store.updateCustomer(trx, customer.subject_id, {
           opaque_record: input.registrationRecord,

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
-import { customerBrowser, lastCode, signUp } from './identity.testkit.js';
+import { customerBrowser, inboxFor, lastCode, signUp } from './identity.testkit.js';
+import { customerTexts } from './messages.js';
 
 const EMAIL = 'jasur.karimov@example.uz';
 const PHONE = '+998 90 123 45 67';
@@ -81,6 +82,35 @@ describe.each(databaseKinds())('customer personal data on %s', (kind) => {
       expect(dump).not.toContain(secret);
     const audit = JSON.stringify(await t.services.audit.entries({ limit: 1000 }));
     for (const secret of [EMAIL, 'Jasur', '998901234567']) expect(audit).not.toContain(secret);
+  });
+
+  it('tells the contact being replaced, with a report link, and a reset code sent to it before opens nothing after', async () => {
+    const owner = customerBrowser(t.app);
+    expect((await signUp(t, owner, EMAIL, PASSWORD)).statusCode).toBe(201);
+    // Someone still reading the old mailbox asks for a reset code there.
+    const reading = customerBrowser(t.app);
+    const reset = await reading.call('POST', '/v1/reset/start', { contact: EMAIL });
+    const resetCode = await lastCode(t, EMAIL);
+
+    const start = await owner.call('POST', '/v1/me/contact/start', { contact: 'jasur.new@example.uz' });
+    const code = await lastCode(t, 'jasur.new@example.uz');
+    const changed = await owner.call('POST', '/v1/me/contact/verify', {
+      verificationId: start.json().verificationId,
+      code,
+    });
+    expect(changed.json().profile.email).toBe('jasur.new@example.uz');
+    // The old address hears of it in the account's language, with a one-click report.
+    const told = (await inboxFor(t, EMAIL)).filter(
+      (m) => m.subject === customerTexts.securityChange['uz-Cyrl'].subject,
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]?.text).toContain('электрон почтаси бошқасига алмаштирилди');
+    expect(told[0]?.text).toMatch(/compromise\?token=[A-Za-z0-9_-]{43}/);
+
+    clock.advance(60_000);
+    const late = await reading.register('reset', reset.json().verificationId, resetCode, 'taken over 2026');
+    expect(late.statusCode).not.toBe(204);
+    expect((await customerBrowser(t.app).signin('jasur.new@example.uz', PASSWORD)).statusCode).toBe(200);
   });
 
   it('needs a recent sign-in to change the password or a contact (step-up within 10 minutes)', async () => {

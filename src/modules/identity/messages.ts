@@ -201,28 +201,36 @@ function deviceIn(lang: Language, device: string): string {
 }
 
 /** What a security change notice is about. */
-export type SecurityChange = 'passkey' | 'totp' | 'grant';
+export type SecurityChange = 'passkey' | 'totp' | 'grant' | 'email' | 'phone';
 
 const CHANGE_WORDS: Record<Language, Record<SecurityChange, string>> = {
   'uz-Cyrl': {
     passkey: 'кириш калити қўшилди',
     totp: 'аутентификатор илова қўшилди',
     grant: 'ходимларимизга шахсий кабинетингизга кириш рухсати берилди',
+    email: 'ҳисобингиз электрон почтаси бошқасига алмаштирилди',
+    phone: 'ҳисобингиз телефон рақами бошқасига алмаштирилди',
   },
   'uz-Latn': {
     passkey: 'kirish kaliti qoʻshildi',
     totp: 'autentifikator ilova qoʻshildi',
     grant: 'xodimlarimizga shaxsiy kabinetingizga kirish ruxsati berildi',
+    email: 'hisobingiz elektron pochtasi boshqasiga almashtirildi',
+    phone: 'hisobingiz telefon raqami boshqasiga almashtirildi',
   },
   ru: {
     passkey: 'добавлен ключ доступа',
     totp: 'добавлено приложение-аутентификатор',
     grant: 'нашим сотрудникам выдан доступ к вашему личному кабинету',
+    email: 'адрес электронной почты учётной записи заменён на другой',
+    phone: 'номер телефона учётной записи заменён на другой',
   },
   en: {
     passkey: 'a passkey was added',
     totp: 'an authenticator app was added',
     grant: 'our staff were given access to your personal cabinet',
+    email: 'the account’s e-mail address was replaced by another',
+    phone: 'the account’s phone number was replaced by another',
   },
 };
 

@@ -8,6 +8,7 @@ import type { IdentityContext } from './context.js';
 import { parseContact } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import { languageFor, messages } from './messages.js';
+import { sendSecurityChange } from './report-links.js';
 import type { CustomerPrincipal } from './sessions.js';
 
 export interface Profile {
@@ -192,6 +193,13 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
         const now = clock.now();
         const email = row.channel === 'email';
         const field = email ? 'email' : 'phone';
+        // Told before the change, at the contact it replaces (else at the account's contact now),
+        // with a report link: someone in the account could move it to an address of theirs and reset
+        // the password there, and the owner would hear nothing.
+        const previous = email ? before.email : before.phone;
+        const verified = email ? before.emailVerified : before.phoneVerified;
+        const old = previous && verified ? parseContact(previous) : undefined;
+        await sendSecurityChange(ctx, trx, id, field, now, old);
         const enc = await keyring.encrypt(trx, id, `customer.${field}`, value);
         await store.updateCustomer(
           trx,

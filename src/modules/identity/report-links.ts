@@ -2,7 +2,7 @@ import type { Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import { newToken } from '../../ids.js';
 import type { IdentityContext } from './context.js';
-import { sha256 } from './identity.crypto.js';
+import { type Contact, sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import { languageFor, messages, type SecurityChange } from './messages.js';
 
@@ -46,11 +46,13 @@ export async function sendSecurityChange(
   subjectId: string,
   change: SecurityChange,
   since: number,
+  /** Where to tell, when not the account's contact now (a contact being replaced: the old one). */
+  at?: Contact,
 ): Promise<void> {
   // A report that committed first has ended the session this change came from: the change does not happen.
   const customer = await store.lockCustomer(trx, subjectId, ctx.database.kind);
   if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
-  const to = await ctx.reachOf(trx, customer);
+  const to = at ?? (await ctx.reachOf(trx, customer));
   if (!to) return;
   const url = await newReportLink(ctx, trx, subjectId, since);
   await ctx.send(trx, to, messages.securityChange(languageFor(customer.locale, undefined), change, url));
