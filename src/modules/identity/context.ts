@@ -11,6 +11,7 @@ import {
   createSigninThrottle,
   type SigninKeys,
   type SigninThrottle,
+  throttleNetwork,
 } from '../staff/signin-throttle.js';
 import { createOpaqueServer, type OpaqueServer } from '../staff/staff.opaque.js';
 import { type ChannelRegistry, type CustomerMessage, createChannels } from './channels.js';
@@ -125,11 +126,11 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
       throttles[which].attempted(keys);
     },
     guessAllowed(ip) {
-      const retryAfter = throttles.guess.retryAfter({ email: `ip:${ip ?? 'unknown'}` });
+      const retryAfter = throttles.guess.retryAfter({ email: `ip:${throttleNetwork(ip ?? 'unknown')}` });
       if (retryAfter > 0) throw new MaxfiyError('MXF_IDENTITY_THROTTLED', { retryAfter });
     },
     guessMissed(ip) {
-      throttles.guess.attempted({ email: `ip:${ip ?? 'unknown'}` });
+      throttles.guess.attempted({ email: `ip:${throttleNetwork(ip ?? 'unknown')}` });
     },
     async reachOf(trx, customer) {
       const id = customer.subject_id;

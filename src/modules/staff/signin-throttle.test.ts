@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
-import { createSigninThrottle, EMAIL_POLICY } from './signin-throttle.js';
+import { ADDRESS_POLICY, createSigninThrottle, EMAIL_POLICY, throttleNetwork } from './signin-throttle.js';
 
 describe('staff sign-in throttle', () => {
   it('lets the free attempts through, then doubles the wait with each further attempt', () => {
@@ -50,6 +50,29 @@ describe('staff sign-in throttle', () => {
     expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.1' })).toBe(0);
     throttle.attempted({ email: 'e9', address: '10.0.0.1' });
     expect(throttle.retryAfter({ email: 'fresh', address: '10.0.0.1' })).toBe(1);
+  });
+
+  it('counts an IPv6 client by its /64: a fresh address in the same block brings no fresh budget', () => {
+    expect(
+      ['2001:db8:1:1::1', '2001:DB8:1:1:ffff::9', '2001:db8:1:1:0:0:0:2', '2001:db8:0001:0001::1.2.3.4'].map(
+        throttleNetwork,
+      ),
+    ).toEqual(Array(4).fill('2001:db8:1:1::/64'));
+    expect(throttleNetwork('::1')).toBe('0:0:0:0::/64');
+    expect(throttleNetwork('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(throttleNetwork('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleNetwork('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleNetwork('2001:db8:1:2::1')).not.toBe(throttleNetwork('2001:db8:1:1::1'));
+
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock });
+    let i = 0;
+    // Each try from a new address of one /64, each for a new account.
+    const next = () => ({ email: `e${i}`, address: `2001:db8:1:1::${(++i).toString(16)}` });
+    for (let n = 0; n < ADDRESS_POLICY.freeAttempts; n++) throttle.attempted(next());
+    expect(throttle.retryAfter(next())).toBeGreaterThan(0);
+    // The next /64 is another subscriber.
+    expect(throttle.retryAfter({ email: 'other', address: '2001:db8:1:2::1' })).toBe(0);
   });
 
   it('clears an e-mail’s count on success', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Clock } from '../../clock.js';
 
 /**
@@ -23,6 +24,28 @@ export interface ThrottlePolicy {
   maxDelayMs: number;
   /** A key idle this long starts afresh. */
   forgetAfterMs: number;
+}
+
+/**
+ * The network an address counts for: an IPv4 address itself (an IPv4-mapped
+ * IPv6 one too), and for IPv6 its /64, the smallest block a network hands a
+ * single subscriber. Keyed by the exact IPv6 address, one client could take
+ * a fresh budget from each of its 2^64 addresses.
+ */
+export function throttleNetwork(address: string): string {
+  const bare = address.split('%')[0] as string;
+  if (isIP(bare) !== 6) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return mapped[1] as string;
+  const [head = '', tail] = bare.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const headGroups = groups(head);
+  const tailGroups = tail === undefined ? [] : groups(tail);
+  // A dotted IPv4 tail stands for two groups.
+  const tailLength = tailGroups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailLength).fill('0');
+  const prefix = [...headGroups, ...zeros, ...tailGroups].slice(0, 4);
+  return `${prefix.map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** One account: a handful of typos, then waits of 1 s, 2 s, 4 s … up to 15 min. */
@@ -74,7 +97,7 @@ export function createSigninThrottle(deps: {
 
   function keysOf(keys: SigninKeys): [string, ThrottlePolicy][] {
     const out: [string, ThrottlePolicy][] = [[`e:${keys.email}`, emailPolicy]];
-    if (keys.address) out.push([`a:${keys.address}`, addressPolicy]);
+    if (keys.address) out.push([`a:${throttleNetwork(keys.address)}`, addressPolicy]);
     return out;
   }
 
@@ -124,7 +147,7 @@ export function createSigninThrottle(deps: {
       const now = clock.now();
       entries.delete(`e:${keys.email}`);
       if (!keys.address) return;
-      const key = `a:${keys.address}`;
+      const key = `a:${throttleNetwork(keys.address)}`;
       const entry = current(key, addressPolicy, now);
       if (!entry) return;
       if (entry.attempts <= 1) entries.delete(key);
