@@ -96,6 +96,26 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
     expect(nobody.map((m) => m.subject.replace(/\d{6}/, 'NNNNNN'))).toEqual(['maxfiy коди: NNNNNN']);
   });
 
+  it('takes a phone number of 8 to 15 digits, not starting with 0, and refuses anything else before a code is sent', async () => {
+    const b = customerBrowser(t.app);
+    const outbox = async () =>
+      (await t.services.database.db.selectFrom('outbox').select('id').execute()).length;
+    const before = await outbox();
+    for (const contact of [
+      '1 - - - - - -',
+      '+1234567',
+      '+0998 90 123 45 67',
+      '+1 234 567 890 123 456',
+      '(--) 12',
+    ]) {
+      const res = await b.call('POST', '/v1/signup/start', { contact });
+      expect([contact, res.statusCode, res.json().error.code]).toEqual([contact, 400, 'MXF_REQUEST_INVALID']);
+    }
+    expect(await outbox()).toBe(before);
+    for (const contact of ['+998 (90) 123-45-67', '998901234567', '+1 234 567 8901'])
+      expect((await b.call('POST', '/v1/signup/start', { contact })).statusCode, contact).toBe(202);
+  });
+
   it('refuses wrong, reused, expired and exhausted codes with one catalogued error, counting each try', async () => {
     const b = customerBrowser(t.app);
     const start = await b.call('POST', '/v1/signup/start', { contact: EMAIL });

@@ -16,8 +16,10 @@ export const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 export const Contact = Type.String({
   minLength: 5,
   maxLength: 254,
-  pattern: '^(\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*|\\s*\\+?[0-9][0-9 ()-]{6,22}\\s*)$',
-  description: 'An e-mail address, or a phone number in international form (`+998 90 123 45 67`).',
+  // A phone number has 8 to 15 digits (E.164), the first not 0, with spaces, brackets and dashes anywhere.
+  pattern: '^(\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*|\\s*\\+?[ ()-]*[1-9](?:[ ()-]*[0-9]){7,14}[ ()-]*\\s*)$',
+  description:
+    'An e-mail address, or a phone number in international form (`+998 90 123 45 67`): 8 to 15 digits.',
 });
 export const Code = Type.String({
   pattern: '^[0-9]{6}$',
