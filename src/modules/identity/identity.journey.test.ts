@@ -116,6 +116,22 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
       expect((await b.call('POST', '/v1/signup/start', { contact })).statusCode, contact).toBe(202);
   });
 
+  it('counts one mailbox once against the send limit, however its domain is written', async () => {
+    const statuses: number[] = [];
+    for (const contact of ['victim@пример.uz', 'victim@xn--e1afmkfd.uz', 'Victim@ПРИМЕР.uz.'])
+      for (let i = 0; i < 2; i++) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/signup/start',
+          payload: { contact },
+          remoteAddress: `10.0.0.${statuses.length + 1}`,
+        });
+        statuses.push(res.statusCode);
+      }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    expect(await inboxFor(t, 'victim@пример.uz')).toHaveLength(5);
+  });
+
   it('refuses wrong, reused, expired and exhausted codes with one catalogued error, counting each try', async () => {
     const b = customerBrowser(t.app);
     const start = await b.call('POST', '/v1/signup/start', { contact: EMAIL });

@@ -1,9 +1,20 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { domainToUnicode } from 'node:url';
 import { open, seal } from '../../crypto/aead.js';
 
-/** The form an e-mail is indexed and stored in: what the person typed, trimmed, in lower case. */
+/**
+ * The form an e-mail is indexed and stored in: what the person typed, trimmed.
+ * One mailbox, one key: lower-case, NFC, and the domain in its Unicode form
+ * without a trailing dot, so `victim@xn--e1afmkfd.uz.` and `victim@пример.uz`
+ * are one address to the throttles and the blind index (mail reaches both the same).
+ */
 export function normaliseEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase();
+  const text = email.normalize('NFC').trim().toLowerCase();
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const domain = text.slice(at + 1).replace(/\.$/, '');
+  // An invalid domain has no Unicode form: it is kept as written.
+  return `${text.slice(0, at)}@${domainToUnicode(domain).normalize('NFC') || domain}`;
 }
 
 export function sha256(value: string | Buffer): Buffer {
