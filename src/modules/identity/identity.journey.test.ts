@@ -1,3 +1,4 @@
+import * as opaque from '@serenity-kit/opaque';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
@@ -130,6 +131,35 @@ describe.each(databaseKinds())('customer identity over HTTP on %s', (kind) => {
       }
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
     expect(await inboxFor(t, 'victim@пример.uz')).toHaveLength(5);
+  });
+
+  it('keeps the owner’s own browser signing in while someone else keeps the account’s sign-in count waiting', async () => {
+    const owner = customerBrowser(t.app);
+    expect((await signUp(t, owner, EMAIL, PASSWORD)).statusCode).toBe(201);
+    expect(owner.jar.mxf_device).toEqual(expect.any(String));
+    await opaque.ready;
+    const junk = opaque.client.startLogin({ password: 'not the password' }).startLoginRequest;
+    // From elsewhere, starts for the account whenever the wait allows: no password needed.
+    for (let i = 0; i < 8; i++) {
+      for (;;) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/signin/start',
+          payload: { contact: EMAIL, startLoginRequest: junk },
+          remoteAddress: '198.51.100.7',
+        });
+        if (res.statusCode === 200) break;
+        clock.advance((res.json().error.retryAfter as number) * 1000);
+      }
+    }
+    // A browser the account has never used waits, as it should while the account is under attack.
+    const stranger = await customerBrowser(t.app, FIREFOX).startSignin(EMAIL, PASSWORD);
+    expect([stranger.res.statusCode, stranger.res.json().error?.code]).toEqual([
+      429,
+      'MXF_IDENTITY_THROTTLED',
+    ]);
+    // The owner's own browser, known by its device cookie, signs in at once.
+    expect((await owner.signin(EMAIL, PASSWORD)).statusCode).toBe(200);
   });
 
   it('refuses wrong, reused, expired and exhausted codes with one catalogued error, counting each try', async () => {

@@ -130,7 +130,8 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
           },
         },
       },
-      async (request) => identity.startSignin({ ...request.body, ip: request.ip }),
+      async (request) =>
+        identity.startSignin({ ...request.body, ip: request.ip, deviceToken: deviceToken(request) }),
     );
 
     app.post(

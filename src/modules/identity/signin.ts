@@ -263,12 +263,27 @@ export function createSignin(ctx: IdentityContext) {
     admit,
     record: history,
 
-    async start(input: { contact: string; startLoginRequest: string; ip?: string | undefined }) {
+    async start(input: {
+      contact: string;
+      startLoginRequest: string;
+      ip?: string | undefined;
+      deviceToken?: string | undefined;
+    }) {
       const contact = parseContact(input.contact);
       const index = ctx.contactIndex(contact);
-      const keys: SigninKeys = { email: index.toString('hex'), address: input.ip };
-      ctx.throttle('signin', keys);
       const customer = await store.findCustomerByContact(database.db, contact.channel, index);
+      // A browser this account has signed in from before (its device cookie) counts on its own,
+      // not on the account's count: anyone can start sign-ins for a contact and keep that count
+      // waiting, but not the owner's own browsers. Looked up for unknown contacts too.
+      const device = plausibleToken(input.deviceToken)
+        ? await store.findDevice(database.db, customer?.subject_id ?? 'nobody', sha256(input.deviceToken))
+        : undefined;
+      const keys: SigninKeys = {
+        email: device ? `device:${device.id}` : index.toString('hex'),
+        address: input.ip,
+      };
+      // Checked and counted in one step, with no await between: a parallel burst cannot all pass.
+      ctx.throttle('signin', keys);
       const known = customer?.opaque_record && customer.status !== 'closed' ? customer : undefined;
       const { state: serverState, response } = await strategy.begin({
         identifier: known
