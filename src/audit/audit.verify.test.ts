@@ -27,7 +27,15 @@ function fakeKeyring(): Pick<Keyring, 'secret'> {
 describe.each(databaseKinds())('audit verify on %s', (kind) => {
   let t: TestDatabase;
   let audit: AuditLog;
+  let keyring: Pick<Keyring, 'secret'>;
   const clock = new ManualClock();
+  const openLog = () =>
+    createAuditLog({
+      database: t.database,
+      keyring,
+      clock,
+      options: { treeHeadEveryEntries: 1000, treeHeadEverySeconds: 60 },
+    });
   beforeAll(async () => {
     t = await openTestDatabase(kind);
   });
@@ -37,12 +45,8 @@ describe.each(databaseKinds())('audit verify on %s', (kind) => {
       await trx.deleteFrom('audit_entries').execute();
       await trx.deleteFrom('audit_tree_heads').execute();
     });
-    audit = createAuditLog({
-      database: t.database,
-      keyring: fakeKeyring(),
-      clock,
-      options: { treeHeadEveryEntries: 1000, treeHeadEverySeconds: 60 },
-    });
+    keyring = fakeKeyring();
+    audit = openLog();
     let n = 0;
     for (const size of [5, 10, 20]) {
       await t.database.write(async (trx) => {
@@ -62,7 +66,7 @@ describe.each(databaseKinds())('audit verify on %s', (kind) => {
 
   const tamper = (fn: (trx: Trx) => Promise<unknown>) => t.database.write(fn);
   // A small page size, so boundaries between pages fall inside the tampered region too.
-  const verify = (opts: { trustedKeyIds?: string[] } = {}) => audit.verify({ pageSize: 3, ...opts });
+  const verify = (opts: Parameters<AuditLog['verify']>[0] = {}) => audit.verify({ pageSize: 3, ...opts });
 
   async function renumber(fromSeq: number, delta: number) {
     // Two steps: a unique key does not let rows pass through each other's seq.
@@ -211,12 +215,74 @@ describe.each(databaseKinds())('audit verify on %s', (kind) => {
         .where('tree_size', '=', 10)
         .execute();
     });
-    expect(await verify()).toMatchObject({ ok: true });
+    // Without a trusted key named, the second key is itself the sign: the log's key never changes.
+    expect(await verify()).toMatchObject({
+      ok: false,
+      firstBadSeq: 9,
+      treeSize: 10,
+      reason: expect.stringMatching(/signed by key .* earlier ones by/),
+    });
     expect(await verify({ trustedKeyIds: [trusted] })).toMatchObject({
       ok: false,
       firstBadSeq: 9,
       treeSize: 10,
       reason: expect.stringMatching(/untrusted key/),
+    });
+  });
+
+  it('names an entry added outside 0..size-1, which no page reads', async () => {
+    const forged = await forgedRow(-1);
+    await tamper((trx) => trx.insertInto('audit_entries').values(forged).execute());
+    expect(await verify()).toMatchObject({
+      ok: false,
+      firstBadSeq: 20,
+      reason: 'the log holds 1 entries outside 0..19: they were inserted',
+    });
+  });
+
+  it('catches a log rewritten along with its tree heads and signed again, by a tree head kept elsewhere', async () => {
+    // What GET /v1/audit/tree-head published, or a customer's receipt holds.
+    const kept = await audit.latestTreeHead();
+    if (!kept) throw new Error('no tree head');
+    const trusted = (await audit.publicKey()).keyId;
+    await tamper(async (trx) => {
+      const row = await trx
+        .selectFrom('audit_entries')
+        .selectAll()
+        .where('seq', '=', 3)
+        .executeTakeFirstOrThrow();
+      const edited = { ...row, seq: 3, at: Number(row.at), actor: 'staff:someone-else' };
+      await trx
+        .updateTable('audit_entries')
+        .set({ actor: edited.actor, leaf_hash: entryLeafHash(edited) })
+        .where('seq', '=', 3)
+        .execute();
+      await trx.deleteFrom('audit_tree_heads').execute();
+    });
+    // The server restarts, and its own key signs the rewritten log: the database alone cannot tell.
+    await openLog().issueTreeHead();
+    expect(await verify({ trustedKeyIds: [trusted] })).toMatchObject({ ok: true });
+    const anchors = [{ treeSize: kept.treeSize, rootHash: kept.rootHash }];
+    expect(await verify({ trustedKeyIds: [trusted], anchors })).toMatchObject({
+      ok: false,
+      firstBadSeq: 19,
+      treeSize: 20,
+      reason: expect.stringMatching(/do not match the tree head of size 20 kept elsewhere/),
+    });
+  });
+
+  it('catches entries cut from the end with every tree head that covered them, by a tree head kept elsewhere', async () => {
+    const kept = await audit.latestTreeHead();
+    if (!kept) throw new Error('no tree head');
+    await tamper(async (trx) => {
+      await sql`delete from audit_entries where seq >= 12`.execute(trx);
+      await sql`delete from audit_tree_heads where tree_size > 12`.execute(trx);
+    });
+    expect(await verify()).toMatchObject({ ok: true });
+    expect(await verify({ anchors: [{ treeSize: kept.treeSize, rootHash: kept.rootHash }] })).toMatchObject({
+      ok: false,
+      firstBadSeq: 12,
+      reason: expect.stringMatching(/entry 12 is missing: the tree head of size 20 kept elsewhere/),
     });
   });
 });

@@ -10,9 +10,15 @@
  * - any of the above done by someone who also rewrote leaf hashes: the rebuilt
  *   tree no longer has the root of the signed tree heads;
  * - an altered tree head: its signature fails.
+ * - an entry outside 0..size-1 (a negative seq, say), which no page would read:
+ *   the rows are counted;
+ * - tree heads signed by more than one key, when no key is named as trusted
+ *   (the log's signing key is never changed, only re-wrapped).
  * What it cannot catch alone: entries removed from the end after the last tree
- * head, or a database rewritten together with its signing key. Against those,
- * compare with tree heads published elsewhere and pass the trusted key id.
+ * head, or a database rewritten together with its tree heads (deleted, then
+ * signed again by the server). Against those, pass a tree head kept elsewhere
+ * (`anchors`: one published at GET /v1/audit/tree-head, or the one in a
+ * customer's receipt) and the trusted key id.
  */
 import type { Db } from '../db/database.js';
 import {
@@ -21,6 +27,7 @@ import {
   allTreeHeadRows,
   auditEntryPage,
   auditLogSize,
+  countAuditEntries,
 } from './audit.store.js';
 import { entryLeafHash } from './canonical.js';
 import { MerkleFrontier } from './merkle.js';
@@ -36,6 +43,12 @@ export interface VerifyOptions {
   pageSize?: number;
   /** When given, a tree head signed by any other key fails verification. */
   trustedKeyIds?: readonly string[];
+  /**
+   * Tree heads kept outside this database (size and root hash): the log must
+   * reach each one's size and have its root there. A log rewritten along with
+   * its stored tree heads cannot.
+   */
+  anchors?: readonly { treeSize: number; rootHash: Buffer }[];
 }
 
 class Tampered extends Error {
@@ -55,6 +68,8 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
   const frontier = new MerkleFrontier();
   const state = { headIndex: 0, verifiedSize: 0 };
   const keyIds = new Set<string>();
+  const anchors = [...(options.anchors ?? [])].sort((a, b) => a.treeSize - b.treeSize);
+  let anchorIndex = 0;
   const checkHeadsAtCurrentSize = () => {
     for (
       let h = heads[state.headIndex];
@@ -62,8 +77,27 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
       h = heads[++state.headIndex]
     ) {
       checkTreeHead(h, frontier, state.verifiedSize, options.trustedKeyIds);
+      const first = keyIds.values().next().value;
+      if (!options.trustedKeyIds && first !== undefined && first !== h.key_id) {
+        const size = Number(h.tree_size);
+        throw new Tampered(
+          Math.max(size - 1, 0),
+          `the tree head of size ${size} is signed by key ${h.key_id}, earlier ones by ${first}: ` +
+            'the log’s key does not change; pass --key-id with the key you trust',
+          size,
+        );
+      }
       keyIds.add(h.key_id);
       state.verifiedSize = frontier.size;
+    }
+    for (let a = anchors[anchorIndex]; a && a.treeSize <= frontier.size; a = anchors[++anchorIndex]) {
+      if (a.treeSize === frontier.size && frontier.root().equals(a.rootHash)) continue;
+      throw new Tampered(
+        Math.max(a.treeSize - 1, 0),
+        `entries up to ${a.treeSize - 1} do not match the tree head of size ${a.treeSize} kept elsewhere: ` +
+          'the log was rewritten',
+        a.treeSize,
+      );
     }
   };
   try {
@@ -80,6 +114,21 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
       const last = rows.at(-1);
       if (!last || rows.length < pageSize) break;
       cursor = Number(last.seq) + 1;
+    }
+    const stored = await countAuditEntries(db);
+    if (stored !== frontier.size) {
+      throw new Tampered(
+        frontier.size,
+        `the log holds ${stored - frontier.size} entries outside 0..${frontier.size - 1}: they were inserted`,
+      );
+    }
+    const farAnchor = anchors[anchorIndex];
+    if (farAnchor) {
+      throw new Tampered(
+        frontier.size,
+        `entry ${frontier.size} is missing: the tree head of size ${farAnchor.treeSize} kept elsewhere covers it`,
+        farAnchor.treeSize,
+      );
     }
     const beyond = heads[state.headIndex];
     if (beyond) {

@@ -90,6 +90,22 @@ describe.each(databaseKinds())('maxfiy audit verify on %s', (kind) => {
     expect(await runAuditVerify({ options, stdout, stderr: collector(), keyId: '0000000000000000' })).toBe(2);
     expect(stdout.text).toMatch(/FAILED at entry 29: .*untrusted key/);
   });
+
+  it('checks the log against tree heads kept elsewhere (--tree-head SIZE:ROOT), and refuses a malformed one', async () => {
+    const { options, database } = await seededLog();
+    const head = await database.db.selectFrom('audit_tree_heads').selectAll().executeTakeFirstOrThrow();
+    const kept = `${head.tree_size}:${Buffer.from(head.root_hash).toString('hex')}`;
+    expect(
+      await runAuditVerify({ options, stdout: collector(), stderr: collector(), treeHeads: [kept] }),
+    ).toBe(0);
+    const other = `30:${'ab'.repeat(32)}`;
+    const stdout = collector();
+    expect(await runAuditVerify({ options, stdout, stderr: collector(), treeHeads: [other] })).toBe(2);
+    expect(stdout.text).toMatch(/FAILED at entry 29: .*kept elsewhere/);
+    const stderr = collector();
+    expect(await runAuditVerify({ options, stdout: collector(), stderr, treeHeads: ['30:zz'] })).toBe(1);
+    expect(stderr.text).toContain('--tree-head takes SIZE:ROOT');
+  });
 });
 
 describe('maxfiy audit verify without a database', () => {

@@ -12,7 +12,14 @@ export interface AuditVerifyInput {
   stderr: Output;
   /** `--key-id`: tree heads signed by any other key fail (the id published with the tree heads). */
   keyId?: string;
+  /**
+   * `--tree-head SIZE:ROOT`: tree heads kept outside the database (GET /v1/audit/tree-head,
+   * or a receipt's), root hash in hex; the log must match each.
+   */
+  treeHeads?: readonly string[];
 }
+
+const TREE_HEAD = /^(\d{1,15}):([0-9a-f]{64})$/;
 
 /**
  * `maxfiy audit verify`: recomputes every entry and tree head from the database.
@@ -26,6 +33,15 @@ export async function runAuditVerify(input: AuditVerifyInput): Promise<number> {
     stderr.write(`maxfiy: no database at ${file}: nothing to verify\n`);
     return 1;
   }
+  const anchors: { treeSize: number; rootHash: Buffer }[] = [];
+  for (const text of input.treeHeads ?? []) {
+    const match = TREE_HEAD.exec(text.trim().toLowerCase());
+    if (!match) {
+      stderr.write(`maxfiy: --tree-head takes SIZE:ROOT (the root hash in hex, 64 digits), not "${text}"\n`);
+      return 1;
+    }
+    anchors.push({ treeSize: Number(match[1]), rootHash: Buffer.from(match[2] as string, 'hex') });
+  }
   const database = await openDatabase({ databaseUrl: options.databaseUrl, file });
   // The progress helper only needs write() and isTTY; tests pass plain writable streams.
   const progress = createProgress('verifying audit log', stderr as NodeJS.WriteStream);
@@ -33,6 +49,7 @@ export async function runAuditVerify(input: AuditVerifyInput): Promise<number> {
     const result = await verifyAuditLog(database.db, {
       onProgress: (done, total) => progress.update(done, total),
       ...(input.keyId ? { trustedKeyIds: [input.keyId] } : {}),
+      anchors,
     });
     progress.stop();
     if (!result.ok) {

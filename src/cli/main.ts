@@ -106,12 +106,19 @@ program
     '--key-id <id>',
     'the signing key id you trust (as printed by an earlier verify); heads signed by any other key fail',
   )
-  .action(async (o: { keyId?: string }, cmd: Command) => {
+  .option(
+    '--tree-head <size:root>',
+    'a tree head kept outside the database (GET /v1/audit/tree-head, or a receipt: size and root hash in hex); repeatable',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .action(async (o: { keyId?: string; treeHead: string[] }, cmd: Command) => {
     process.exitCode = await runAuditVerify({
       options: options(cmd),
       stdout: process.stdout,
       stderr: process.stderr,
       ...(o.keyId ? { keyId: o.keyId } : {}),
+      treeHeads: o.treeHead,
     });
   });
 
