@@ -274,6 +274,9 @@ describe('maxfiy operator verbs', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('checksum ok');
     expect(r.stdout).toMatch(/audit log verified/);
+    // The database, first made or restored, is its owner's alone whatever the umask.
+    for (const db of [path.join(dir, 'maxfiy.db'), path.join(restored, 'maxfiy.db')])
+      expect([db, statSync(db).mode & 0o777]).toEqual([db, 0o600]);
 
     const bytes = readFileSync(file);
     bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;

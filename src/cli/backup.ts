@@ -168,7 +168,7 @@ export async function restore(options: Options, file: string, force: boolean): P
     if (existsSync(target) && !force) {
       throw new BackupError(`${target} exists; stop the server and pass --force to replace it`);
     }
-    mkdirSync(path.dirname(target), { recursive: true });
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
     const staging = `${target}.restoring`;
     const copy = new SQLite(source, { readonly: true });
     try {
@@ -177,6 +177,8 @@ export async function restore(options: Options, file: string, force: boolean): P
       copy.close();
     }
     for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+    // As the server makes it: readable by this account alone.
+    chmodSync(staging, 0o600);
     renameSync(staging, target);
   } else {
     if (!force) throw new BackupError('restoring replaces the PostgreSQL database contents; pass --force');

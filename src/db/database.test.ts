@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -61,6 +61,26 @@ describe.each(databaseKinds())('database on %s', (kind) => {
     });
     await Promise.allSettled([ok, bad]);
     expect(seen).toEqual(['ok']);
+  });
+});
+
+describe('the SQLite file', () => {
+  it('is readable by its owner alone, whatever the umask: a new one, and an old one made wider', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-mode-'));
+    const before = process.umask(0o022);
+    try {
+      const file = path.join(dir, 'data', 'maxfiy.db');
+      await (await openDatabase({ databaseUrl: '', file })).close();
+      expect([statSync(file).mode & 0o777, statSync(path.dirname(file)).mode & 0o777]).toEqual([
+        0o600, 0o700,
+      ]);
+      chmodSync(file, 0o644);
+      await (await openDatabase({ databaseUrl: '', file })).close();
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(before);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
@@ -131,7 +131,11 @@ function readSnapshotPerTurn(conn: SQLite.Database): { begin(): void; end(): voi
 }
 
 function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'): Database {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // The file holds wrapped keys, ciphertexts and the audit log: this account's alone, whatever the
+  // umask (a folder made here is 0700, a new file 0600; SQLite's -wal and -shm take the file's mode).
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   let endReadSnapshot = () => {};
   const writer = configureSqlite(new SQLite(file), { sync }, () => endReadSnapshot());
   // A second connection for reads: in WAL mode it reads the last commit while a
