@@ -46,6 +46,42 @@ describe('the decision engine', () => {
     });
   });
 
+  it('keeps an objection or consent that arrived before the register named its purpose, and applies it when it does', () => {
+    const base = shippedRegister();
+    // Another node created the purpose; the subject's state reached this node before its register.
+    const state = {
+      subjectId: 'bob',
+      status: 'active' as const,
+      rev: 2,
+      rows: [
+        {
+          purposeId: 'profiling',
+          scope: '',
+          kind: 'objection' as const,
+          state: 'given' as const,
+          expiresAt: null,
+          rev: 2,
+        },
+      ],
+    };
+    engine.setSubject(state);
+    const like = base.purposes.find((p) => p.id === 'new-services') as (typeof base.purposes)[number];
+    engine.setRegister({
+      ...base,
+      purposes: [...base.purposes, { ...like, id: 'profiling', idx: base.purposes.length }],
+    });
+    deny(['objected'], engine.decide('bob', 'profiling', 'device'));
+    // The same revision arriving late changes nothing, and a newer one still wins.
+    engine.setSubject(state);
+    deny(['objected'], engine.decide('bob', 'profiling', 'device'));
+    engine.setSubject({
+      ...state,
+      rev: 3,
+      rows: [{ ...(state.rows[0] as (typeof state.rows)[number]), state: 'withdrawn', rev: 3 }],
+    });
+    expect(engine.decide('bob', 'profiling', 'device').allow).toBe(true);
+  });
+
   it('denies an unknown purpose, category or subject', () => {
     deny(['unknown-purpose'], engine.decide('alice', 'no-such', 'contact'));
     deny(['unknown-category'], engine.decide('alice', 'identify', 'no-such'));

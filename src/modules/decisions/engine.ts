@@ -197,6 +197,12 @@ export class DecisionEngine {
   private expiry = new Map<number, number>();
   private scoped = new ScopedConsents();
   private purposes = new Map<string, PurposeEntry>();
+  /**
+   * Subjects whose state names a purpose this register does not know yet (another
+   * node created it, and its register reached us after the subject did): applied
+   * again, whole, when a register arrives, so an objection or consent is not lost.
+   */
+  private waiting = new Map<string, SubjectState>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -230,6 +236,10 @@ export class DecisionEngine {
     }
     this.widen(Math.ceil((maxIdx + 1) / 32));
     this.purposes = purposes;
+    if (this.waiting.size === 0) return;
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const s of waiting) this.apply(s, true);
   }
 
   get subjectCount(): number {
@@ -244,11 +254,19 @@ export class DecisionEngine {
 
   /** Applies a subject's full state when it is newer than what the index has; returns whether it did. */
   setSubject(s: SubjectState): boolean {
+    return this.apply(s, false);
+  }
+
+  /** `again`: the same revision is applied again (a register that arrived since may know more of it). */
+  private apply(s: SubjectState, again: boolean): boolean {
     let n = this.subjects.find(s.subjectId);
     if (n >= 0) {
       const row = n * this.width;
-      if ((this.cols[row + REV] as number) >= s.rev && this.cols[row + STATUS] !== 0) return false;
+      const held = this.cols[row + REV] as number;
+      if ((again ? held > s.rev : held >= s.rev) && this.cols[row + STATUS] !== 0) return false;
     }
+    if (s.rows.some((r) => !this.purposes.has(r.purposeId))) this.waiting.set(s.subjectId, s);
+    else this.waiting.delete(s.subjectId);
     if (n < 0) n = this.subjects.add(s.subjectId, (cap) => this.growColumns(cap));
     const row = n * this.width;
     const cols = this.cols;
