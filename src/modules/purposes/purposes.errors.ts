@@ -51,6 +51,30 @@ export const purposeErrors = defineErrors({
       en: 'A purpose with this id already exists.',
     },
   },
+  MXF_PURPOSE_CONSENT_CATEGORIES_FIXED: {
+    status: 409,
+    doc: 'A purpose based on consent cannot take a new data category: no consent given so far named it. Remove categories freely; for more data, register a new purpose and ask for consent to it.',
+    messages: {
+      'uz-Cyrl':
+        'Розиликка асосланган мақсадга янги маълумот тоифасини қўшиб бўлмайди: берилган розиликлар уни номламаган. Янги мақсад қўшинг.',
+      'uz-Latn':
+        'Rozilikka asoslangan maqsadga yangi maʼlumot toifasini qoʻshib boʻlmaydi: berilgan roziliklar uni nomlamagan. Yangi maqsad qoʻshing.',
+      ru: 'К цели, основанной на согласии, нельзя добавить новую категорию данных: данные согласия её не называли. Добавьте новую цель.',
+      en: 'A purpose based on consent cannot take a new data category: no consent given named it. Register a new purpose instead.',
+    },
+  },
+  MXF_PURPOSE_OBJECTION_BASIS_FIXED: {
+    status: 409,
+    doc: 'A purpose based on legitimate interest cannot move to contract or a legal obligation: every objection to it would stop counting. Register a new purpose (or move it to consent, which is stricter).',
+    messages: {
+      'uz-Cyrl':
+        'Қонуний манфаатга асосланган мақсадни шартнома ёки қонуний мажбуриятга ўтказиб бўлмайди: эътирозлар ҳисобга олинмай қолади.',
+      'uz-Latn':
+        'Qonuniy manfaatga asoslangan maqsadni shartnoma yoki qonuniy majburiyatga oʻtkazib boʻlmaydi: eʼtirozlar hisobga olinmay qoladi.',
+      ru: 'Цель, основанную на законном интересе, нельзя перевести на договор или обязанность по закону: возражения перестанут учитываться.',
+      en: 'A purpose based on legitimate interest cannot move to contract or a legal obligation: objections to it would stop counting.',
+    },
+  },
   MXF_PURPOSE_CONSENT_BASIS_FIXED: {
     status: 409,
     doc: 'A purpose based on consent keeps that basis: on another basis every customer who withdrew or never gave consent would be processed. Register a new purpose instead.',

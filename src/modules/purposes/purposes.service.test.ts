@@ -56,4 +56,34 @@ describe.each(databaseKinds())('the purpose register under concurrent edits on %
     ).rejects.toMatchObject({ code: 'MXF_PURPOSE_CONSENT_BASIS_FIXED' });
     expect((await t.services.purposes.getPurpose('pilot-b')).versions).toEqual(before.versions);
   });
+
+  it('adds no data category to a consent purpose (no consent given named it), and lets one go', async () => {
+    const before = await t.services.purposes.getPurpose('pilot-b');
+    await expect(
+      t.services.purposes.updatePurpose('staff:test', 'pilot-b', {
+        ...definition,
+        categories: ['contact', 'biometric'],
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_PURPOSE_CONSENT_CATEGORIES_FIXED' });
+    expect((await t.services.purposes.getPurpose('pilot-b')).versions).toEqual(before.versions);
+    const narrowed = await t.services.purposes.updatePurpose('staff:test', 'pilot-b', {
+      ...definition,
+      categories: [],
+    });
+    expect(narrowed.categories).toEqual([]);
+  });
+
+  it('keeps a legitimate-interest purpose off contract and legal obligation, where objections would stop counting', async () => {
+    await t.services.purposes.createPurpose('staff:test', 'pilot-li', {
+      ...definition,
+      legalBasis: 'legitimate-interest',
+    });
+    for (const legalBasis of ['contract', 'legal-obligation'] as const)
+      await expect(
+        t.services.purposes.updatePurpose('staff:test', 'pilot-li', { ...definition, legalBasis }),
+      ).rejects.toMatchObject({ code: 'MXF_PURPOSE_OBJECTION_BASIS_FIXED' });
+    // Consent is stricter: every customer must now say yes.
+    const stricter = await t.services.purposes.updatePurpose('staff:test', 'pilot-li', definition);
+    expect(stricter.legalBasis).toBe('consent');
+  });
 });

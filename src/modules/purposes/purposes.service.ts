@@ -179,6 +179,20 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
       // would count for nothing, and a customer who said no would be processed.
       if (current.legalBasis === 'consent' && definition.legalBasis !== 'consent')
         throw new MaxfiyError('MXF_PURPOSE_CONSENT_BASIS_FIXED');
+      // A consent covers the data named when it was given: a category added later is in no
+      // consent given so far, and would be processed on them all. (Dropping one narrows it.)
+      if (
+        current.legalBasis === 'consent' &&
+        definition.categories.some((c) => !current.categories.includes(c))
+      )
+        throw new MaxfiyError('MXF_PURPOSE_CONSENT_CATEGORIES_FIXED');
+      // Objections answer a legitimate-interest purpose; on a contract or a legal obligation
+      // they would count for nothing, and a customer who objected would be processed.
+      if (
+        current.legalBasis === 'legitimate-interest' &&
+        (definition.legalBasis === 'contract' || definition.legalBasis === 'legal-obligation')
+      )
+        throw new MaxfiyError('MXF_PURPOSE_OBJECTION_BASIS_FIXED');
       await assertCategories(trx, definition.categories);
       const version = current.version + 1;
       await store.insertPurposeVersion(trx, {
