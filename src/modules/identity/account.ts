@@ -55,7 +55,7 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
     const contact = parseContact(input.contact);
     ctx.assertReachable(contact);
     const index = ctx.contactIndex(contact);
-    ctx.throttle('send', { email: index.toString('hex'), address: input.ip });
+    ctx.throttle('send', { email: ctx.throttleKey(contact), address: input.ip });
     await codes.ready();
     const verificationId = await database.write(async (trx) => {
       const existing = await store.findCustomerByContact(trx, contact.channel, index);

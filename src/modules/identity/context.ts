@@ -13,6 +13,7 @@ import {
   type SigninThrottle,
   throttleNetwork,
 } from '../staff/signin-throttle.js';
+import { mailboxOf } from '../staff/staff.crypto.js';
 import { createOpaqueServer, type OpaqueServer } from '../staff/staff.opaque.js';
 import { type ChannelRegistry, type CustomerMessage, createChannels } from './channels.js';
 import { createVerificationCodes, type VerificationCodes } from './codes.js';
@@ -76,6 +77,8 @@ export interface IdentityContext extends IdentityDeps {
   throttles: Throttles;
   stateKey: () => Promise<Buffer>;
   contactIndex(contact: Contact): Buffer;
+  /** What a contact counts as in the throttles: one key per mailbox, however its domain is written. */
+  throttleKey(contact: Contact): string;
   /** Throws MXF_IDENTITY_THROTTLED when `keys` must wait; else counts the attempt. */
   throttle(which: keyof Throttles, keys: SigninKeys): void;
   /** Throws MXF_IDENTITY_THROTTLED when this address has guessed wrong too often. */
@@ -116,6 +119,13 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     throttles,
     stateKey: once(() => keyring.secret('customer-login-state-key', () => randomBytes(32))),
     contactIndex: (contact) => keyring.blindIndex(indexKind(contact.channel), contact.value),
+    throttleKey: (contact) =>
+      keyring
+        .blindIndex(
+          indexKind(contact.channel),
+          contact.channel === 'email' ? mailboxOf(contact.value) : contact.value,
+        )
+        .toString('hex'),
     throttle(which, keys) {
       const retryAfter = throttles[which].retryAfter(keys);
       if (retryAfter > 0) {

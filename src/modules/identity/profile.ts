@@ -145,7 +145,7 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
       const contact = parseContact(raw);
       ctx.assertReachable(contact);
       const index = ctx.contactIndex(contact);
-      ctx.throttle('send', { email: index.toString('hex'), address: ip });
+      ctx.throttle('send', { email: ctx.throttleKey(contact), address: ip });
       await codes.ready();
       const verificationId = await database.write(async (trx) => {
         const holder = await store.findCustomerByContact(trx, contact.channel, index);

@@ -279,7 +279,7 @@ export function createSignin(ctx: IdentityContext) {
         ? await store.findDevice(database.db, customer?.subject_id ?? 'nobody', sha256(input.deviceToken))
         : undefined;
       const keys: SigninKeys = {
-        email: device ? `device:${device.id}` : index.toString('hex'),
+        email: device ? `device:${device.id}` : ctx.throttleKey(contact),
         address: input.ip,
       };
       // Checked and counted in one step, with no await between: a parallel burst cannot all pass.

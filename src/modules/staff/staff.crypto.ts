@@ -3,13 +3,21 @@ import { domainToUnicode } from 'node:url';
 import { open, seal } from '../../crypto/aead.js';
 
 /**
- * The form an e-mail is indexed and stored in: what the person typed, trimmed.
- * One mailbox, one key: lower-case, NFC, and the domain in its Unicode form
- * without a trailing dot, so `victim@xn--e1afmkfd.uz.` and `victim@пример.uz`
- * are one address to the throttles and the blind index (mail reaches both the same).
+ * The form an e-mail is indexed and stored in: what the person typed, trimmed,
+ * in lower case (NFC). Every stored blind index was made from this form: a
+ * change here would lose existing accounts.
  */
 export function normaliseEmail(email: string): string {
-  const text = email.normalize('NFC').trim().toLowerCase();
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * The mailbox an address reaches, for counting only (throttles), never stored
+ * or indexed: the domain in its Unicode form without a trailing dot, so
+ * `victim@xn--e1afmkfd.uz.` and `victim@пример.uz` take one budget of sends.
+ */
+export function mailboxOf(email: string): string {
+  const text = normaliseEmail(email);
   const at = text.lastIndexOf('@');
   if (at < 0) return text;
   const domain = text.slice(at + 1).replace(/\.$/, '');
