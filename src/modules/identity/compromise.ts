@@ -64,6 +64,9 @@ export function createCompromise(ctx: IdentityContext) {
     const customer = await store.lockCustomer(trx, subjectId, database.kind);
     if (!customer) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     const sessionsEnded = await sessionStore.revokeSessions(trx, subjectId, now);
+    // A browser that signed in before the report may be the intruder's: none is known any more,
+    // so none keeps a sign-in budget of its own (signin.ts) or passes as seen before.
+    await store.deleteDevices(trx, subjectId);
     // Every notice still open (new device, factor added, access given) is answered by this report: what was added
     // since the earliest of them goes too, so a report by a later notice does not leave an earlier change behind.
     const earliestOpen = await store.useOpenLinks(trx, subjectId, REPORT_LINK_PURPOSE, now);

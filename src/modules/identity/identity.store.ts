@@ -134,6 +134,15 @@ export async function touchDevice(db: Handle, id: string, now: number): Promise<
   await db.updateTable('customer_devices').set({ last_seen_at: now }).where('id', '=', id).execute();
 }
 
+/** Forgets every browser the customer signed in from; returns how many. */
+export async function deleteDevices(db: Handle, subjectId: string): Promise<number> {
+  const result = await db
+    .deleteFrom('customer_devices')
+    .where('subject_id', '=', subjectId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function countDevices(db: Handle, subjectId: string): Promise<number> {
   const row = await db
     .selectFrom('customer_devices')
