@@ -68,6 +68,7 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
   const frontier = new MerkleFrontier();
   const state = { headIndex: 0, verifiedSize: 0 };
   const keyIds = new Set<string>();
+  const firstKey = heads[0]?.key_id;
   const anchors = [...(options.anchors ?? [])].sort((a, b) => a.treeSize - b.treeSize);
   let anchorIndex = 0;
   const checkHeadsAtCurrentSize = () => {
@@ -77,12 +78,11 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
       h = heads[++state.headIndex]
     ) {
       checkTreeHead(h, frontier, state.verifiedSize, options.trustedKeyIds);
-      const first = keyIds.values().next().value;
-      if (!options.trustedKeyIds && first !== undefined && first !== h.key_id) {
+      if (!options.trustedKeyIds && h.key_id !== firstKey) {
         const size = Number(h.tree_size);
         throw new Tampered(
           Math.max(size - 1, 0),
-          `the tree head of size ${size} is signed by key ${h.key_id}, earlier ones by ${first}: ` +
+          `the tree head of size ${size} is signed by key ${h.key_id}, earlier ones by ${firstKey}: ` +
             'the log’s key does not change; pass --key-id with the key you trust',
           size,
         );

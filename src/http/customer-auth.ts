@@ -2,7 +2,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Clock } from '../clock.js';
 import { MaxfiyError } from '../errors.js';
-import { type CustomerPrincipal, STEP_UP_MS } from '../modules/identity/sessions.js';
+import { type CustomerPrincipal, isRecent, STEP_UP_MS } from '../modules/identity/sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,8 +64,7 @@ export function requireCustomer(identity: {
  */
 export function requireRecentSignIn(clock: Clock): onRequestAsyncHookHandler {
   return async (request) => {
-    if (clock.now() - customerOf(request).authenticatedAt > STEP_UP_MS)
-      throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
+    if (!isRecent(customerOf(request), clock.now())) throw new MaxfiyError('MXF_IDENTITY_STEP_UP_REQUIRED');
   };
 }
 

@@ -207,7 +207,7 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
         site: input.siteId ?? null,
       },
     });
-    await store.insertAcceptance(trx, {
+    const row: AgreementAcceptanceTable = {
       id,
       subject_id: input.subjectId,
       version: v.number,
@@ -218,7 +218,8 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       accepted_at: now,
       audit_seq: seq,
       record: body.text,
-    });
+    };
+    await store.insertAcceptance(trx, row);
     await store.recordAcceptedState(trx, {
       subject_id: input.subjectId,
       accepted_version: v.number,
@@ -227,20 +228,10 @@ export function createAcceptanceService(deps: AcceptanceDeps) {
       notified_version: v.number,
       needs_reacceptance: 0,
     });
-    return {
-      receiptId: id,
-      subjectId: input.subjectId,
-      version: v.number,
-      language: input.language,
-      contentHash: v.contentHash,
-      acceptedAt: now,
-      method: input.method,
-      auditSeq: seq,
-      receiptUrl: `${base}/v1/agreements/receipts/${id}`,
-    };
+    return resultOf(row);
   }
 
-  /** An acceptance as recorded, in the shape `write` answers. */
+  /** An acceptance as recorded, in the shape the API answers. */
   function resultOf(row: AgreementAcceptanceTable): AcceptanceResult {
     return {
       receiptId: row.id,

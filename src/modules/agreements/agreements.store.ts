@@ -140,7 +140,6 @@ export async function acceptedVersionsOf(
   return rows.map((r) => ({ version: Number(r.version), acceptedAt: Number(r.accepted_at) }));
 }
 
-/** Whether the subject has accepted `version` (one index lookup). */
 /** The subject's first acceptance of `version` on `siteId`, if any. */
 export async function findAcceptanceOn(
   db: Handle,
@@ -159,6 +158,7 @@ export async function findAcceptanceOn(
     .executeTakeFirst();
 }
 
+/** Whether the subject has accepted `version` (one index lookup). */
 export async function hasAccepted(db: Handle, subjectId: string, version: number): Promise<boolean> {
   const row = await db
     .selectFrom('agreement_acceptances')

@@ -83,7 +83,7 @@ export function createConsentService(deps: {
    * stores are read in the writing transaction, so a write after an edit in the same
    * group commit sees it) and as they commit.
    */
-  purposes?: { onChange(listener: () => void): unknown; onEdit?(listener: () => void): unknown };
+  purposes?: { onChange(listener: () => void): unknown; onEdit(listener: () => void): unknown };
   /** Tells this node of a change of the company as it commits, so records name the contact then in force. */
   org?: { onCompanyChange(listener: () => void): unknown };
   /** Where the expiry sweep reports; counts and error codes only. */
@@ -104,7 +104,7 @@ export function createConsentService(deps: {
     reference = undefined;
   };
   deps.purposes?.onChange(drop);
-  deps.purposes?.onEdit?.(drop);
+  deps.purposes?.onEdit(drop);
   deps.org?.onCompanyChange(drop);
   async function referenceFor(trx: Trx, categoryIds: readonly string[]): Promise<ReferenceData> {
     const now = clock.now();

@@ -265,8 +265,6 @@ export class DecisionEngine {
       const held = this.cols[row + REV] as number;
       if ((again ? held > s.rev : held >= s.rev) && this.cols[row + STATUS] !== 0) return false;
     }
-    if (s.rows.some((r) => !this.purposes.has(r.purposeId))) this.waiting.set(s.subjectId, s);
-    else this.waiting.delete(s.subjectId);
     if (n < 0) n = this.subjects.add(s.subjectId, (cap) => this.growColumns(cap));
     const row = n * this.width;
     const cols = this.cols;
@@ -280,10 +278,14 @@ export class DecisionEngine {
       for (const p of this.purposes.values()) this.expiry.delete(n * PURPOSE_SPAN + p.idx);
     const rows = s.rows;
     let anyScoped = false;
+    let unknown = false;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i] as ConsentStateRow;
       const p = this.purposes.get(r.purposeId);
-      if (!p) continue;
+      if (!p) {
+        unknown = true;
+        continue;
+      }
       if (r.scope !== '') {
         anyScoped = true;
         continue;
@@ -300,6 +302,8 @@ export class DecisionEngine {
       else if (r.expiresAt !== null) this.expiry.set(n * PURPOSE_SPAN + p.idx, r.expiresAt);
     }
     if (anyScoped) this.scoped.set(n, rows, this.purposes);
+    if (unknown) this.waiting.set(s.subjectId, s);
+    else if (this.waiting.size > 0) this.waiting.delete(s.subjectId);
     return true;
   }
 

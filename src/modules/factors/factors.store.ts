@@ -70,16 +70,6 @@ export async function deleteFactor(db: Handle, who: Principal, id: string): Prom
   return Number(result.numDeletedRows) === 1;
 }
 
-/** Removes every factor of `who` (a reset of their sign-in); returns how many. */
-export async function deleteAllFactors(db: Handle, who: Principal): Promise<number> {
-  const result = await db
-    .deleteFrom('auth_factors')
-    .where('principal_kind', '=', who.kind)
-    .where('principal_id', '=', who.id)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 /**
  * Removes the factors of `who` added at or after `since` (0: all), and the
  * recovery codes when they were issued then or no authenticator app is left
@@ -99,14 +89,7 @@ export async function deleteFactorsSince(db: Handle, who: Principal, since: numb
     .where('principal_id', '=', who.id)
     .where('type', '=', 'totp')
     .executeTakeFirst();
-  if (!totpLeft) await deleteRecoveryCodes(db, who);
-  else
-    await db
-      .deleteFrom('recovery_codes')
-      .where('principal_kind', '=', who.kind)
-      .where('principal_id', '=', who.id)
-      .where('created_at', '>=', since)
-      .execute();
+  await deleteRecoveryCodes(db, who, totpLeft ? since : 0);
   return Number(removed.numDeletedRows);
 }
 
@@ -165,11 +148,13 @@ export async function replaceRecoveryCodes(
     .execute();
 }
 
-export async function deleteRecoveryCodes(db: Handle, who: Principal): Promise<void> {
+/** Removes the recovery codes of `who` issued at or after `since` (0: all). */
+export async function deleteRecoveryCodes(db: Handle, who: Principal, since = 0): Promise<void> {
   await db
     .deleteFrom('recovery_codes')
     .where('principal_kind', '=', who.kind)
     .where('principal_id', '=', who.id)
+    .where('created_at', '>=', since)
     .execute();
 }
 

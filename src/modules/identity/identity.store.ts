@@ -134,13 +134,9 @@ export async function touchDevice(db: Handle, id: string, now: number): Promise<
   await db.updateTable('customer_devices').set({ last_seen_at: now }).where('id', '=', id).execute();
 }
 
-/** Forgets every browser the customer signed in from; returns how many. */
-export async function deleteDevices(db: Handle, subjectId: string): Promise<number> {
-  const result = await db
-    .deleteFrom('customer_devices')
-    .where('subject_id', '=', subjectId)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+/** Forgets every browser the customer signed in from. */
+export async function deleteDevices(db: Handle, subjectId: string): Promise<void> {
+  await db.deleteFrom('customer_devices').where('subject_id', '=', subjectId).execute();
 }
 
 export async function countDevices(db: Handle, subjectId: string): Promise<number> {

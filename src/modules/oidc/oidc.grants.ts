@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
+import { newId } from '../../ids.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import * as store from './oidc.store.js';
 
@@ -166,7 +166,7 @@ export function createGrants(deps: {
    */
   async function revoke(subjectId: string, clientId: string): Promise<void> {
     await database.write(async (trx) => {
-      const ended = await end(trx, subjectId, `revoke:${randomUUID()}`, clientId);
+      const ended = await end(trx, subjectId, `revoke:${newId(clock.now())}`, clientId);
       if (!ended.held) throw new MaxfiyError('MXF_OIDC_GRANT_NOT_FOUND');
       await audit.append(trx, {
         actor: `subject:${subjectId}`,

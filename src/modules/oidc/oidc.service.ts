@@ -173,6 +173,8 @@ const langOf = (ctx: KoaContextWithOIDC) =>
 export async function createOidc(deps: OidcDeps) {
   const { options, database, clock, keyring, audit, outbox, identity, logger } = deps;
   const issuer = `${options.publicUrl.replace(/\/$/, '')}${OIDC_PATH}`;
+  /** The outbound address rule for the provider's own requests; undefined where internal addresses are allowed. */
+  const guard = addressGuard(options.outboundPrivateAddresses ?? 'refuse');
 
   /**
    * The provider's prompts, with one more reason to ask for the login prompt:
@@ -244,7 +246,6 @@ export async function createOidc(deps: OidcDeps) {
     // The provider's own requests (back-channel logout) keep to the outbound address rule
     // (outbound.ts): an internal address is refused unless the deployment allows them.
     httpOptions(url: URL) {
-      const guard = addressGuard(options.outboundPrivateAddresses ?? 'refuse');
       if (!guard) return { signal: AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS) };
       // A literal address never reaches `lookup`: a refused one is a request aborted before it starts.
       const signal = guard.literalAllowed(url)

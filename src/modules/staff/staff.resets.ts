@@ -150,8 +150,8 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         assertThat(staff, 'MXF_STAFF_RESET_INVALID');
         await store.replaceCredentials(trx, staff.id, registrationRecord, now);
         const who = { kind: 'staff', id: staff.id } as const;
-        const factorsRemoved = await factorStore.deleteAllFactors(trx, who);
-        await factorStore.deleteRecoveryCodes(trx, who);
+        // Every factor and recovery code: a new factor must be enrolled.
+        const factorsRemoved = await factorStore.deleteFactorsSince(trx, who, 0);
         await store.revokeSessionsOf(trx, staff.id, now);
         await audit.append(trx, {
           actor: `staff:${staff.id}`,

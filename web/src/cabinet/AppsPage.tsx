@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AsyncTable } from '../ui/AsyncTable';
 import { api } from '../ui/api';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { formatDateTime } from '../ui/format';
-import { ErrorNotice, Loading, Notice } from '../ui/Notice';
+import { Notice } from '../ui/Notice';
 import { PageHeader } from '../ui/Page';
 import { useApi } from '../ui/useApi';
 
@@ -54,54 +55,45 @@ export function AppsPage() {
       )}
       <section className="card section-card" aria-labelledby="apps-title">
         <h2 id="apps-title">{t('cabinet.apps.allowed')}</h2>
-        {list.state === 'loading' && <Loading />}
-        {list.state === 'failed' && <ErrorNotice error={list.error} onRetry={list.reload} />}
-        {list.state === 'ready' &&
-          (list.data.apps.length === 0 ? (
-            <p className="empty">{t('cabinet.apps.none')}</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('cabinet.apps.app')}</th>
-                    <th scope="col">{t('cabinet.apps.sees')}</th>
-                    <th scope="col">{t('cabinet.apps.allowedAt')}</th>
-                    <th scope="col">{t('cabinet.apps.lastUsed')}</th>
-                    <th scope="col">{t('cabinet.common.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.apps.map((app) => (
-                    <tr key={app.clientId}>
-                      <th scope="row">{app.name}</th>
-                      <td>
-                        <ul className="scope-list">
-                          {app.scopes.map((scope) => (
-                            <li key={scope} data-scope={scope}>
-                              {scopeName(scope)}
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
-                      <td>{formatDateTime(app.allowedAt)}</td>
-                      <td>{app.lastUsedAt === null ? '—' : formatDateTime(app.lastUsedAt)}</td>
-                      <td>
-                        <ConfirmButton
-                          label={t('cabinet.apps.revoke')}
-                          name={t('cabinet.apps.revokeNamed', { name: app.name })}
-                          question={t('cabinet.apps.confirm', { name: app.name })}
-                          yes={t('cabinet.apps.revokeYes')}
-                          cancel={t('cabinet.common.cancel')}
-                          act={() => revoke(app)}
-                        />
-                      </td>
-                    </tr>
+        <AsyncTable
+          result={list}
+          rows={(data) => data.apps}
+          empty={t('cabinet.apps.none')}
+          card={false}
+          columns={[
+            t('cabinet.apps.app'),
+            t('cabinet.apps.sees'),
+            t('cabinet.apps.allowedAt'),
+            t('cabinet.apps.lastUsed'),
+            t('cabinet.common.actions'),
+          ]}
+          row={(app) => (
+            <tr key={app.clientId}>
+              <th scope="row">{app.name}</th>
+              <td>
+                <ul className="scope-list">
+                  {app.scopes.map((scope) => (
+                    <li key={scope} data-scope={scope}>
+                      {scopeName(scope)}
+                    </li>
                   ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
+                </ul>
+              </td>
+              <td>{formatDateTime(app.allowedAt)}</td>
+              <td>{app.lastUsedAt === null ? '—' : formatDateTime(app.lastUsedAt)}</td>
+              <td>
+                <ConfirmButton
+                  label={t('cabinet.apps.revoke')}
+                  name={t('cabinet.apps.revokeNamed', { name: app.name })}
+                  question={t('cabinet.apps.confirm', { name: app.name })}
+                  yes={t('cabinet.apps.revokeYes')}
+                  cancel={t('cabinet.common.cancel')}
+                  act={() => revoke(app)}
+                />
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );
