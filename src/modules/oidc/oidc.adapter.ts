@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Trx } from '../../db/database.js';
 import * as store from './oidc.store.js';
 
 export interface AdapterOptions {
@@ -28,6 +29,15 @@ export function adapterFactory(database: Database, clock: Clock, options: Adapte
   const sweepEvery = options.sweepEvery ?? 500;
   const reused = options.reused ?? (() => new Error('already used'));
   let writes = 0;
+  /**
+   * On PostgreSQL, what spends or ends a grant's codes and tokens takes turns on
+   * the grant, before it touches a row: two reuses at once (each ending the
+   * grant's rows in its own order) deadlocked, and one failed as a server error.
+   */
+  const lockGrant = async (trx: Trx, grantId: string | null) => {
+    if (grantId && database.kind === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext(${grantId}))`.execute(trx);
+  };
   return class DatabaseAdapter implements Adapter {
     constructor(readonly name: string) {}
 
@@ -70,9 +80,10 @@ export function adapterFactory(database: Database, clock: Clock, options: Adapte
 
     async consume(id: string): Promise<void> {
       const first = await database.write(async (trx) => {
+        const grantId = (await store.findModel(trx, this.name, 'id', id))?.grant_id ?? null;
+        await lockGrant(trx, grantId);
         if (await store.consumeModel(trx, this.name, id, clock.now())) return true;
-        const row = await store.findModel(trx, this.name, 'id', id);
-        if (row?.grant_id) await store.destroyGrantWithModels(trx, row.grant_id);
+        if (grantId) await store.destroyGrantWithModels(trx, grantId);
         return false;
       });
       if (!first) throw reused();
@@ -83,7 +94,10 @@ export function adapterFactory(database: Database, clock: Clock, options: Adapte
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await database.write((trx) => store.destroyGrant(trx, grantId));
+      await database.write(async (trx) => {
+        await lockGrant(trx, grantId);
+        await store.destroyGrant(trx, grantId);
+      });
     }
 
     private async read(by: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
