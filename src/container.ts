@@ -168,6 +168,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     options: {
       publicUrl: options.publicUrl,
       smsDeliverable: smsDeliverable(options),
+      smsBudget: {
+        perHour: options.smsPerHour,
+        abroadPerHour: options.smsAbroadPerHour,
+        homeCallingCode: options.smsHomeCallingCode,
+      },
       securityEmail: options.securityEmail,
       sessions: {
         idleMs: options.sessionIdleMinutes * 60_000,

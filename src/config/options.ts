@@ -62,6 +62,12 @@ export const OptionsSchema = Type.Object(
     smsGatewayUrl: Type.String({ pattern: '^(https?://.+)?$', default: '' }),
     /** The SMS gateway's bearer token (a secret: set it in the environment). */
     smsGatewayToken: Type.String({ default: '' }),
+    /** SMS per clock hour to all numbers together; a code over it is refused (MXF_IDENTITY_SMS_BUDGET_SPENT). */
+    smsPerHour: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }),
+    /** SMS per clock hour to the numbers of any one country other than the home country. */
+    smsAbroadPerHour: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 50 }),
+    /** The home country's calling code, digits only: its numbers count against `smsPerHour` alone. */
+    smsHomeCallingCode: Type.String({ pattern: '^[1-9][0-9]{0,2}$', default: '998' }),
     /** Sender address of outgoing mail. */
     mailFrom: Type.String({ minLength: 3, default: 'maxfiy <no-reply@localhost>' }),
     /** Port of the development inbox's SMTP server on loopback (0 picks a free one). */
@@ -121,6 +127,9 @@ export const ENV_NAMES: Record<keyof Options, string> = {
   smtpUrl: 'MAXFIY_SMTP_URL',
   smsGatewayUrl: 'MAXFIY_SMS_GATEWAY_URL',
   smsGatewayToken: 'MAXFIY_SMS_GATEWAY_TOKEN',
+  smsPerHour: 'MAXFIY_SMS_PER_HOUR',
+  smsAbroadPerHour: 'MAXFIY_SMS_ABROAD_PER_HOUR',
+  smsHomeCallingCode: 'MAXFIY_SMS_HOME_CALLING_CODE',
   mailFrom: 'MAXFIY_MAIL_FROM',
   devInboxPort: 'MAXFIY_DEV_INBOX_PORT',
   inProcessWorker: 'MAXFIY_IN_PROCESS_WORKER',

@@ -13,6 +13,7 @@ import { staffInvites } from './0010_staff_invites.js';
 import { staffResets } from './0011_staff_resets.js';
 import { consentExpiry } from './0012_consent_expiry.js';
 import { companyContact } from './0013_company_contact.js';
+import { smsBudget } from './0014_sms_budget.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -45,6 +46,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0011_staff_resets': staffResets(t),
     '0012_consent_expiry': consentExpiry(),
     '0013_company_contact': companyContact(),
+    '0014_sms_budget': smsBudget(t),
   };
 }
 

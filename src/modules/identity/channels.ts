@@ -8,6 +8,7 @@ import { queueMail } from '../../mail/mail.service.js';
 import type { Outbox, OutboxHandler } from '../../outbox/outbox.service.js';
 import { maskPhone } from './identity.crypto.js';
 import type { ChannelId } from './identity.table.js';
+import type { SmsBudget } from './sms-budget.js';
 
 /** A message to a customer: the subject is used by e-mail only; SMS sends the text. */
 export interface CustomerMessage {
@@ -44,10 +45,13 @@ interface SmsPayload {
   validUntil?: number;
 }
 
-export function smsChannel(outbox: Outbox): DeliveryChannel {
+/** SMS through the outbox; with `budget`, each one is counted first and a code over it refused. */
+export function smsChannel(outbox: Outbox, budget?: SmsBudget): DeliveryChannel {
   return {
     id: 'sms',
     async queue(trx, to, message) {
+      // A code (it has an end) is refused over the budget; a notice of a change to the account is always sent.
+      await budget?.take(trx, to, message.validUntil !== undefined);
       const payload: SmsPayload = {
         to,
         text: message.text,
@@ -60,8 +64,8 @@ export function smsChannel(outbox: Outbox): DeliveryChannel {
 
 export type ChannelRegistry = Record<ChannelId, DeliveryChannel>;
 
-export function createChannels(outbox: Outbox): ChannelRegistry {
-  return { email: emailChannel(outbox), sms: smsChannel(outbox) };
+export function createChannels(outbox: Outbox, smsBudget?: SmsBudget): ChannelRegistry {
+  return { email: emailChannel(outbox), sms: smsChannel(outbox, smsBudget) };
 }
 
 /** What actually sends an SMS: an operator's gateway, or the development transport. */

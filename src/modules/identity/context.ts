@@ -20,6 +20,7 @@ import { createVerificationCodes, type VerificationCodes } from './codes.js';
 import { type Contact, indexKind, once } from './identity.crypto.js';
 import type { CustomerRow } from './identity.store.js';
 import { type CustomerSessions, createCustomerSessions, type SessionLifetimes } from './sessions.js';
+import { createSmsBudget, type SmsBudgetPolicy } from './sms-budget.js';
 
 export interface IdentityLogger {
   info(obj: object, msg: string): void;
@@ -40,6 +41,8 @@ export interface IdentityDeps {
     sessions: SessionLifetimes;
     /** Whether an SMS reaches anyone (a gateway, or the development inbox); see `smsDeliverable`. */
     smsDeliverable?: boolean;
+    /** How many SMS may go out per hour; without it, only the per-address throttles bound them. */
+    smsBudget?: SmsBudgetPolicy;
   };
   /** Each defaults to the in-memory back-off shared with staff sign-in. */
   throttles?: Partial<Throttles>;
@@ -94,7 +97,10 @@ export interface IdentityContext extends IdentityDeps {
 
 export function createIdentityContext(deps: IdentityDeps): IdentityContext {
   const { database, keyring, clock, outbox, logger } = deps;
-  const channels = deps.channels ?? createChannels(outbox);
+  const smsBudget = deps.options.smsBudget
+    ? createSmsBudget({ clock, policy: deps.options.smsBudget, logger })
+    : undefined;
+  const channels = deps.channels ?? createChannels(outbox, smsBudget);
   const throttles: Throttles = {
     signin: deps.throttles?.signin ?? createSigninThrottle({ clock }),
     send: deps.throttles?.send ?? createSigninThrottle({ clock }),

@@ -21,6 +21,18 @@ export const identityErrors = defineErrors({
       en: 'This service cannot send SMS yet. Use an e-mail address.',
     },
   },
+  MXF_IDENTITY_SMS_BUDGET_SPENT: {
+    status: 429,
+    doc: "A code would go by SMS, and this hour's SMS budget is spent: the one for all numbers (`MAXFIY_SMS_PER_HOUR`), or the one for numbers of this country abroad (`MAXFIY_SMS_ABROAD_PER_HOUR`). Wait `retryAfter` seconds or use an e-mail address. Nothing was changed. The answer depends only on the number's country, never on whether an account exists.",
+    messages: {
+      'uz-Cyrl':
+        'Ҳозир СМС юбориб бўлмайди. {retryAfter} сониядан кейин қайта уриниб кўринг ёки электрон почта манзилидан фойдаланинг.',
+      'uz-Latn':
+        'Hozir SMS yuborib boʻlmaydi. {retryAfter} soniyadan keyin qayta urinib koʻring yoki elektron pochta manzilidan foydalaning.',
+      ru: 'Сейчас нельзя отправить СМС. Повторите через {retryAfter} с или укажите адрес электронной почты.',
+      en: 'An SMS cannot be sent right now. Try again in {retryAfter} seconds, or use an e-mail address.',
+    },
+  },
   MXF_IDENTITY_THROTTLED: {
     status: 429,
     doc: 'Too many attempts (sign-ins, codes sent or codes tried) for this account or from this address; wait `retryAfter` seconds. The wait doubles with each further attempt.',

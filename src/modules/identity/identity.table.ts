@@ -130,6 +130,13 @@ export interface ProfileHistoryTable {
   source: string;
 }
 
+/** SMS sent in one clock hour, for all numbers (`all`) or one calling code abroad (`+7`). */
+export interface SmsCountTable {
+  window_start: number;
+  scope: string;
+  sent: number;
+}
+
 export interface IdentityTables {
   customers: CustomerTable;
   customer_sessions: CustomerSessionTable;
@@ -140,4 +147,5 @@ export interface IdentityTables {
   action_links: ActionLinkTable;
   incidents: IncidentTable;
   profile_history: ProfileHistoryTable;
+  sms_counts: SmsCountTable;
 }
