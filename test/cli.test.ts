@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sha256File } from '../src/cli/backup.js';
 import { migrations } from '../src/db/migrations/index.js';
 import { startServer } from '../src/server.js';
 import { PG_URL } from './helpers/db.js';
@@ -278,12 +280,68 @@ describe('maxfiy operator verbs', () => {
     for (const db of [path.join(dir, 'maxfiy.db'), path.join(restored, 'maxfiy.db')])
       expect([db, statSync(db).mode & 0o777]).toEqual([db, 0o600]);
 
+    const keyFile = path.join(dir, 'keys', 'kek.json');
     const bytes = readFileSync(file);
     bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
     writeFileSync(file, bytes);
-    r = maxfiy(['restore', file, '--force'], { MAXFIY_DATA_DIR: tempDir() });
+    r = maxfiy(['restore', file, '--force'], { MAXFIY_DATA_DIR: tempDir(), MAXFIY_KEY_FILE: keyFile });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('checksum mismatch');
+  });
+
+  it('seals the manifest with the KEK, so a snapshot changed and given a new checksum is refused', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const keyFile = path.join(dir, 'keys', 'kek.json');
+    const file = path.join(dir, 'snap.db');
+    expect(maxfiy(['backup', '--out', file], { MAXFIY_DATA_DIR: dir }).status).toBe(0);
+    const manifestFile = `${file}.manifest.json`;
+    const sealed = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    expect(sealed.seal).toEqual({ kek: expect.stringMatching(/^[0-9a-f]{16}$/), value: expect.any(String) });
+    const restoreInto = (extra: string[] = []) =>
+      maxfiy(['restore', file, ...extra], { MAXFIY_DATA_DIR: tempDir(), MAXFIY_KEY_FILE: keyFile });
+
+    // Someone with the backup but not the KEK changes a row and writes a matching checksum.
+    const original = readFileSync(file);
+    const db = new SQLite(file);
+    db.prepare("update company set name = 'Someone else'").run();
+    db.close();
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...sealed, bytes: statSync(file).size, sha256: await sha256File(file) }),
+    );
+    let r = restoreInto();
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('does not match its seal')]);
+
+    // Without its seal, only on request.
+    writeFileSync(file, original);
+    const { seal: _, ...unsealed } = sealed;
+    writeFileSync(manifestFile, JSON.stringify(unsealed));
+    r = restoreInto();
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('--unsealed')]);
+    r = restoreInto(['--unsealed']);
+    expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('checksum ok, not sealed')]);
+
+    // A seal made with another key does not pass for this one's.
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...sealed, seal: { ...sealed.seal, value: Buffer.alloc(60).toString('base64') } }),
+    );
+    r = restoreInto();
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('seal does not open')]);
+
+    // Where the KEK is not held, the restore names it.
+    writeFileSync(manifestFile, JSON.stringify(sealed));
+    r = maxfiy(['restore', file], {
+      MAXFIY_DATA_DIR: tempDir(),
+      MAXFIY_KEK: randomBytes(32).toString('base64'),
+    });
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      expect.stringContaining(`KEK ${sealed.seal.kek}, which is not held here`),
+    ]);
+    r = restoreInto();
+    expect([r.status, r.stdout]).toEqual([0, expect.stringContaining(`sealed with KEK ${sealed.seal.kek}`)]);
   });
 
   it('shows help on every verb', () => {

@@ -16,6 +16,7 @@ import {
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Options } from '../config/options.js';
+import type { KekProvider } from '../crypto/kek.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
 
@@ -33,6 +34,57 @@ export interface BackupManifest {
   sha256: string;
   /** The newest migration the snapshot holds. */
   schema: string | null;
+  /**
+   * The fields above, sealed with the KEK (`kek` is its id): a SHA-256 of them
+   * wrapped as the KEK wraps data keys. Only a holder of that KEK can make a
+   * seal that opens, so a snapshot changed and given a new checksum is refused.
+   */
+  seal?: { kek: string; value: string };
+}
+
+/** What a seal is for: bound into the wrap, so no other wrapped value passes as one. */
+const SEAL_AD = 'maxfiy-backup-manifest/1';
+
+/** The manifest's fields in a fixed order: what its seal covers. */
+function manifestDigest(m: BackupManifest): Buffer {
+  return createHash('sha256')
+    .update(JSON.stringify([m.format, m.kind, m.createdAt, m.file, m.bytes, m.sha256, m.schema]))
+    .digest();
+}
+
+async function sealManifest(manifest: BackupManifest, keys: KekProvider): Promise<BackupManifest> {
+  const kek = keys.current();
+  const value = await kek.wrap(manifestDigest(manifest), SEAL_AD);
+  return { ...manifest, seal: { kek: kek.id, value: value.toString('base64') } };
+}
+
+/**
+ * Refuses a manifest whose seal does not open with the KEK it names, or whose
+ * fields are not the ones sealed; one with no seal only when `unsealed` allows it.
+ */
+async function checkSeal(manifest: BackupManifest, keys: () => Promise<KekProvider>, unsealed: boolean) {
+  const seal = manifest.seal;
+  if (seal === undefined) {
+    if (unsealed) return;
+    throw new BackupError(
+      'the manifest is not sealed (a backup made before sealing, or its seal was removed); pass --unsealed to restore it anyway',
+    );
+  }
+  if (typeof seal.kek !== 'string' || typeof seal.value !== 'string')
+    throw new BackupError('the manifest seal is malformed');
+  const kek = await (await keys()).byId(seal.kek);
+  if (!kek)
+    throw new BackupError(
+      `the backup is sealed with KEK ${seal.kek}, which is not held here: put the backed-up key file in place (or set MAXFIY_KEK) first`,
+    );
+  let opened: Buffer;
+  try {
+    opened = await kek.unwrap(Buffer.from(seal.value, 'base64'), SEAL_AD);
+  } catch {
+    throw new BackupError('the manifest seal does not open: the backup or its manifest was changed');
+  }
+  if (!opened.equals(manifestDigest(manifest)))
+    throw new BackupError('the manifest does not match its seal: the backup or its manifest was changed');
 }
 
 export class BackupError extends Error {
@@ -65,6 +117,7 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 export async function backup(
   options: Options,
   out: string | undefined,
+  keys: KekProvider,
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<BackupManifest> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -118,15 +171,18 @@ export async function backup(
   }
   chmodSync(partial, 0o600);
   renameSync(partial, file);
-  const manifest: BackupManifest = {
-    format: 'maxfiy-backup/1',
-    kind,
-    createdAt: new Date().toISOString(),
-    file: path.basename(file),
-    bytes: statSync(file).size,
-    sha256: await sha256File(file),
-    schema,
-  };
+  const manifest = await sealManifest(
+    {
+      format: 'maxfiy-backup/1',
+      kind,
+      createdAt: new Date().toISOString(),
+      file: path.basename(file),
+      bytes: statSync(file).size,
+      sha256: await sha256File(file),
+      schema,
+    },
+    keys,
+  );
   writeFileSync(`${file}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   return manifest;
 }
@@ -146,13 +202,20 @@ export function readManifest(file: string): BackupManifest {
 }
 
 /**
- * Restores a backup over the configured database after checking its checksum.
+ * Restores a backup over the configured database after checking its manifest's
+ * seal and its checksum. `keys` is asked for only when the manifest is sealed.
  * The caller runs the audit verification on the result.
  */
-export async function restore(options: Options, file: string, force: boolean): Promise<BackupManifest> {
+export async function restore(
+  options: Options,
+  file: string,
+  opts: { force: boolean; unsealed: boolean; keys: () => Promise<KekProvider> },
+): Promise<BackupManifest> {
+  const { force } = opts;
   const source = path.resolve(file);
   if (!existsSync(source)) throw new BackupError(`no such backup: ${source}`);
   const manifest = readManifest(source);
+  await checkSeal(manifest, opts.keys, opts.unsealed);
   const actual = await sha256File(source);
   if (actual !== manifest.sha256) {
     throw new BackupError(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ConfigError, loadOptions, type Options } from '../config/options.js';
-import { KeyFileError } from '../crypto/kek.js';
+import { KeyFileError, loadKekProvider } from '../crypto/kek.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrateUp, migrationStatus, SchemaTooNewError } from '../db/migrate.js';
 import { catalogue, MaxfiyError } from '../errors.js';
@@ -167,11 +167,15 @@ program
 
 program
   .command('backup')
-  .description('a consistent snapshot of the database with a SHA-256 manifest (the key file is not included)')
+  .description(
+    'a consistent snapshot of the database with a SHA-256 manifest sealed with the KEK (the key file is not included)',
+  )
   .option('-o, --out <file>', 'where to write the snapshot (default: <dataDir>/backups/maxfiy-<time>.db)')
   .action(async (o: { out?: string }, cmd: Command) => {
+    const opts = options(cmd);
+    const keys = await loadKekProvider({ ...opts, createIfMissing: false });
     const progress = createProgress('backup');
-    const manifest = await backup(options(cmd), o.out, (d, t) => progress.update(d, t));
+    const manifest = await backup(opts, o.out, keys, (d, t) => progress.update(d, t));
     progress.stop();
     process.stdout.write(
       `backup written: ${manifest.file} (${manifest.bytes} bytes, sha256 ${manifest.sha256})\n`,
@@ -180,13 +184,24 @@ program
 
 program
   .command('restore')
-  .description('restore a backup after checking its checksum, then verify the audit log')
+  .description('restore a backup after checking its seal and checksum, then verify the audit log')
   .argument('<file>', 'the snapshot written by `maxfiy backup`')
   .option('--force', 'replace the existing database')
-  .action(async (file: string, o: { force?: boolean }, cmd: Command) => {
+  .option(
+    '--unsealed',
+    'also restore a backup whose manifest carries no seal (made before backups were sealed)',
+  )
+  .action(async (file: string, o: { force?: boolean; unsealed?: boolean }, cmd: Command) => {
     const opts = options(cmd);
-    const manifest = await restore(opts, file, Boolean(o.force));
-    process.stdout.write(`restored ${manifest.file} (checksum ok, schema ${manifest.schema ?? 'empty'})\n`);
+    const manifest = await restore(opts, file, {
+      force: Boolean(o.force),
+      unsealed: Boolean(o.unsealed),
+      keys: () => loadKekProvider({ ...opts, createIfMissing: false }),
+    });
+    const sealed = manifest.seal ? `sealed with KEK ${manifest.seal.kek}` : 'not sealed';
+    process.stdout.write(
+      `restored ${manifest.file} (checksum ok, ${sealed}, schema ${manifest.schema ?? 'empty'})\n`,
+    );
     process.exitCode = await runAuditVerify({
       options: opts,
       stdout: process.stdout,
