@@ -1,6 +1,7 @@
+import dns from 'node:dns';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadOptions } from '../config/options.js';
 import { isPublicAddress, type OutboundRequest, outboundRequest } from './outbound.js';
 
@@ -251,5 +252,42 @@ describe('outbound requests (SSRF guard)', () => {
     expect(() => loadOptions({}, { MAXFIY_OUTBOUND_PRIVATE_ADDRESSES: 'yes' })).toThrow(
       /outboundPrivateAddresses/,
     );
+  });
+});
+
+describe('outbound name lookups', () => {
+  it('looks a name up once for all requests waiting on it: a name whose servers never answer holds one thread of the pool the database syncs on, not all', async () => {
+    // getaddrinfo runs on libuv's thread pool and cannot be cancelled; these lookups never end unless told.
+    const pending: ((err: Error) => void)[] = [];
+    const lookup = vi
+      .spyOn(dns.promises, 'lookup')
+      .mockImplementation((() => new Promise((_, reject) => pending.push(reject))) as never);
+    const notFound = () => Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    const deliver = () =>
+      outboundRequest({
+        url: 'https://hooks.example.com/consents',
+        method: 'POST',
+        body: '{}',
+        timeoutMs: 5000,
+        maxBytes: 0,
+        privateAddresses: 'refuse',
+      });
+    try {
+      const deliveries = Array.from({ length: 6 }, deliver);
+      await vi.waitFor(() => expect(lookup).toHaveBeenCalled());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(lookup).toHaveBeenCalledTimes(1);
+      // Its answer is every waiting request's.
+      pending[0]?.(notFound());
+      expect(await Promise.all(deliveries)).toEqual(Array(6).fill({ kind: 'refused', reason: 'network' }));
+      // A request after it asks again.
+      const later = deliver();
+      await vi.waitFor(() => expect(lookup).toHaveBeenCalledTimes(2));
+      pending[1]?.(notFound());
+      expect(await later).toEqual({ kind: 'refused', reason: 'network' });
+    } finally {
+      for (const reject of pending) reject(notFound());
+      lookup.mockRestore();
+    }
   });
 });

@@ -302,8 +302,27 @@ export function addressGuard(
   };
 }
 
-async function systemResolve(hostname: string, family: number): Promise<LookupAddress[]> {
-  return dns.lookup(hostname, { all: true, family, verbatim: true });
+/**
+ * Lookups under way, by family and name: a request for a name already being looked
+ * up shares that answer. getaddrinfo runs on libuv's small thread pool, which the
+ * database's fsync and file reads share, and cannot be cancelled: a name whose
+ * servers never answer (a webhook subscriber runs its own DNS) holds a thread for
+ * the resolver's whole timeout. Shared, such a name holds one thread however many
+ * deliveries it has.
+ */
+const lookups = new Map<string, Promise<LookupAddress[]>>();
+
+function systemResolve(hostname: string, family: number): Promise<LookupAddress[]> {
+  const key = `${family}:${hostname}`;
+  const under = lookups.get(key);
+  if (under) return under;
+  const started = dns.lookup(hostname, { all: true, family, verbatim: true });
+  lookups.set(key, started);
+  const forget = () => {
+    if (lookups.get(key) === started) lookups.delete(key);
+  };
+  started.then(forget, forget);
+  return started;
 }
 
 /**

@@ -4,7 +4,7 @@ import { databaseKinds } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import type { Company } from '../org/org.schemas.js';
 import { readCompanyFile } from '../org/org.service.js';
-import { readRegisterFile } from '../purposes/purposes.service.js';
+import { type RegisterSnapshot, readRegisterFile } from '../purposes/purposes.service.js';
 import { consentRecord } from './consents.record.js';
 import type { ConsentInput } from './consents.schemas.js';
 
@@ -36,9 +36,10 @@ describe.each(databaseKinds())('consent records keep the contact in force when w
   const controllerOf = (event: { record: unknown }) =>
     (event.record as { controllers: Record<string, unknown>[] }).controllers[0];
 
-  /** A record built from the register as stored, for the company given. */
-  const recordWith = async (company: Company) => {
-    const register = await t.services.purposes.snapshot();
+  /** A record built from the register as stored (or as `edit` changes it), for the company given. */
+  const recordWith = async (company: Company, edit?: (register: RegisterSnapshot) => RegisterSnapshot) => {
+    const stored = await t.services.purposes.snapshot();
+    const register = edit ? edit(stored) : stored;
     const purpose = register.purposes.find((p) => p.id === 'interest-analytics');
     if (!purpose) throw new Error('no purpose interest-analytics');
     return consentRecord({
@@ -70,6 +71,18 @@ describe.each(databaseKinds())('consent records keep the contact in force when w
     expect((await recordWith({ ...company, phone: CONTACT.phone })).controllers).toEqual([
       { ...base, phone: CONTACT.phone },
     ]);
+  });
+
+  it('says data goes abroad when a category of the purpose is stored outside Uzbekistan, and only then', async () => {
+    const { company } = readCompanyFile('config/company.json');
+    expect((await recordWith(company)).transferAbroad).toBe(false);
+    const abroad = await recordWith(company, (register) => ({
+      ...register,
+      stores: [...register.stores, { id: 'eu', country: 'DE', description: 'Frankfurt' }],
+      categories: register.categories.map((c) => (c.id === 'interests' ? { ...c, storeId: 'eu' } : c)),
+    }));
+    expect(abroad.storageLocations).toContainEqual({ id: 'eu', country: 'DE' });
+    expect(abroad.transferAbroad).toBe(true);
   });
 
   it('writes the contact into new records, and never rewrites an earlier one', async () => {

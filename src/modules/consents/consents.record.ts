@@ -1,5 +1,5 @@
 import type { Company, CompanyContact } from '../org/org.schemas.js';
-import type { RegisterSnapshot } from '../purposes/purposes.service.js';
+import { type RegisterSnapshot, UZ } from '../purposes/purposes.service.js';
 import type { IndexedPurpose } from '../purposes/purposes.store.js';
 
 export const RECORD_SCHEMA = 'ISO/IEC TS 27560:2023 / maxfiy consent record 1';
@@ -45,6 +45,9 @@ export function consentRecord(input: ConsentRecordInput) {
   const { purpose, register, company } = input;
   const categories = register.categories.filter((c) => purpose.categories.includes(c.id));
   const storeIds = new Set(categories.map((c) => c.storeId));
+  const storageLocations = register.stores
+    .filter((s) => storeIds.has(s.id))
+    .map((s) => ({ id: s.id, country: s.country }));
   return {
     schemaVersion: RECORD_SCHEMA,
     recordId: input.recordId,
@@ -71,15 +74,14 @@ export function consentRecord(input: ConsentRecordInput) {
           },
         ]
       : [],
-    storageLocations: register.stores
-      .filter((s) => storeIds.has(s.id))
-      .map((s) => ({ id: s.id, country: s.country })),
+    storageLocations,
     retention: purpose.retentionDays === null ? { term: 'contract' } : { days: purpose.retentionDays },
     expiresAt: input.expiresAt,
     jurisdiction: 'UZ',
     // The register lists no third-party recipients; disclosures to state bodies have their own register (§15).
     recipients: [] as string[],
-    transferAbroad: false,
+    // Data held in a store outside Uzbekistan is transferred abroad (ZRU-547): the record says so, as the RoPA does.
+    transferAbroad: storageLocations.some((s) => s.country !== UZ),
     withdrawal: { how: 'cabinet', url: input.withdrawUrl },
     event: {
       time: new Date(input.event.time).toISOString(),

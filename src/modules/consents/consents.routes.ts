@@ -6,6 +6,7 @@ import { errors, NoContent } from '../../http/schemas.js';
 import {
   ConsentEvent,
   ConsentInput,
+  HistoryQuery,
   SubjectConsents,
   SubjectId,
   SubjectStatusInput,
@@ -41,12 +42,14 @@ export function consentRoutes(deps: ConsentRouteDeps): FastifyPluginAsyncTypebox
         onRequest: requireConsentStaff,
         schema: {
           tags,
-          summary: "A subject's current consents and objections, and their full history",
+          summary:
+            "A subject's current consents and objections, and their full history, latest first in pages",
           params,
+          querystring: HistoryQuery,
           response: { 200: SubjectConsents, ...errors(401, 403, 404) },
         },
       },
-      async (req) => consents.forSubject(req.params.subjectId),
+      async (req) => consents.forSubject(req.params.subjectId, req.query.before),
     );
 
     app.post(

@@ -93,8 +93,19 @@ export const SubjectConsents = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    history: Type.Array(ConsentEvent),
+    history: Type.Array(ConsentEvent, {
+      description: 'The latest events (at most 1,000) before `before`, oldest first.',
+    }),
+    earlier: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Pass as `before` for the page of events preceding these; null once the first event is in.',
+    }),
   },
+  { additionalProperties: false },
+);
+
+export const HistoryQuery = Type.Object(
+  { before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })) },
   { additionalProperties: false },
 );
 

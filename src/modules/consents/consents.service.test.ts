@@ -200,6 +200,34 @@ describe.each(databaseKinds())('purposes, consents and decisions on %s', (kind) 
     ]);
   });
 
+  it('shows a long history newest first in pages, so the latest change is never left out', async () => {
+    const { consents } = t.services;
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        consents.record(
+          'staff:1',
+          'hanna',
+          give('interest-analytics', { action: i % 2 ? 'withdraw' : 'give' }),
+        ),
+      ),
+    );
+    const last = await consents.record(
+      'staff:1',
+      'hanna',
+      give('interest-analytics', { action: 'withdraw' }),
+    );
+    const page = await consents.forSubject('hanna');
+    expect(page.history.at(-1)?.id).toBe(last.id);
+    const revs = page.history.map((e) => e.rev);
+    let before = page.earlier;
+    while (before !== null) {
+      const earlier = await consents.forSubject('hanna', before);
+      revs.unshift(...earlier.history.map((e) => e.rev));
+      before = earlier.earlier;
+    }
+    expect(revs).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
+  });
+
   it('refuses a consent for a contract-basis purpose, an objection to a consent purpose, and a paper form without its scan, writing nothing', async () => {
     const { consents } = t.services;
     const size = await t.services.audit.size();

@@ -29,6 +29,9 @@ const REFERENCE_TTL_MS = 1000;
  */
 export const MAX_SCOPES_PER_PURPOSE = 32;
 
+/** Events per page of a subject's history: a page is a few MB of records at most. */
+const HISTORY_PAGE = 1000;
+
 /** How often the server looks for consents whose term has ended (see `expireDue`). */
 const EXPIRY_EVERY_MS = 60_000;
 /**
@@ -423,11 +426,20 @@ export function createConsentService(deps: {
     });
   }
 
-  async function forSubject(subjectId: string) {
+  /**
+   * The subject's state and its history, a page of the latest HISTORY_PAGE events
+   * before revision `before` (oldest first); `earlier` is the `before` of the page
+   * preceding it, null once the first event is in.
+   */
+  async function forSubject(subjectId: string, before?: number) {
     const state = await store.subjectState(database.db, subjectId);
     assertThat(state, 'MXF_CONSENT_SUBJECT_NOT_FOUND');
+    // One more than a page: whether there is an earlier page, without counting.
+    const rows = await store.listEvents(database.db, subjectId, HISTORY_PAGE + 1, before);
+    const more = rows.length > HISTORY_PAGE;
+    if (more) rows.shift();
     // Not `.map(toConsentEvent)`: map's index would arrive as the record.
-    const history = (await store.listEvents(database.db, subjectId)).map((r) => toConsentEvent(r));
+    const history = rows.map((r) => toConsentEvent(r));
     return {
       subjectId,
       status: state.status,
@@ -440,6 +452,7 @@ export function createConsentService(deps: {
         expiresAt: r.expiresAt,
       })),
       history,
+      earlier: more ? (history[0] as ConsentEvent).rev : null,
     };
   }
 

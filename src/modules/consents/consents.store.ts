@@ -250,15 +250,16 @@ export async function subjectStatesPage(db: Db | Trx, after: string, limit: numb
   }));
 }
 
-/** The subject's events, oldest first. */
-export async function listEvents(db: Db | Trx, subjectId: string, limit = 1000): Promise<ConsentEventRow[]> {
-  const rows = await db
-    .selectFrom('consent_events')
-    .selectAll()
-    .where('subject_id', '=', subjectId)
-    .orderBy('rev')
-    .limit(limit)
-    .execute();
+/** The subject's latest `limit` events before revision `before` (all when absent), oldest first. */
+export async function listEvents(
+  db: Db | Trx,
+  subjectId: string,
+  limit = 1000,
+  before?: number,
+): Promise<ConsentEventRow[]> {
+  let query = db.selectFrom('consent_events').selectAll().where('subject_id', '=', subjectId);
+  if (before !== undefined) query = query.where('rev', '<', before);
+  const rows = (await query.orderBy('rev', 'desc').limit(limit).execute()).reverse();
   return rows.map((r) => ({
     ...r,
     rev: Number(r.rev),

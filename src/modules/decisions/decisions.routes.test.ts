@@ -152,7 +152,12 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       expect(a.reasons, `answer ${i}`).toEqual(expected);
     });
     const history = await t.app.inject({ url: '/v1/consents/subjects/alice', headers: { cookie } });
-    expect(history.json().history).toHaveLength(1);
+    expect(history.json()).toMatchObject({ history: [{ rev: 1 }], earlier: null });
+    // Earlier pages by revision; a cursor that is not one is refused.
+    const before = await t.app.inject({ url: '/v1/consents/subjects/alice?before=1', headers: { cookie } });
+    expect(before.json()).toMatchObject({ history: [], earlier: null });
+    const bad = await t.app.inject({ url: '/v1/consents/subjects/alice?before=x', headers: { cookie } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'MXF_REQUEST_INVALID']);
   });
 
   it('answers in the declared JSON shape, whichever form of a string the question uses', async () => {

@@ -63,6 +63,18 @@ export const purposeErrors = defineErrors({
       en: 'A purpose based on consent cannot take a new data category: no consent given named it. Register a new purpose instead.',
     },
   },
+  MXF_PURPOSE_CONSENT_DEPERSONALISED_FIXED: {
+    status: 409,
+    doc: 'A purpose based on consent to depersonalised data only stays so: no consent given so far covered personal data. For personal data, register a new purpose and ask for consent to it.',
+    messages: {
+      'uz-Cyrl':
+        'Фақат шахссизлаштирилган маълумотларга берилган розилик шахсий маълумотларни қамрамайди. Янги мақсад қўшинг.',
+      'uz-Latn':
+        'Faqat shaxssizlashtirilgan maʼlumotlarga berilgan rozilik shaxsiy maʼlumotlarni qamramaydi. Yangi maqsad qoʻshing.',
+      ru: 'Согласие только на обезличенные данные не распространяется на персональные данные. Добавьте новую цель.',
+      en: 'A consent to depersonalised data only does not cover personal data. Register a new purpose instead.',
+    },
+  },
   MXF_PURPOSE_OBJECTION_BASIS_FIXED: {
     status: 409,
     doc: 'A purpose based on legitimate interest cannot move to contract or a legal obligation: every objection to it would stop counting. Register a new purpose (or move it to consent, which is stricter).',

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds } from '../../../test/helpers/db.js';
 import { addStaffDirectly, browser, sessionCookie } from '../staff/staff.testkit.js';
-import { readRegisterFile } from './purposes.service.js';
+import { buildRopa, ropaCsv as toCsv } from './purposes.ropa.js';
+import { type RegisterSnapshot, readRegisterFile } from './purposes.service.js';
 
 const CONTACT = { email: 'dpo@company.example', phone: '+998712000000', address: 'Example street 1, 100000' };
 
@@ -34,6 +35,34 @@ function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+describe('the record of processing as CSV', () => {
+  it('runs no formula where a spreadsheet splits cells at semicolons, as Russian and Uzbek settings do', () => {
+    const register: RegisterSnapshot = {
+      purposes: [
+        {
+          id: 'offers',
+          idx: 0,
+          version: 1,
+          name: 'Offers;=1+2',
+          legalBasis: 'consent',
+          rationale: 'Chosen;+SUM(1);-2;@A1;\t=3',
+          categories: ['contact'],
+          retentionDays: 30,
+          automated: false,
+          depersonalisedOnly: false,
+        },
+      ],
+      categories: [{ id: 'contact', name: 'Contact', class: 'personal', storeId: 'uz', mustStayInUz: false }],
+      stores: [{ id: 'uz', country: 'UZ', description: 'Tashkent' }],
+    };
+    const csv = toCsv(buildRopa(register, undefined, 0));
+    for (const line of csv.split('\r\n'))
+      for (const field of line.split(';')) expect(field).not.toMatch(/^[=+\-@\t\r]/);
+    // Read with commas, as written, the text is all there.
+    expect(parseCsv(csv)[1]?.[2]).toBe("Offers;'=1+2");
+  });
+});
 
 describe.each(databaseKinds())(
   'the record of processing names the controller and how to reach them (§14) on %s',

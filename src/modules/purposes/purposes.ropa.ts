@@ -77,10 +77,15 @@ const CSV_HEADER = [
   'controller_address',
 ];
 
-/** RFC 4180; a cell that a spreadsheet would run as a formula is prefixed with an apostrophe. */
+/**
+ * RFC 4180; a cell that a spreadsheet would run as a formula is prefixed with an
+ * apostrophe. So is any part after a semicolon: where the list separator is one
+ * (Russian and Uzbek settings), a spreadsheet starts a cell there, quotes or not.
+ */
 function cell(v: unknown): string {
   let s = v === null || v === undefined ? '' : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (s.includes(';')) s = s.replace(/;(?=[=+\-@\t\r])/g, ";'");
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

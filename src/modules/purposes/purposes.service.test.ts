@@ -73,6 +73,26 @@ describe.each(databaseKinds())('the purpose register under concurrent edits on %
     expect(narrowed.categories).toEqual([]);
   });
 
+  it('keeps a consent to depersonalised data only from covering personal data, and lets it narrow to that', async () => {
+    const research = { ...definition, categories: ['contact', 'statistics'], depersonalisedOnly: true };
+    await t.services.purposes.createPurpose('staff:test', 'pilot-research', research);
+    const before = await t.services.purposes.getPurpose('pilot-research');
+    await expect(
+      t.services.purposes.updatePurpose('staff:test', 'pilot-research', {
+        ...research,
+        depersonalisedOnly: false,
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_PURPOSE_CONSENT_DEPERSONALISED_FIXED' });
+    expect((await t.services.purposes.getPurpose('pilot-research')).versions).toEqual(before.versions);
+    // The other way narrows what every consent given so far covers.
+    await t.services.purposes.createPurpose('staff:test', 'pilot-open', definition);
+    const narrowed = await t.services.purposes.updatePurpose('staff:test', 'pilot-open', {
+      ...definition,
+      depersonalisedOnly: true,
+    });
+    expect(narrowed.depersonalisedOnly).toBe(true);
+  });
+
   it('keeps a legitimate-interest purpose off contract and legal obligation, where objections would stop counting', async () => {
     await t.services.purposes.createPurpose('staff:test', 'pilot-li', {
       ...definition,

@@ -186,6 +186,9 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
         definition.categories.some((c) => !current.categories.includes(c))
       )
         throw new MaxfiyError('MXF_PURPOSE_CONSENT_CATEGORIES_FIXED');
+      // Likewise a consent to depersonalised data only: lifting that would process the customers' own data on it.
+      if (current.legalBasis === 'consent' && current.depersonalisedOnly && !definition.depersonalisedOnly)
+        throw new MaxfiyError('MXF_PURPOSE_CONSENT_DEPERSONALISED_FIXED');
       // Objections answer a legitimate-interest purpose; on a contract or a legal obligation
       // they would count for nothing, and a customer who objected would be processed.
       if (
