@@ -7,7 +7,7 @@ import { MaxfiyError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createPayloadSeal, type PayloadSeal } from './outbox.seal.js';
 import * as store from './outbox.store.js';
-import type { OutboxStatus } from './outbox.table.js';
+import type { OutboxLane, OutboxStatus } from './outbox.table.js';
 
 export type OutboxLogger = Pick<BaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -41,6 +41,8 @@ export interface EnqueueInput {
   idempotencyKey?: string;
   /** Not before this time (ms); now when absent. */
   availableAt?: number;
+  /** Delivered apart from the other lanes (outbox.table.ts); `main` when absent. */
+  lane?: OutboxLane;
 }
 
 export interface Outbox {
@@ -100,6 +102,7 @@ export async function createOutbox(deps: OutboxDeps): Promise<Outbox> {
       const inserted = await store.insertOutboxMessage(trx, {
         id,
         topic: input.topic,
+        lane: input.lane ?? 'main',
         payload: seal.seal(id, json),
         idempotencyKey: input.idempotencyKey ?? null,
         availableAt,

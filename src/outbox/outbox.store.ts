@@ -1,11 +1,12 @@
 import type { DatabaseKind, Db, Trx } from '../db/database.js';
-import type { OutboxStatus, OutboxTable } from './outbox.table.js';
+import type { OutboxLane, OutboxStatus, OutboxTable } from './outbox.table.js';
 
 export type OutboxRow = OutboxTable;
 
 export interface NewOutboxRow {
   id: string;
   topic: string;
+  lane: OutboxLane;
   payload: string;
   idempotencyKey: string | null;
   availableAt: number;
@@ -19,6 +20,7 @@ export async function insertOutboxMessage(trx: Trx, m: NewOutboxRow): Promise<bo
     .values({
       id: m.id,
       topic: m.topic,
+      lane: m.lane,
       payload: m.payload,
       idempotency_key: m.idempotencyKey,
       status: 'pending',
@@ -56,6 +58,8 @@ export interface ClaimRequest {
   leaseUntil: number;
   workerId: string;
   limit: number;
+  /** Only messages of this lane; any lane when absent. */
+  lane?: OutboxLane;
 }
 
 /**
@@ -74,6 +78,7 @@ export async function claimOutboxMessages(trx: Trx, c: ClaimRequest): Promise<Ou
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', c.now)]))
     .orderBy('available_at')
     .limit(c.limit);
+  if (c.lane !== undefined) candidates = candidates.where('lane', '=', c.lane);
   if (c.kind === 'postgres') candidates = candidates.forUpdate().skipLocked();
   const ids = (await candidates.execute()).map((r) => r.id);
   if (ids.length === 0) return [];

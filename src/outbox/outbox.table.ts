@@ -1,8 +1,18 @@
 export type OutboxStatus = 'pending' | 'done' | 'dead';
 
+/**
+ * Each lane is claimed and delivered apart, so what is slow in one cannot hold
+ * up another: `main` for what a customer waits for (codes, security notices,
+ * mail), `subscribers` for endpoints others run (consent webhooks, apps'
+ * back-channel logout), `bulk` for mailings to every customer.
+ */
+export const OUTBOX_LANES = ['main', 'subscribers', 'bulk'] as const;
+export type OutboxLane = (typeof OUTBOX_LANES)[number];
+
 export interface OutboxTable {
   id: string;
   topic: string;
+  lane: OutboxLane;
   /** JSON payload sealed with AES-256-GCM under the `outbox-payload-key` secret (outbox.seal.ts); `cleared` once delivered. */
   payload: string;
   /** A producer-chosen key; a second message with the same key is not enqueued. */

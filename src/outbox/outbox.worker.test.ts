@@ -198,6 +198,68 @@ describe.each(databaseKinds())('outbox worker on %s', (kind) => {
   });
 });
 
+describe.each(databaseKinds())('outbox lanes on %s', (kind) => {
+  let t: TestDatabase;
+  afterEach(async () => t?.cleanup());
+
+  it('delivers a code while a subscriber hangs and a mailing to every customer waits', async () => {
+    t = await openTestDatabase(kind);
+    const { database } = t;
+    const clock = new ManualClock();
+    const outbox = await createOutbox({
+      database,
+      clock,
+      keyring: fakeKeyring(),
+      options: { maxAttempts: 3, pollMs: 50 },
+      logger,
+    });
+    // A subscriber's endpoint and a bulk mail both hang until the end of the test.
+    let release = () => {};
+    const hung = new Promise<void>((r) => {
+      release = r;
+    });
+    const started = { subscriber: 0, bulk: 0 };
+    for (const lane of ['subscriber', 'bulk'] as const)
+      outbox.register({
+        topic: `test.${lane}`,
+        name: `test.${lane}`,
+        async handle() {
+          started[lane] += 1;
+          await hung;
+        },
+      });
+    const codes = recorder('test.code');
+    outbox.register(codes.handler);
+    await database.write(async (trx) => {
+      for (let i = 0; i < 12; i++)
+        await outbox.enqueue(trx, { topic: 'test.subscriber', payload: { i }, lane: 'subscribers' });
+      for (let i = 0; i < 40; i++)
+        await outbox.enqueue(trx, { topic: 'test.bulk', payload: { i }, lane: 'bulk' });
+    });
+    const worker = createWorker({ database, outbox, clock, logger, workerId: 'w' });
+    worker.start();
+    try {
+      await until(() => started.subscriber > 0 && started.bulk > 0);
+      await database.write((trx) => outbox.enqueue(trx, { topic: 'test.code', payload: { code: 1 } }));
+      await until(() => codes.seen.length === 1);
+      // Each hanging lane holds one batch, and claims no more until it is through.
+      expect(started).toEqual({ subscriber: 10, bulk: 10 });
+    } finally {
+      const stopped = worker.stop();
+      release();
+      await stopped;
+    }
+  });
+});
+
+/** Waits for `done` (checked every 10 ms), failing after 10 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 10) {
+    if (waited > 10_000) throw new Error('waited 10 s in vain');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('backoff', () => {
   it('never shrinks from one attempt to the next and stops growing at one hour', () => {
     for (let attempt = 1; attempt < 20; attempt++) {

@@ -3,9 +3,10 @@ import type { Database } from '../db/database.js';
 import { CLEARED_PAYLOAD } from './outbox.seal.js';
 import { failureLabel, type Outbox, type OutboxLogger } from './outbox.service.js';
 import * as store from './outbox.store.js';
+import { OUTBOX_LANES, type OutboxLane } from './outbox.table.js';
 
 export interface WorkerOptions {
-  /** Messages claimed per poll. */
+  /** Messages claimed per poll, in each lane. */
   batchSize?: number;
   /** How long a claim lasts; after it another worker may deliver the message again. */
   leaseMs?: number;
@@ -17,12 +18,16 @@ export interface WorkerOptions {
 
 export interface OutboxWorker {
   readonly workerId: string;
-  /** Polls until stopped; wakes at once when this process commits a message. */
+  /**
+   * Polls each lane (outbox.table.ts) on its own until stopped, so a lane whose
+   * deliveries are slow holds up no other; wakes at once when this process
+   * commits a message.
+   */
   start(): void;
   /** Stops claiming, waits for deliveries in flight, then resolves. */
   stop(): Promise<void>;
-  /** Claims one batch and delivers it; resolves with the number of messages claimed. */
-  runOnce(): Promise<number>;
+  /** Claims one batch (of `lane`, or of any lane) and delivers it; resolves with the number of messages claimed. */
+  runOnce(lane?: OutboxLane): Promise<number>;
 }
 
 export class NoHandlerError extends Error {
@@ -60,13 +65,15 @@ export function createWorker(deps: {
   const { maxAttempts } = outbox.options;
 
   let stopping = false;
-  let loop: Promise<void> | undefined;
-  let woken = false;
-  let wake: (() => void) | undefined;
+  let loops: Promise<void>[] | undefined;
+  /** Per lane: a commit came since its last claim, and how to end its pause now. */
+  const lanes = new Map<OutboxLane, { woken: boolean; wake?: () => void }>(
+    OUTBOX_LANES.map((lane) => [lane, { woken: false }]),
+  );
   let unsubscribe: (() => void) | undefined;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function claim(): Promise<store.OutboxRow[]> {
+  async function claim(lane: OutboxLane | undefined): Promise<store.OutboxRow[]> {
     const now = clock.now();
     return database.write(async (trx) => {
       const rows = await store.claimOutboxMessages(trx, {
@@ -75,6 +82,7 @@ export function createWorker(deps: {
         leaseUntil: now + leaseMs,
         workerId,
         limit: batchSize,
+        ...(lane === undefined ? {} : { lane }),
       });
       // A message whose every attempt ended without a result (the worker died
       // delivering it) is a poison message: it goes to the dead letters too.
@@ -134,8 +142,8 @@ export function createWorker(deps: {
       );
   }
 
-  async function runOnce(): Promise<number> {
-    const rows = await claim();
+  async function runOnce(lane?: OutboxLane): Promise<number> {
+    const rows = await claim(lane);
     const deliveries = rows.map((row) =>
       deliver(row).catch((err) => {
         // The result could not be written: the lease runs out and the message is delivered again.
@@ -155,50 +163,55 @@ export function createWorker(deps: {
     return rows.length;
   }
 
-  function pause(): Promise<void> {
-    if (woken || stopping) return Promise.resolve();
+  function pause(state: { woken: boolean; wake?: () => void }): Promise<void> {
+    if (state.woken || stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, pollMs);
       function done() {
         clearTimeout(timer);
-        wake = undefined;
+        state.wake = undefined;
         resolve();
       }
-      wake = done;
+      state.wake = done;
     });
   }
 
-  async function pollLoop(): Promise<void> {
+  async function pollLoop(lane: OutboxLane): Promise<void> {
+    const state = lanes.get(lane) as { woken: boolean; wake?: () => void };
     while (!stopping) {
-      woken = false;
+      state.woken = false;
       let claimed = 0;
       try {
-        claimed = await runOnce();
+        claimed = await runOnce(lane);
       } catch (err) {
-        logger.error({ error: failureLabel(err) }, 'outbox poll failed');
+        logger.error({ error: failureLabel(err), lane }, 'outbox poll failed');
       }
       // A full batch suggests more are waiting: poll again without pausing.
-      if (claimed < batchSize) await pause();
+      if (claimed < batchSize) await pause(state);
     }
   }
+
+  const wakeAll = () => {
+    for (const state of lanes.values()) {
+      state.woken = true;
+      state.wake?.();
+    }
+  };
 
   return {
     workerId,
     start() {
-      if (loop) return;
+      if (loops) return;
       stopping = false;
-      unsubscribe = outbox.onReady(() => {
-        woken = true;
-        wake?.();
-      });
-      loop = pollLoop();
+      unsubscribe = outbox.onReady(wakeAll);
+      loops = OUTBOX_LANES.map(pollLoop);
     },
     async stop() {
       stopping = true;
       unsubscribe?.();
-      wake?.();
-      await loop;
-      loop = undefined;
+      for (const state of lanes.values()) state.wake?.();
+      await Promise.all(loops ?? []);
+      loops = undefined;
       await Promise.all([...inFlight]);
     },
     runOnce,

@@ -14,6 +14,7 @@ import { staffResets } from './0011_staff_resets.js';
 import { consentExpiry } from './0012_consent_expiry.js';
 import { companyContact } from './0013_company_contact.js';
 import { smsBudget } from './0014_sms_budget.js';
+import { outboxLanes } from './0015_outbox_lanes.js';
 
 /** Column types that differ between the two databases. */
 export interface ColumnTypes {
@@ -47,6 +48,7 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
     '0012_consent_expiry': consentExpiry(),
     '0013_company_contact': companyContact(),
     '0014_sms_budget': smsBudget(t),
+    '0015_outbox_lanes': outboxLanes(),
   };
 }
 

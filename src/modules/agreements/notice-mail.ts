@@ -110,6 +110,8 @@ export function createNoticeMailHandler(deps: {
             for (const m of mails)
               await outbox.enqueue(trx, {
                 topic: MAIL_TOPIC,
+                // A million of these must not queue ahead of a sign-in code.
+                lane: 'bulk',
                 payload: m.message,
                 idempotencyKey: versionMailKeys.mail(version, m.subjectId),
               });
@@ -136,6 +138,7 @@ export function createNoticeMailHandler(deps: {
             if (more && last)
               await outbox.enqueue(trx, {
                 topic: VERSION_MAIL_TOPIC,
+                lane: 'bulk',
                 payload: { version, after: last, effectiveAt },
                 idempotencyKey: versionMailKeys.page(version, last),
               });

@@ -49,6 +49,7 @@ export function createReacceptanceHandler(deps: {
             if (more && last) {
               await outbox.enqueue(trx, {
                 topic: VERSION_PUBLISHED_TOPIC,
+                lane: 'bulk',
                 payload: { version, after: last },
                 idempotencyKey: `${VERSION_PUBLISHED_TOPIC}:${version}:${last}`,
               });

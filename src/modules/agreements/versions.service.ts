@@ -379,11 +379,14 @@ export function createVersionsService(deps: VersionsDeps) {
       });
       await outbox.enqueue(trx, {
         topic: VERSION_PUBLISHED_TOPIC,
+        // Walks every customer: in the bulk lane, behind no code a customer waits for.
+        lane: 'bulk',
         payload: { version: n, after: '' },
         idempotencyKey: `${VERSION_PUBLISHED_TOPIC}:${n}:`,
       });
       await outbox.enqueue(trx, {
         topic: VERSION_MAIL_TOPIC,
+        lane: 'bulk',
         payload: { version: n, after: '', effectiveAt },
         idempotencyKey: versionMailKeys.page(n, ''),
       });

@@ -94,6 +94,8 @@ export async function createWebhooks(deps: {
     for (const s of await store.listSubscribers(trx, true)) {
       await outbox.enqueue(trx, {
         topic: WEBHOOK_TOPIC,
+        // A subscriber's endpoint: slow or down, it holds up only the subscribers' lane.
+        lane: 'subscribers',
         payload: { subscriberId: s.id, change },
         idempotencyKey: `webhook:${change.eventId}:${s.id}`,
       });

@@ -76,6 +76,8 @@ export function createGrants(deps: {
       told += 1;
       await outbox.enqueue(trx, {
         topic: BACKCHANNEL_TOPIC,
+        // An app's endpoint: slow or down, it holds up only the subscribers' lane.
+        lane: 'subscribers',
         payload: { clientId, subjectId, ...(sid ? { sid } : {}) },
         idempotencyKey: `oidc.backchannel:${key}:${clientId}`,
       });
