@@ -13,6 +13,19 @@ interface Out {
   write(text: string): unknown;
 }
 
+/**
+ * The file's text, or null unless it is well-formed UTF-8 without a byte-order
+ * mark. A lenient decoder reads different bytes as the same U+FFFD (and drops a
+ * mark), so a receipt holding one would verify after a byte of it changed.
+ */
+function strictUtf8(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** The raw Ed25519 key from a PEM file or the JSON answer of /v1/audit/public-key. */
 export function readPublicKey(text: string): Buffer {
   const trimmed = text.trim();
@@ -41,19 +54,23 @@ export function runReceiptVerify(opts: {
     );
     return 2;
   }
-  let text: string;
+  let bytes: Buffer;
   let publicKeyRaw: Buffer | undefined;
   try {
-    text = readFileSync(opts.file, 'utf8');
+    bytes = readFileSync(opts.file);
     if (opts.publicKeyFile) publicKeyRaw = readPublicKey(readFileSync(opts.publicKeyFile, 'utf8'));
   } catch (err) {
     opts.stderr.write(`maxfiy: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  const outcome = verifyReceipt(text, {
-    ...(publicKeyRaw ? { publicKeyRaw } : {}),
-    ...(opts.keyId ? { keyId: opts.keyId } : {}),
-  });
+  const text = strictUtf8(bytes);
+  const outcome =
+    text === null
+      ? { ok: false as const, reason: 'the file is not the UTF-8 text it was issued as' }
+      : verifyReceipt(text, {
+          ...(publicKeyRaw ? { publicKeyRaw } : {}),
+          ...(opts.keyId ? { keyId: opts.keyId } : {}),
+        });
   if (!outcome.ok) {
     opts.stderr.write(`receipt NOT verified: ${outcome.reason}\n`);
     return 1;

@@ -28,6 +28,7 @@ export async function runSitesCheck(opts: {
       database,
       clock: systemClock,
       privateAddresses: opts.options.outboundPrivateAddresses,
+      publicUrl: opts.options.publicUrl,
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
     for (const r of results) {

@@ -75,7 +75,7 @@ export function createAgreements(deps: {
     /** Refuses the first start, before any write, when the agreement text to seed is missing. */
     checkSeed: async () => void (await versions.seedTexts(path.dirname(deps.options.companyFile))),
     siteChecks: {
-      run: () => checkSites({ database, clock, privateAddresses }),
+      run: () => checkSites({ database, clock, privateAddresses, publicUrl: deps.options.publicUrl }),
       recent: () => recentSiteChecks(database),
       start() {
         stopChecks ??= scheduleSiteChecks(
@@ -83,6 +83,7 @@ export function createAgreements(deps: {
             database,
             clock,
             privateAddresses,
+            publicUrl: deps.options.publicUrl,
             onError: (err) => deps.logger.error({ err }, 'site check failed'),
           },
           SITE_CHECK_EVERY_MS,

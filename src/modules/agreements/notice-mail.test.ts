@@ -48,9 +48,11 @@ describe.each(databaseKinds())('the e-mail walk of a new version (§20) on %s', 
     // The handler with pages of two and addresses looked up without decryption; the
     // real outbox underneath, whose idempotency keys are unique across topics.
     const pages: { version: number; after: string; effectiveAt: number }[] = [];
+    const texts: string[] = [];
     const outbox: Pick<Outbox, 'enqueue'> = {
       enqueue: async (trx, message) => {
         if (message.topic === VERSION_MAIL_TOPIC) pages.push(message.payload as (typeof pages)[number]);
+        if (message.topic === MAIL_TOPIC) texts.push((message.payload as { text: string }).text);
         return app.services.outbox.enqueue(trx, message);
       },
     };
@@ -95,6 +97,9 @@ describe.each(databaseKinds())('the e-mail walk of a new version (§20) on %s', 
     expect(mails.map((m) => m.idempotency_key).sort()).toEqual(
       Array.from({ length: CUSTOMERS }, (_, i) => versionMailKeys.mail(2, `walk-${i}`)),
     );
+    // The moment it takes effect, with its zone: a bare day would be another day east of UTC.
+    expect(texts).toHaveLength(CUSTOMERS);
+    for (const text of texts) expect(text).toContain('2026-06-02 00:00 UTC');
     const progress = (await as(app, 'dpo')('GET', '/v1/agreements/notifications')).json().notifications[0]
       .mail;
     expect(progress).toEqual({

@@ -11,6 +11,7 @@ import type { Database } from '../../db/database.js';
 import { assertMailMessage, MAIL_TOPIC } from '../../mail/mail.service.js';
 import { type Outbox, type OutboxHandler, processOnce } from '../../outbox/outbox.service.js';
 import type { AgreementLanguage } from './agreements.schemas.js';
+import { effectiveMoment } from './publication.html.js';
 
 export const VERSION_MAIL_TOPIC = 'agreement.version-mail';
 
@@ -89,7 +90,7 @@ export function createNoticeMailHandler(deps: {
         .orderBy('subject_id')
         .limit(batchSize)
         .execute();
-      const effective = new Date(effectiveAt).toISOString().slice(0, 10);
+      const effective = effectiveMoment(effectiveAt).text;
       const mails: { subjectId: string; message: { to: string; subject: string; text: string } }[] = [];
       for (const c of page) {
         const to = c.email_verified === 1 ? await verifiedEmail(c.subject_id) : null;

@@ -153,10 +153,23 @@ export interface AgreementPage {
   path: string;
 }
 
-/** YYYY-MM-DD; a stored time outside what a date can show renders as a dash rather than failing the page. */
-const date = (ms: number | null) => {
+/**
+ * The moment a version takes effect, in UTC and saying so (`2026-11-30 22:00 UTC`, seconds only
+ * when there are any): a bare day names no zone, and east of UTC it is often the day before the
+ * version took effect. `datetime` is the same moment for the `<time>` element. A stored time
+ * outside what a date can show is a dash rather than a failed page.
+ */
+export function effectiveMoment(ms: number | null): { text: string; datetime: string } {
   const d = ms === null ? undefined : new Date(ms);
-  return d === undefined || Number.isNaN(d.getTime()) ? '—' : (d.toISOString().split('T')[0] as string);
+  if (d === undefined || Number.isNaN(d.getTime())) return { text: '—', datetime: '—' };
+  const iso = d.toISOString();
+  const [day, time] = [iso.slice(0, 10), iso.slice(11, 19).replace(/:00$/, '')];
+  return { text: `${day} ${time} UTC`, datetime: `${day}T${time}Z` };
+}
+
+const timeHtml = (ms: number | null) => {
+  const m = effectiveMoment(ms);
+  return `<time datetime="${m.datetime}">${m.text}</time>`;
 };
 
 export function renderAgreementPage(p: AgreementPage): string {
@@ -172,10 +185,8 @@ export function renderAgreementPage(p: AgreementPage): string {
     notices.push(`<p class="status" role="note">${esc(ui.unofficial)}</p>`);
   // The version in force is the newest one already effective, so a newer one shown here takes effect later.
   if (p.version.number > p.inForce) {
-    const when = date(p.version.effectiveAt);
-    const time = `<time datetime="${when}">${when}</time>`;
     notices.push(
-      `<p class="notice" role="note" lang="${p.requested}">${fillHtml(ui.notYet, 'date', time)}</p>`,
+      `<p class="notice" role="note" lang="${p.requested}">${fillHtml(ui.notYet, 'date', timeHtml(p.version.effectiveAt))}</p>`,
     );
   } else if (p.version.number < p.inForce)
     notices.push(`<p class="notice" role="note" lang="${p.requested}">${esc(ui.notCurrent)}</p>`);
@@ -197,7 +208,7 @@ export function renderAgreementPage(p: AgreementPage): string {
   const versionLinks = p.versions
     .map(
       (v) =>
-        `<li><a href="/sites/${esc(p.siteId)}/agreement/versions/${v.number}?lang=${p.requested}"${v.number === p.version.number ? ' aria-current="page"' : ''}>${esc(ui.version)} ${v.number}</a> — ${date(v.effectiveAt)}${v.number === p.inForce ? ` (${esc(ui.current)})` : ''}</li>`,
+        `<li><a href="/sites/${esc(p.siteId)}/agreement/versions/${v.number}?lang=${p.requested}"${v.number === p.version.number ? ' aria-current="page"' : ''}>${esc(ui.version)} ${v.number}</a> — ${effectiveMoment(v.effectiveAt).text}${v.number === p.inForce ? ` (${esc(ui.current)})` : ''}</li>`,
     )
     .join('');
   return `<!doctype html>
@@ -216,7 +227,7 @@ export function renderAgreementPage(p: AgreementPage): string {
 <h1>${esc(doc.title)}</h1>
 ${doc.place ? `<p class="place">${esc(doc.place)}</p>` : ''}
 ${notices.join('\n')}
-<dl class="meta" lang="${p.requested}"><dt>${esc(ui.version)}</dt><dd>${p.version.number}</dd><dt>${esc(ui.effective)}</dt><dd><time datetime="${date(p.version.effectiveAt)}">${date(p.version.effectiveAt)}</time></dd><dt>${esc(ui.hash)}</dt><dd><code>${esc(p.contentHash)}</code></dd></dl>
+<dl class="meta" lang="${p.requested}"><dt>${esc(ui.version)}</dt><dd>${p.version.number}</dd><dt>${esc(ui.effective)}</dt><dd>${timeHtml(p.version.effectiveAt)}</dd><dt>${esc(ui.hash)}</dt><dd><code>${esc(p.contentHash)}</code></dd></dl>
 ${clauses}
 </main>
 <footer class="versions" lang="${p.requested}"><nav aria-label="${esc(ui.earlier)}"><h2>${esc(ui.earlier)}</h2><ul>${versionLinks}</ul></nav><p>${esc(ui.print)}</p></footer>

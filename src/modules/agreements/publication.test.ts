@@ -207,12 +207,14 @@ describe.each(databaseKinds())('publication on the sites (§22) on %s', (kind) =
     const approved = await as(t, 'legal')('POST', `/v1/agreements/versions/${n}/publication-approval`);
     expect(approved.json().version).toMatchObject({ number: n, status: 'published', effectiveAt });
 
-    const day = new Date(effectiveAt).toISOString().slice(0, 10);
+    const date = new Date(effectiveAt).toISOString().slice(0, 10);
+    const day = `${date} 12:00 UTC`;
+    const time = `<time datetime="${date}T12:00Z">${day}</time>`;
     const expected = {
-      'uz-Cyrl': `Бу таҳрир <time datetime="${day}">${day}</time> куни кучга киради`,
-      'uz-Latn': `Bu tahrir <time datetime="${day}">${day}</time> kuni kuchga kiradi`,
-      ru: `Эта редакция вступает в силу <time datetime="${day}">${day}</time>`,
-      en: `This version takes effect on <time datetime="${day}">${day}</time>`,
+      'uz-Cyrl': `Бу таҳрир ${time} куни кучга киради`,
+      'uz-Latn': `Bu tahrir ${time} kuni kuchga kiradi`,
+      ru: `Эта редакция вступает в силу ${time}`,
+      en: `This version takes effect on ${time}`,
     };
     for (const [lang, notice] of Object.entries(expected)) {
       const res = await t.app.inject({ url: `/sites/cdti.uz/agreement/versions/${n}?lang=${lang}` });
@@ -291,7 +293,22 @@ describe('the agreement page', () => {
       );
       expect(html).toContain('This version takes effect on <time datetime="—">—</time>');
     }
-    expect(page(Date.UTC(2030, 0, 2))).toContain('<time datetime="2030-01-02">2030-01-02</time>');
+    expect(page(Date.UTC(2030, 0, 2))).toContain(
+      '<time datetime="2030-01-02T00:00Z">2030-01-02 00:00 UTC</time>',
+    );
+  });
+
+  it('names the moment a version takes effect with its time and zone, not a bare day of no named zone', () => {
+    // 22:00 UTC on 30 November is already 1 December in Tashkent (UTC+5): a bare "2026-11-30" tells
+    // the company's customers a day on which the version was not yet in force.
+    const at = Date.UTC(2026, 10, 30, 22, 0);
+    const moment = '<time datetime="2026-11-30T22:00Z">2026-11-30 22:00 UTC</time>';
+    expect(page(at)).toContain(`<dt>In force from</dt><dd>${moment}</dd>`);
+    expect(page(at, 2)).toContain(`This version takes effect on ${moment}`);
+    expect(page(at)).toContain('Version 1</a> — 2026-11-30 22:00 UTC');
+    expect(page(Date.UTC(2026, 10, 30, 22, 0, 37))).toContain(
+      '<time datetime="2026-11-30T22:00:37Z">2026-11-30 22:00:37 UTC</time>',
+    );
   });
 
   it('says an older version is an earlier one, and the version in force neither', () => {

@@ -76,7 +76,7 @@ describe.each(databaseKinds())('the controller’s contact on receipts (Kantara 
     return body;
   };
   /** `maxfiy receipt verify` on the file, against the published key: the exit code. */
-  const verifyOffline = (text: string) => {
+  const verifyOffline = (text: string | Buffer) => {
     const file = path.join(dir, `${Math.random()}.json`);
     writeFileSync(file, text);
     const quiet = { write: () => true };
@@ -167,6 +167,24 @@ describe.each(databaseKinds())('the controller’s contact on receipts (Kantara 
       'piiControllerUrl',
     ]);
     expect(cleared.address).toEqual({ country: 'UZ', locality: 'Tashkent' });
+  });
+
+  it('fails offline after a changed byte even where the receipt holds a replacement character', async () => {
+    // A company file saved in another encoding reads with U+FFFD in it, and the receipt keeps it.
+    await setContact({ address: 'Amir Temur ko\uFFFDchasi 1' });
+    const text = await fetchReceipt(await accept('mangled-address'));
+    await setContact({ address: null });
+    expect(verifyOffline(text)).toBe(0);
+    const bytes = Buffer.from(text, 'utf8');
+    const at = bytes.indexOf(Buffer.from('\uFFFD', 'utf8'));
+    expect(at).toBeGreaterThan(0);
+    // EF BF BD made F0 BF BD: an incomplete sequence that a lenient decoder also reads as U+FFFD.
+    const changed = Buffer.from(bytes);
+    changed[at] = 0xf0;
+    expect(changed.toString('utf8')).toBe(text);
+    expect(verifyOffline(changed)).toBe(1);
+    // So is a byte-order mark put before it.
+    expect(verifyOffline(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]))).toBe(1);
   });
 
   it.each(AGREEMENT_LANGUAGES)(

@@ -9,17 +9,21 @@ import { type AgreementTestApp, agreementTestApp, as } from './agreements.testki
 
 /** A company site on loopback: each path answers what the test put there. */
 async function fakeSite(
-  pages: Record<string, { status: number; body: string }>,
+  pages: Record<string, { status: number; body: string; location?: string }>,
+  host = '127.0.0.1',
 ): Promise<{ server: Server; url: string; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
     const page = pages[req.url ?? ''];
-    res.writeHead(page?.status ?? 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.writeHead(page?.status ?? 404, {
+      'content-type': 'text/html; charset=utf-8',
+      ...(page?.location ? { location: page.location } : {}),
+    });
     res.end(page?.body ?? 'not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { server, url: `http://${host}:${(server.address() as AddressInfo).port}`, hits };
 }
 
 describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
@@ -117,6 +121,32 @@ describe.each(databaseKinds())('the publication check (§22) on %s', (kind) => {
       expect(site.hits.length).toBe(before);
     },
   );
+
+  it('follows a redirect within the site, and never counts a page on another host as the site showing it', async () => {
+    // The same page as /mirror, on a host that is none of the site's (nor maxfiy's).
+    const elsewhere = await fakeSite(
+      { '/copy': { status: 200, body: (await t.app.inject({ url: '/sites/cdti.uz/agreement' })).body } },
+      '127.0.0.2',
+    );
+    const away = await fakeSite({
+      '/within': { status: 302, body: '', location: `${site.url}/mirror` },
+      '/away': { status: 302, body: '', location: `${elsewhere.url}/copy` },
+    });
+    const checks = t.services.agreements.siteChecks;
+    const outcomeOf = async (url: string) => {
+      await t.services.org.updateSite('system', 'cdti.uz', { agreementUrl: url });
+      return (await checks.run()).find((c) => c.siteId === 'cdti.uz')?.outcome;
+    };
+    try {
+      expect(await outcomeOf(`${away.url}/within`)).toBe('ok');
+      expect(await outcomeOf(`${away.url}/away`)).toBe('unreachable');
+      expect(elsewhere.hits).toEqual([]);
+    } finally {
+      await t.services.org.updateSite('system', 'cdti.uz', { agreementUrl: `${site.url}/mirror` });
+      away.server.close();
+      elsewhere.server.close();
+    }
+  });
 
   it('lets only the DPO or an administrator start a check', async () => {
     const res = await as(t, 'legal')('POST', '/v1/agreements/site-checks');

@@ -28,23 +28,62 @@ const MARKER = /data-maxfiy-agreement="(\d+):(sha256:[0-9a-f]{64})"/;
 /** Digits of a page's version number kept in a finding: what a page shows is stored, so it is bounded. */
 const FOUND_DIGITS = 9;
 
-/** The page's text, or null when it cannot be had: an error status, a refused address, a timeout. */
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The hosts a site's agreement page may redirect to: the site's domain (its id)
+ * and its subdomains, the hosts of its origin and agreement URL, and maxfiy's
+ * own, which serves every site's page. A page another host serves is not the
+ * site showing the agreement, whatever it holds.
+ */
+function siteHosts(site: { id: string; origin: string; agreementUrl: string }, publicUrl?: string) {
+  const exact = new Set<string>();
+  for (const url of [site.origin, site.agreementUrl, publicUrl]) {
+    try {
+      if (url) exact.add(new URL(url).hostname);
+    } catch {
+      // a malformed URL names no host
+    }
+  }
+  return (host: string) => exact.has(host) || host === site.id || host.endsWith(`.${site.id}`);
+}
+
+/** The page's text, or null when it cannot be had: an error status, a refused address or host, a timeout. */
 async function fetchPage(
   url: string,
   timeoutMs: number,
   privateAddresses: PrivateAddressPolicy,
+  hostAllowed: (host: string) => boolean,
 ): Promise<string | null> {
-  // A site may redirect (to https, to a language page); each hop is checked, so
-  // a compromised site cannot send the checker to an internal address.
-  const res = await outboundRequest({
-    url,
-    maxRedirects: 5,
-    timeoutMs,
-    maxBytes: MAX_BYTES,
-    privateAddresses,
-  });
-  if (res.kind !== 'response' || res.status < 200 || res.status > 299) return null;
-  return res.body;
+  // A site may redirect (to https, to a language page), within its own hosts; each
+  // hop is a request of its own under the address rules, so a compromised site can
+  // send the checker neither to an internal address nor to a page it does not serve.
+  const deadline = Date.now() + timeoutMs;
+  let current = url;
+  for (let hops = 0; hops <= MAX_REDIRECTS; hops++) {
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    const res = await outboundRequest({
+      url: current,
+      timeoutMs: left,
+      maxBytes: MAX_BYTES,
+      privateAddresses,
+    });
+    if (res.kind !== 'response') return null;
+    if (!REDIRECTS.has(res.status)) return res.status >= 200 && res.status <= 299 ? res.body : null;
+    const location = res.headers.location;
+    if (!location) return null;
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      return null;
+    }
+    if (!hostAllowed(next.hostname)) return null;
+    current = next.href;
+  }
+  return null;
 }
 
 export async function checkSites(deps: {
@@ -53,6 +92,8 @@ export async function checkSites(deps: {
   timeoutMs?: number;
   /** Whether a site's URL may reach internal addresses (the `outboundPrivateAddresses` option). */
   privateAddresses: PrivateAddressPolicy;
+  /** maxfiy's public URL: a site's page may redirect to the copy maxfiy serves. */
+  publicUrl?: string;
 }): Promise<SiteCheckResult[]> {
   const { database, clock } = deps;
   const db = database.db;
@@ -68,7 +109,12 @@ export async function checkSites(deps: {
     }
     const n = Number(v.number);
     const hashes = (await store.listTexts(db, n)).map((t) => t.content_hash);
-    const page = await fetchPage(site.agreementUrl, deps.timeoutMs ?? 10_000, deps.privateAddresses);
+    const page = await fetchPage(
+      site.agreementUrl,
+      deps.timeoutMs ?? 10_000,
+      deps.privateAddresses,
+      siteHosts(site, deps.publicUrl),
+    );
     if (page === null) {
       results.push({ ...base, expectedVersion: n, outcome: 'unreachable', found: null });
       continue;
@@ -116,6 +162,7 @@ export function scheduleSiteChecks(
     database: Database;
     clock: Clock;
     privateAddresses: PrivateAddressPolicy;
+    publicUrl?: string;
     onError(err: unknown): void;
   },
   everyMs: number,
