@@ -5,6 +5,7 @@ import { MAIL_TOPIC } from '../../mail/mail.service.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import { type AgreementTestApp, agreementTestApp, as, publishNextVersion } from './agreements.testkit.js';
 import { createNoticeMailHandler, VERSION_MAIL_TOPIC, versionMailKeys } from './notice-mail.js';
+import { VERSION_PUBLISHED_TOPIC } from './versions.service.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -90,13 +91,22 @@ describe.each(databaseKinds())('the e-mail walk of a new version (§20) on %s', 
     expect(walked).toBe(Math.ceil(CUSTOMERS / 2));
     const mails = await app.services.database.db
       .selectFrom('outbox')
-      .select('idempotency_key')
+      .select(['idempotency_key', 'lane'])
       .where('topic', '=', MAIL_TOPIC)
       .where('idempotency_key', 'like', `${VERSION_MAIL_TOPIC}:2:%`)
       .execute();
     expect(mails.map((m) => m.idempotency_key).sort()).toEqual(
       Array.from({ length: CUSTOMERS }, (_, i) => versionMailKeys.mail(2, `walk-${i}`)),
     );
+    // The walk and its mails queue in the bulk lane, behind no code a customer waits for.
+    expect(new Set(mails.map((m) => m.lane))).toEqual(new Set(['bulk']));
+    const walk = await app.services.database.db
+      .selectFrom('outbox')
+      .select('lane')
+      .where('topic', 'in', [VERSION_MAIL_TOPIC, VERSION_PUBLISHED_TOPIC])
+      .execute();
+    expect(walk.length).toBeGreaterThan(1);
+    expect(new Set(walk.map((m) => m.lane))).toEqual(new Set(['bulk']));
     // The moment it takes effect, with its zone: a bare day would be another day east of UTC.
     expect(texts).toHaveLength(CUSTOMERS);
     for (const text of texts) expect(text).toContain('2026-06-02 00:00 UTC');

@@ -43,6 +43,9 @@ describe('consent webhooks to an internal address', () => {
       at: Date.now(),
     };
     await t.services.database.write((trx) => t.services.webhooks.enqueue(trx, change));
+    // A subscriber's endpoint is delivered to in its own lane, where a slow one holds up no code.
+    const queued = await t.services.database.db.selectFrom('outbox').select(['topic', 'lane']).execute();
+    expect(queued).toEqual([{ topic: WEBHOOK_TOPIC, lane: 'subscribers' }]);
 
     expect(await t.services.worker.runOnce()).toBe(1);
     expect(received).toEqual([]);

@@ -492,6 +492,14 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     expect(logout.payload.sub).toBe(subjectId);
     expect(logout.payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
     expect(logout.payload.nonce).toBeUndefined();
+    // The app's endpoint was called from the subscribers' lane, where a slow one holds up no code.
+    const sent = await t.services.database.db
+      .selectFrom('outbox')
+      .select('lane')
+      .where('topic', '=', 'oidc.backchannel-logout')
+      .execute();
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent.map((m) => m.lane))).toEqual(new Set(['subscribers']));
     const left = await t.services.database.db
       .selectFrom('oidc_models' as never)
       .select('kind' as never)
