@@ -131,6 +131,8 @@ const STATUS_BLOCKED = 2;
 const DAY_MS = 86_400_000;
 /** Keys of the sparse maps: subject number × this + purpose index. */
 const PURPOSE_SPAN = 4096;
+/** How many purposes the index can hold: the register refuses one more (MXF_PURPOSE_REGISTER_FULL). */
+export const MAX_PURPOSES = PURPOSE_SPAN;
 /** A subject's row in `cols`: revision, status, then `stride` words of consents given and `stride` of objections. */
 const REV = 0;
 const STATUS = 1;

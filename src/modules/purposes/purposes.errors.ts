@@ -41,6 +41,18 @@ export const purposeErrors = defineErrors({
       en: 'This category must be stored in Uzbekistan; the chosen storage location is abroad.',
     },
   },
+  MXF_PURPOSE_REGISTER_FULL: {
+    status: 409,
+    doc: 'The register holds as many purposes as the decision index can (`max`, 4096; ids of purposes once created are never reused). Edit an existing purpose instead: an edit makes a new version.',
+    messages: {
+      'uz-Cyrl':
+        'Реестрда {max} та мақсад бор, бундан ортиғини қўшиб бўлмайди. Мавжуд мақсадни таҳрир қилинг.',
+      'uz-Latn':
+        'Reyestrda {max} ta maqsad bor, bundan ortigʻini qoʻshib boʻlmaydi. Mavjud maqsadni tahrir qiling.',
+      ru: 'В реестре уже {max} целей, больше добавить нельзя. Измените существующую цель.',
+      en: 'The register holds {max} purposes and can take no more. Edit an existing purpose instead.',
+    },
+  },
   MXF_PURPOSE_ID_TAKEN: {
     status: 409,
     doc: 'A purpose with this id already exists; edit it instead (an edit makes a new version).',

@@ -93,6 +93,31 @@ describe.each(databaseKinds())('the purpose register under concurrent edits on %
     expect(narrowed.depersonalisedOnly).toBe(true);
   });
 
+  it('refuses a purpose beyond what the decision index holds, before anything is written', async () => {
+    // The index holds 4096 purposes; the register numbers them from 0 and never reuses a number.
+    await t.services.database.write((trx) =>
+      trx
+        .insertInto('purposes')
+        .values({ id: 'pilot-last', idx: 4095, current_version: 1, created_at: 0, updated_at: 0 })
+        .execute(),
+    );
+    await expect(
+      t.services.purposes.createPurpose('staff:test', 'pilot-over', definition),
+    ).rejects.toMatchObject({
+      code: 'MXF_PURPOSE_REGISTER_FULL',
+    });
+    expect(
+      await t.services.database.db
+        .selectFrom('purposes')
+        .select('id')
+        .where('id', '=', 'pilot-over')
+        .execute(),
+    ).toEqual([]);
+    await t.services.database.write((trx) =>
+      trx.deleteFrom('purposes').where('id', '=', 'pilot-last').execute(),
+    );
+  });
+
   it('keeps a legitimate-interest purpose off contract and legal obligation, where objections would stop counting', async () => {
     await t.services.purposes.createPurpose('staff:test', 'pilot-li', {
       ...definition,

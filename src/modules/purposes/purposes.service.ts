@@ -8,6 +8,7 @@ import { ConfigError } from '../../config/options.js';
 import { type Database, onCommit, type Trx, writeInTurn } from '../../db/database.js';
 import { assertThat, MaxfiyError } from '../../errors.js';
 import { notifyQuery, REGISTER_CHANGED } from '../decisions/channel.js';
+import { MAX_PURPOSES } from '../decisions/engine.js';
 import {
   type DataCategory,
   type DataStore,
@@ -45,6 +46,8 @@ export function readRegisterFile(file: string): RegisterFile {
     throw new ConfigError(`purpose register ${file}: invalid field "${field}": ${first.message}`);
   }
   const config = parsed as RegisterFile;
+  if (config.purposes.length > MAX_PURPOSES)
+    throw new ConfigError(`purpose register ${file}: more than ${MAX_PURPOSES} purposes`);
   const stores = new Map(config.stores.map((s) => [s.id, s]));
   const categories = new Set(config.categories.map((c) => c.id));
   for (const [i, c] of config.categories.entries()) {
@@ -157,7 +160,10 @@ export function createPurposeService(deps: { database: Database; audit: AuditApp
       if (await store.findPurpose(trx, id)) throw new MaxfiyError('MXF_PURPOSE_ID_TAKEN');
       await assertCategories(trx, definition.categories);
       const now = clock.now();
-      await store.insertPurpose(trx, id, await store.nextPurposeIdx(trx), now);
+      const idx = await store.nextPurposeIdx(trx);
+      // Refused here: committed, a purpose the decision index cannot take would fail every later start.
+      if (idx >= MAX_PURPOSES) throw new MaxfiyError('MXF_PURPOSE_REGISTER_FULL', { max: MAX_PURPOSES });
+      await store.insertPurpose(trx, id, idx, now);
       await store.insertPurposeVersion(trx, { purposeId: id, version: 1, definition, createdBy: actor, now });
       await audit.append(trx, {
         actor,
