@@ -106,9 +106,24 @@ export function createCabinetService(deps: CabinetDeps) {
   }
 
   const isLive = (g: store.GrantRow, now: number) => g.revoked_at === null && Number(g.expires_at) > now;
-  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal) =>
-    g.grantee_staff_id === staff.id ||
-    (g.grantee_role !== null && (staff.roles as string[]).includes(g.grantee_role));
+  /**
+   * The grant names the member, and the account is still the one the customer
+   * trusted. One administrator alone can reset a member's sign-in (and keep the
+   * link) or invite a new member of a role: so a grant to a named member ends
+   * for them once a reset is issued after it, and a grant to a role covers only
+   * members whose account (roles, status, sign-in) is unchanged since it.
+   */
+  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal, standing: store.StaffStanding | undefined) => {
+    if (!standing) return false;
+    const given = Number(g.created_at);
+    if (g.grantee_staff_id !== null)
+      return g.grantee_staff_id === staff.id && (standing.lastResetAt ?? -1) < given;
+    return (
+      g.grantee_role !== null &&
+      (staff.roles as string[]).includes(g.grantee_role) &&
+      standing.changedAt <= given
+    );
+  };
   const scopeOf = (g: store.GrantRow) => JSON.parse(g.product_ids) as string[];
 
   async function grantViews(db: Db | Trx, rows: store.GrantRow[]): Promise<GrantView[]> {
@@ -368,10 +383,11 @@ export function createCabinetService(deps: CabinetDeps) {
 
     /** The grants in force that name this member or one of their roles. */
     async grantedTo(staff: StaffPrincipal) {
-      const rows = await store.liveGrants(database.db, clock.now(), {
-        staffId: staff.id,
-        roles: staff.roles,
-      });
+      const [live, standing] = await Promise.all([
+        store.liveGrants(database.db, clock.now(), { staffId: staff.id, roles: staff.roles }),
+        store.staffStanding(database.db, staff.id),
+      ]);
+      const rows = live.filter((r) => isGrantee(r, staff, standing));
       return Promise.all(
         rows.map(async (r) => ({
           id: r.id,
@@ -409,7 +425,7 @@ export function createCabinetService(deps: CabinetDeps) {
         if (!grant) return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         const now = clock.now();
         const base = { actor: `staff:${staff.id}`, subjectId: grant.customer_id, target: `grant:${grantId}` };
-        if (!isGrantee(grant, staff)) {
+        if (!isGrantee(grant, staff, await store.staffStanding(trx, staff.id))) {
           await audit.append(trx, { ...base, action: 'cabinet.read.refused' });
           return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         }

@@ -5,6 +5,7 @@ import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
 import { inboxFor } from '../identity/identity.testkit.js';
 import { STEP_UP_MS } from '../identity/sessions.js';
+import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
 import { lockGrant } from './cabinet.store.js';
 import {
   errorOf,
@@ -307,6 +308,67 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     expect(entries.filter((e) => e.action === 'cabinet.read.refused').length).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(entries)).not.toContain(' data');
     expect(JSON.stringify(entries)).not.toContain('Help with');
+  });
+
+  it('covers only the staff accounts as they stood when the customer gave the grant: an administrator can neither take over the grantee’s sign-in nor add a member to the role and read (§4)', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    await linkProduct(b, 'silen');
+    await (await productApp(t, 'silen')).call('PUT', recordUrl(customerId, 'profile'), {
+      value: 'silen data',
+    });
+    const named = await signedInStaff(t, clock, ['dpo'], 'named');
+    const admin = await signedInStaff(t, clock, ['admin'], 'admin');
+    const give = async (grantee: object) =>
+      (
+        await b.call('POST', '/v1/me/cabinet/grants', { grantee, productIds: [], hours: 24, reason: 'help' })
+      ).json().id as string;
+    const toNamed = await give({ staffId: named.id });
+    const toSupport = await give({ role: 'support' });
+    clock.advance(1_000);
+    const desk = browser(t.app, { now: () => clock.now() });
+
+    // The administrator resets the grantee's sign-in, keeps the link, and signs in as them.
+    const reset = await desk.post(
+      `/v1/staff/${named.id}/reset`,
+      { language: 'en' },
+      { cookie: admin.cookie },
+    );
+    expect(reset.statusCode).toBe(201);
+    const taken = await desk.resetSignIn(tokenOf(reset.json().link), 'chosen by the administrator');
+    expect(taken.statusCode).toBe(201);
+    const takenCookie = sessionCookie(taken);
+    await desk.enrolTotp(takenCookie, named.email);
+
+    // The administrator invites a member of the support role and accepts the invitation.
+    const invited = await desk.post(
+      '/v1/staff/invites',
+      { email: 'puppet@staff.example', displayName: 'Puppet', roles: ['support'], language: 'en' },
+      { cookie: admin.cookie },
+    );
+    expect(invited.statusCode).toBe(201);
+    const accepted = await desk.acceptInvite(tokenOf(invited.json().link), 'puppet password');
+    expect(accepted.statusCode).toBe(201);
+    const puppetCookie = sessionCookie(accepted);
+    await desk.enrolTotp(puppetCookie, 'puppet@staff.example');
+
+    for (const [cookie, grantId] of [
+      [takenCookie, toNamed],
+      [puppetCookie, toSupport],
+    ] as const) {
+      const headers = { cookie };
+      expect((await t.app.inject({ url: '/v1/staff/me', headers })).statusCode).toBe(200);
+      const granted = await t.app.inject({ url: '/v1/cabinet/granted', headers });
+      expect(granted.json().grants).toEqual([]);
+      const read = await t.app.inject({ url: `/v1/cabinet/granted/${grantId}/records`, headers });
+      expect([read.statusCode, errorOf(read)]).toEqual([404, 'MXF_CABINET_GRANT_NOT_FOUND']);
+      expect(read.body).not.toContain('silen data');
+    }
+    const reads = (await t.services.audit.entries({ subjectId: customerId, limit: 500 })).map(
+      (e) => e.action,
+    );
+    expect(reads).not.toContain('cabinet.read');
+    expect(reads.filter((a) => a === 'cabinet.read.refused')).toHaveLength(2);
+    expect((await b.call('GET', '/v1/me/cabinet/access-log')).json().entries).toEqual([]);
   });
 
   it('ends every grant in force when the customer reports a compromise: whoever was in the account may have made them', async () => {
