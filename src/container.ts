@@ -163,8 +163,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: logger.child({ module: 'identity' }),
     // `decisions` is created below; the hook runs only at sign-up, long after.
     onCustomerCreated: (trx, subjectId) => registerSubjectHook({ decisions, audit, clock })(trx, subjectId),
-    // `cabinet` is created below; a report comes long after start.
-    onCompromised: (trx, subjectId) => cabinet.endGrantsOnCompromise(trx, subjectId),
+    // `cabinet` is created below; a report or reset comes long after start.
+    onCompromised: (trx, subjectId) => cabinet.endGrants(trx, subjectId, 'compromise-report'),
+    onPasswordReset: (trx, subjectId) => cabinet.endGrants(trx, subjectId, 'password-reset'),
     options: {
       publicUrl: options.publicUrl,
       smsDeliverable: smsDeliverable(options),

@@ -286,10 +286,15 @@ export function createCabinetService(deps: CabinetDeps) {
 
     /**
      * Ends every grant of the customer still in force, in the transaction of
-     * their compromise report: whoever was in the account may have made them.
-     * Each is audited as revoked by the system. Returns how many ended.
+     * their compromise report or password reset: whoever was in the account, or
+     * knew the old password, may have made them. Each is audited as revoked by
+     * the system. Returns how many ended.
      */
-    async endGrantsOnCompromise(trx: Trx, customerId: string): Promise<number> {
+    async endGrants(
+      trx: Trx,
+      customerId: string,
+      reason: 'compromise-report' | 'password-reset',
+    ): Promise<number> {
       const ended = await store.revokeLiveGrants(trx, customerId, clock.now());
       for (const id of ended) {
         await audit.append(trx, {
@@ -297,7 +302,7 @@ export function createCabinetService(deps: CabinetDeps) {
           action: 'cabinet.grant.revoked',
           subjectId: customerId,
           target: `grant:${id}`,
-          details: { reason: 'compromise-report' },
+          details: { reason },
         });
       }
       return ended.length;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
-import { inboxFor } from '../identity/identity.testkit.js';
+import { customerBrowser, inboxFor, lastCode } from '../identity/identity.testkit.js';
 import { STEP_UP_MS } from '../identity/sessions.js';
 import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
 import { lockGrant } from './cabinet.store.js';
@@ -416,6 +416,40 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
       grants.map((id) => ['system', `grant:${id}`, { reason: 'compromise-report' }]).sort(),
     );
   });
+  it('ends every grant in force when the customer resets the password: whoever knew the old one may have made them (§6)', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    await linkProduct(b, 'silen');
+    await (await productApp(t, 'silen')).call('PUT', recordUrl(customerId, 'profile'), {
+      value: 'silen data',
+    });
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    const made = await b.call('POST', '/v1/me/cabinet/grants', {
+      grantee: { staffId: insider.id },
+      productIds: [],
+      hours: 720,
+      reason: 'made by whoever knew the password',
+    });
+    expect(made.statusCode).toBe(201);
+    const grantId = made.json().id as string;
+    expect((await insider.get(`/v1/cabinet/granted/${grantId}/records`)).statusCode).toBe(200);
+
+    const anonymous = customerBrowser(t.app);
+    const start = await anonymous.call('POST', '/v1/reset/start', { contact: 'malika@example.uz' });
+    const code = await lastCode(t, 'malika@example.uz');
+    const reset = await anonymous.register('reset', start.json().verificationId, code, 'yangi parol 2026');
+    expect(reset.statusCode).toBe(204);
+
+    const refused = await insider.get(`/v1/cabinet/granted/${grantId}/records`);
+    expect([refused.statusCode, errorOf(refused)]).toEqual([403, 'MXF_CABINET_GRANT_NOT_LIVE']);
+    expect(refused.body).not.toContain('silen data');
+    const revocations = (await t.services.audit.entries({ subjectId: customerId, limit: 500 })).filter(
+      (e) => e.action === 'cabinet.grant.revoked',
+    );
+    expect(revocations.map((e) => [e.actor, e.target, e.details])).toEqual([
+      ['system', `grant:${grantId}`, { reason: 'password-reset' }],
+    ]);
+  });
+
   it('ends the grants in one step, so a read under one of them in progress does not deadlock the report', async () => {
     const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
     const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
