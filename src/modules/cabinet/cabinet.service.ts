@@ -377,11 +377,26 @@ export function createCabinetService(deps: CabinetDeps) {
       });
     },
 
-    /** The app's own product's records, while the customer keeps the product linked. */
+    /**
+     * The app's own product's records, while the customer keeps the product
+     * linked. Like a staff read, the read and its audit entry (ids and counts
+     * only) are one transaction: every read of cabinet data by an app is on record.
+     */
     async appRecords(app: AppCaller, customerId: string): Promise<RecordView[]> {
-      await requireLink(database.db, customerId, app.productId);
-      const rows = await store.listRecords(database.db, customerId, [app.productId]);
-      return Promise.all(rows.map((r) => open(database.db, r)));
+      return database.write(async (trx) => {
+        await requireLink(trx, customerId, app.productId);
+        const rows = await store.listRecords(trx, customerId, [app.productId]);
+        const records = await Promise.all(rows.map((r) => open(trx, r)));
+        await audit.append(trx, {
+          actor: `app:${app.credentialId}`,
+          action: 'cabinet.read',
+          purpose: 'cabinet-customer-token',
+          subjectId: customerId,
+          target: `product:${app.productId}`,
+          details: { records: rows.length, productIds: [app.productId] },
+        });
+        return records;
+      });
     },
 
     // ── staff ─────────────────────────────────────────────────────────────────
