@@ -201,7 +201,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     audit,
     clock,
     products: async () => (await org.get()).products,
-    onGrantCreated: (trx, customerId, at) => identity.noticeGrant(trx, customerId, at),
+    onGrantCreated: (trx, customerId, at, sessionId) => identity.noticeGrant(trx, customerId, at, sessionId),
   });
   const oidc = await createOidc({
     options,

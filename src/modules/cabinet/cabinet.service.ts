@@ -59,8 +59,12 @@ export interface CabinetDeps {
   clock: Clock;
   /** The company's products. */
   products(): Promise<{ id: string; name: string }[]>;
-  /** Runs in the transaction that gives staff access: the composition root tells the customer by mail. */
-  onGrantCreated?: (trx: Trx, customerId: string, at: number) => Promise<void>;
+  /**
+   * Runs in the transaction that gives staff access: the composition root tells
+   * the customer by mail, and refuses (MXF_AUTH_REQUIRED) when a compromise
+   * report or password reset has ended the session the grant came from.
+   */
+  onGrantCreated?: (trx: Trx, customerId: string, at: number, sessionId: string) => Promise<void>;
 }
 
 const recordContext = (productId: string, recordId: string) => `cabinet.record:${productId}:${recordId}`;
@@ -246,7 +250,7 @@ export function createCabinetService(deps: CabinetDeps) {
         };
         await store.insertGrant(trx, row);
         // Before the audit entry: the hook locks the customer's row, which a compromise report takes before the audit's lock.
-        await deps.onGrantCreated?.(trx, customerId, now);
+        await deps.onGrantCreated?.(trx, customerId, now, principal.sessionId);
         await audit.append(trx, {
           actor: `subject:${customerId}`,
           action: 'cabinet.grant.created',

@@ -450,6 +450,34 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     ]);
   });
 
+  it('gives no grant from a session that a password reset ended while the request was on its way', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    // The request was authenticated a moment before the reset committed.
+    const principal = await t.services.identity.authenticate(b.jar.mxf_session);
+    if (!principal) throw new Error('no session');
+    const anonymous = customerBrowser(t.app);
+    const start = await anonymous.call('POST', '/v1/reset/start', { contact: 'malika@example.uz' });
+    const code = await lastCode(t, 'malika@example.uz');
+    expect(
+      (await anonymous.register('reset', start.json().verificationId, code, 'yangi parol')).statusCode,
+    ).toBe(204);
+
+    const late = t.services.cabinet.createGrant(principal, {
+      grantee: { staffId: insider.id },
+      productIds: [],
+      hours: 720,
+      reason: 'given by whoever knew the old password',
+    });
+    await expect(late).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    const grants = await t.services.database.db
+      .selectFrom('cabinet_grants')
+      .select('id')
+      .where('customer_id', '=', customerId)
+      .execute();
+    expect(grants).toEqual([]);
+  });
+
   it('ends the grants in one step, so a read under one of them in progress does not deadlock the report', async () => {
     const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
     const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
