@@ -411,6 +411,27 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     expect(await count('auth_factors')).toBe(0);
   });
 
+  it('moves no contact for a session a password reset ended while the change was on its way', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const principal = await t.services.identity.authenticate(b.jar.mxf_session);
+    if (!principal) throw new Error('no session');
+    // Whoever knew the old password asks to move the e-mail to an address of theirs.
+    const { verificationId } = await t.services.identity.startContactChange(
+      principal,
+      'intruder@example.uz',
+      undefined,
+    );
+    const code = await lastCode(t, 'intruder@example.uz');
+    await resetTo('new password 2026');
+    await expect(
+      t.services.identity.finishContactChange(principal, verificationId, code, undefined),
+    ).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    const fresh = customerBrowser(t.app);
+    expect((await fresh.signin(EMAIL, 'new password 2026')).statusCode).toBe(200);
+    expect((await fresh.call('GET', '/v1/me/profile')).json().profile.email).toBe(EMAIL);
+  });
+
   it('voids a sign-in begun with the old password once the password is reset, at either step', async () => {
     const b = customerBrowser(t.app);
     await signUp(t, b, EMAIL, PASSWORD);
