@@ -163,8 +163,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: logger.child({ module: 'identity' }),
     // `decisions` is created below; the hook runs only at sign-up, long after.
     onCustomerCreated: (trx, subjectId) => registerSubjectHook({ decisions, audit, clock })(trx, subjectId),
-    // `cabinet` is created below; a report comes long after start.
-    onCompromised: (trx, subjectId) => cabinet.endGrantsOnCompromise(trx, subjectId),
+    // `cabinet` is created below; a report or reset comes long after start.
+    onCompromised: (trx, subjectId) => cabinet.endGrants(trx, subjectId, 'compromise-report'),
+    onPasswordReset: (trx, subjectId) => cabinet.endGrants(trx, subjectId, 'password-reset'),
     options: {
       publicUrl: options.publicUrl,
       smsDeliverable: smsDeliverable(options),
@@ -205,7 +206,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     audit,
     clock,
     products: async () => (await org.get()).products,
-    onGrantCreated: (trx, customerId, at) => identity.noticeGrant(trx, customerId, at),
+    onGrantCreated: (trx, customerId, at, sessionId) => identity.noticeGrant(trx, customerId, at, sessionId),
   });
   const oidc = await createOidc({
     options,

@@ -59,8 +59,12 @@ export interface CabinetDeps {
   clock: Clock;
   /** The company's products. */
   products(): Promise<{ id: string; name: string }[]>;
-  /** Runs in the transaction that gives staff access: the composition root tells the customer by mail. */
-  onGrantCreated?: (trx: Trx, customerId: string, at: number) => Promise<void>;
+  /**
+   * Runs in the transaction that gives staff access: the composition root tells
+   * the customer by mail, and refuses (MXF_AUTH_REQUIRED) when a compromise
+   * report or password reset has ended the session the grant came from.
+   */
+  onGrantCreated?: (trx: Trx, customerId: string, at: number, sessionId: string) => Promise<void>;
 }
 
 const recordContext = (productId: string, recordId: string) => `cabinet.record:${productId}:${recordId}`;
@@ -106,9 +110,24 @@ export function createCabinetService(deps: CabinetDeps) {
   }
 
   const isLive = (g: store.GrantRow, now: number) => g.revoked_at === null && Number(g.expires_at) > now;
-  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal) =>
-    g.grantee_staff_id === staff.id ||
-    (g.grantee_role !== null && (staff.roles as string[]).includes(g.grantee_role));
+  /**
+   * The grant names the member, and the account is still the one the customer
+   * trusted. One administrator alone can reset a member's sign-in (and keep the
+   * link) or invite a new member of a role: so a grant to a named member ends
+   * for them once a reset is issued after it, and a grant to a role covers only
+   * members whose account (roles, status, sign-in) is unchanged since it.
+   */
+  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal, standing: store.StaffStanding | undefined) => {
+    if (!standing) return false;
+    const given = Number(g.created_at);
+    if (g.grantee_staff_id !== null)
+      return g.grantee_staff_id === staff.id && (standing.lastResetAt ?? -1) < given;
+    return (
+      g.grantee_role !== null &&
+      (staff.roles as string[]).includes(g.grantee_role) &&
+      standing.changedAt <= given
+    );
+  };
   const scopeOf = (g: store.GrantRow) => JSON.parse(g.product_ids) as string[];
 
   async function grantViews(db: Db | Trx, rows: store.GrantRow[]): Promise<GrantView[]> {
@@ -231,7 +250,7 @@ export function createCabinetService(deps: CabinetDeps) {
         };
         await store.insertGrant(trx, row);
         // Before the audit entry: the hook locks the customer's row, which a compromise report takes before the audit's lock.
-        await deps.onGrantCreated?.(trx, customerId, now);
+        await deps.onGrantCreated?.(trx, customerId, now, principal.sessionId);
         await audit.append(trx, {
           actor: `subject:${customerId}`,
           action: 'cabinet.grant.created',
@@ -271,10 +290,15 @@ export function createCabinetService(deps: CabinetDeps) {
 
     /**
      * Ends every grant of the customer still in force, in the transaction of
-     * their compromise report: whoever was in the account may have made them.
-     * Each is audited as revoked by the system. Returns how many ended.
+     * their compromise report or password reset: whoever was in the account, or
+     * knew the old password, may have made them. Each is audited as revoked by
+     * the system. Returns how many ended.
      */
-    async endGrantsOnCompromise(trx: Trx, customerId: string): Promise<number> {
+    async endGrants(
+      trx: Trx,
+      customerId: string,
+      reason: 'compromise-report' | 'password-reset',
+    ): Promise<number> {
       const ended = await store.revokeLiveGrants(trx, customerId, clock.now());
       for (const id of ended) {
         await audit.append(trx, {
@@ -282,7 +306,7 @@ export function createCabinetService(deps: CabinetDeps) {
           action: 'cabinet.grant.revoked',
           subjectId: customerId,
           target: `grant:${id}`,
-          details: { reason: 'compromise-report' },
+          details: { reason },
         });
       }
       return ended.length;
@@ -357,21 +381,37 @@ export function createCabinetService(deps: CabinetDeps) {
       });
     },
 
-    /** The app's own product's records, while the customer keeps the product linked. */
+    /**
+     * The app's own product's records, while the customer keeps the product
+     * linked. Like a staff read, the read and its audit entry (ids and counts
+     * only) are one transaction: every read of cabinet data by an app is on record.
+     */
     async appRecords(app: AppCaller, customerId: string): Promise<RecordView[]> {
-      await requireLink(database.db, customerId, app.productId);
-      const rows = await store.listRecords(database.db, customerId, [app.productId]);
-      return Promise.all(rows.map((r) => open(database.db, r)));
+      return database.write(async (trx) => {
+        await requireLink(trx, customerId, app.productId);
+        const rows = await store.listRecords(trx, customerId, [app.productId]);
+        const records = await Promise.all(rows.map((r) => open(trx, r)));
+        await audit.append(trx, {
+          actor: `app:${app.credentialId}`,
+          action: 'cabinet.read',
+          purpose: 'cabinet-customer-token',
+          subjectId: customerId,
+          target: `product:${app.productId}`,
+          details: { records: rows.length, productIds: [app.productId] },
+        });
+        return records;
+      });
     },
 
     // ── staff ─────────────────────────────────────────────────────────────────
 
     /** The grants in force that name this member or one of their roles. */
     async grantedTo(staff: StaffPrincipal) {
-      const rows = await store.liveGrants(database.db, clock.now(), {
-        staffId: staff.id,
-        roles: staff.roles,
-      });
+      const [live, standing] = await Promise.all([
+        store.liveGrants(database.db, clock.now(), { staffId: staff.id, roles: staff.roles }),
+        store.staffStanding(database.db, staff.id),
+      ]);
+      const rows = live.filter((r) => isGrantee(r, staff, standing));
       return Promise.all(
         rows.map(async (r) => ({
           id: r.id,
@@ -409,7 +449,7 @@ export function createCabinetService(deps: CabinetDeps) {
         if (!grant) return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         const now = clock.now();
         const base = { actor: `staff:${staff.id}`, subjectId: grant.customer_id, target: `grant:${grantId}` };
-        if (!isGrantee(grant, staff)) {
+        if (!isGrantee(grant, staff, await store.staffStanding(trx, staff.id))) {
           await audit.append(trx, { ...base, action: 'cabinet.read.refused' });
           return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         }

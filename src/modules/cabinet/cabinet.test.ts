@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { databaseKinds, listTables } from '../../../test/helpers/db.js';
 import { ManualClock } from '../../clock.js';
-import { inboxFor } from '../identity/identity.testkit.js';
+import { customerBrowser, inboxFor, lastCode } from '../identity/identity.testkit.js';
 import { STEP_UP_MS } from '../identity/sessions.js';
+import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
 import { lockGrant } from './cabinet.store.js';
 import {
   errorOf,
@@ -309,6 +310,67 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
     expect(JSON.stringify(entries)).not.toContain('Help with');
   });
 
+  it('covers only the staff accounts as they stood when the customer gave the grant: an administrator can neither take over the grantee’s sign-in nor add a member to the role and read (§4)', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    await linkProduct(b, 'silen');
+    await (await productApp(t, 'silen')).call('PUT', recordUrl(customerId, 'profile'), {
+      value: 'silen data',
+    });
+    const named = await signedInStaff(t, clock, ['dpo'], 'named');
+    const admin = await signedInStaff(t, clock, ['admin'], 'admin');
+    const give = async (grantee: object) =>
+      (
+        await b.call('POST', '/v1/me/cabinet/grants', { grantee, productIds: [], hours: 24, reason: 'help' })
+      ).json().id as string;
+    const toNamed = await give({ staffId: named.id });
+    const toSupport = await give({ role: 'support' });
+    clock.advance(1_000);
+    const desk = browser(t.app, { now: () => clock.now() });
+
+    // The administrator resets the grantee's sign-in, keeps the link, and signs in as them.
+    const reset = await desk.post(
+      `/v1/staff/${named.id}/reset`,
+      { language: 'en' },
+      { cookie: admin.cookie },
+    );
+    expect(reset.statusCode).toBe(201);
+    const taken = await desk.resetSignIn(tokenOf(reset.json().link), 'chosen by the administrator');
+    expect(taken.statusCode).toBe(201);
+    const takenCookie = sessionCookie(taken);
+    await desk.enrolTotp(takenCookie, named.email);
+
+    // The administrator invites a member of the support role and accepts the invitation.
+    const invited = await desk.post(
+      '/v1/staff/invites',
+      { email: 'puppet@staff.example', displayName: 'Puppet', roles: ['support'], language: 'en' },
+      { cookie: admin.cookie },
+    );
+    expect(invited.statusCode).toBe(201);
+    const accepted = await desk.acceptInvite(tokenOf(invited.json().link), 'puppet password');
+    expect(accepted.statusCode).toBe(201);
+    const puppetCookie = sessionCookie(accepted);
+    await desk.enrolTotp(puppetCookie, 'puppet@staff.example');
+
+    for (const [cookie, grantId] of [
+      [takenCookie, toNamed],
+      [puppetCookie, toSupport],
+    ] as const) {
+      const headers = { cookie };
+      expect((await t.app.inject({ url: '/v1/staff/me', headers })).statusCode).toBe(200);
+      const granted = await t.app.inject({ url: '/v1/cabinet/granted', headers });
+      expect(granted.json().grants).toEqual([]);
+      const read = await t.app.inject({ url: `/v1/cabinet/granted/${grantId}/records`, headers });
+      expect([read.statusCode, errorOf(read)]).toEqual([404, 'MXF_CABINET_GRANT_NOT_FOUND']);
+      expect(read.body).not.toContain('silen data');
+    }
+    const reads = (await t.services.audit.entries({ subjectId: customerId, limit: 500 })).map(
+      (e) => e.action,
+    );
+    expect(reads).not.toContain('cabinet.read');
+    expect(reads.filter((a) => a === 'cabinet.read.refused')).toHaveLength(2);
+    expect((await b.call('GET', '/v1/me/cabinet/access-log')).json().entries).toEqual([]);
+  });
+
   it('ends every grant in force when the customer reports a compromise: whoever was in the account may have made them', async () => {
     const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
     await linkProduct(b, 'silen');
@@ -354,6 +416,68 @@ describe.each(databaseKinds())('the personal cabinet on %s', (kind) => {
       grants.map((id) => ['system', `grant:${id}`, { reason: 'compromise-report' }]).sort(),
     );
   });
+  it('ends every grant in force when the customer resets the password: whoever knew the old one may have made them (§6)', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    await linkProduct(b, 'silen');
+    await (await productApp(t, 'silen')).call('PUT', recordUrl(customerId, 'profile'), {
+      value: 'silen data',
+    });
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    const made = await b.call('POST', '/v1/me/cabinet/grants', {
+      grantee: { staffId: insider.id },
+      productIds: [],
+      hours: 720,
+      reason: 'made by whoever knew the password',
+    });
+    expect(made.statusCode).toBe(201);
+    const grantId = made.json().id as string;
+    expect((await insider.get(`/v1/cabinet/granted/${grantId}/records`)).statusCode).toBe(200);
+
+    const anonymous = customerBrowser(t.app);
+    const start = await anonymous.call('POST', '/v1/reset/start', { contact: 'malika@example.uz' });
+    const code = await lastCode(t, 'malika@example.uz');
+    const reset = await anonymous.register('reset', start.json().verificationId, code, 'yangi parol 2026');
+    expect(reset.statusCode).toBe(204);
+
+    const refused = await insider.get(`/v1/cabinet/granted/${grantId}/records`);
+    expect([refused.statusCode, errorOf(refused)]).toEqual([403, 'MXF_CABINET_GRANT_NOT_LIVE']);
+    expect(refused.body).not.toContain('silen data');
+    const revocations = (await t.services.audit.entries({ subjectId: customerId, limit: 500 })).filter(
+      (e) => e.action === 'cabinet.grant.revoked',
+    );
+    expect(revocations.map((e) => [e.actor, e.target, e.details])).toEqual([
+      ['system', `grant:${grantId}`, { reason: 'password-reset' }],
+    ]);
+  });
+
+  it('gives no grant from a session that a password reset ended while the request was on its way', async () => {
+    const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
+    const insider = await signedInStaff(t, clock, ['dpo'], 'insider');
+    // The request was authenticated a moment before the reset committed.
+    const principal = await t.services.identity.authenticate(b.jar.mxf_session);
+    if (!principal) throw new Error('no session');
+    const anonymous = customerBrowser(t.app);
+    const start = await anonymous.call('POST', '/v1/reset/start', { contact: 'malika@example.uz' });
+    const code = await lastCode(t, 'malika@example.uz');
+    expect(
+      (await anonymous.register('reset', start.json().verificationId, code, 'yangi parol')).statusCode,
+    ).toBe(204);
+
+    const late = t.services.cabinet.createGrant(principal, {
+      grantee: { staffId: insider.id },
+      productIds: [],
+      hours: 720,
+      reason: 'given by whoever knew the old password',
+    });
+    await expect(late).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    const grants = await t.services.database.db
+      .selectFrom('cabinet_grants')
+      .select('id')
+      .where('customer_id', '=', customerId)
+      .execute();
+    expect(grants).toEqual([]);
+  });
+
   it('ends the grants in one step, so a read under one of them in progress does not deadlock the report', async () => {
     const { b, customerId } = await newCustomer(t, 'malika@example.uz', 'shaftoli 31');
     const insider = await signedInStaff(t, clock, ['dpo'], 'insider');

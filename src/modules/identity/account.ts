@@ -174,8 +174,8 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
     }) => registrationFor('reset', input),
 
     /**
-     * Stores the new record, ends every session (the apps' too) and lifts a compromise block:
-     * the customer proved the channel.
+     * Stores the new record, ends every session (the apps' too) and every cabinet grant,
+     * and lifts a compromise block: the customer proved the channel.
      */
     async finishReset(input: {
       verificationId: string;
@@ -201,13 +201,19 @@ export function createAccounts(ctx: IdentityContext, signin: Signin) {
           updated_at: now,
         });
         const ended = await sessionStore.revokeSessions(trx, customer.subject_id, now);
+        const grantsEnded = (await ctx.onPasswordReset?.(trx, customer.subject_id)) ?? 0;
         await endAppSignIns(trx, customer.subject_id, 'reset');
         await audit.append(trx, {
           actor: `subject:${customer.subject_id}`,
           action: 'customer.password.reset',
           subjectId: customer.subject_id,
           target: `subject:${customer.subject_id}`,
-          details: { channel: row.channel, sessionsEnded: ended, unblocked: customer.status !== 'active' },
+          details: {
+            channel: row.channel,
+            sessionsEnded: ended,
+            grantsEnded,
+            unblocked: customer.status !== 'active',
+          },
         });
         const to = await ctx.reachOf(trx, customer);
         if (to) await ctx.send(trx, to, messages.passwordChanged(languageFor(customer.locale, input.lang)));

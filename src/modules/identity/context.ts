@@ -59,6 +59,12 @@ export interface IdentityDeps {
    * the customer's cabinet grants here. Returns how many it ended.
    */
   onCompromised?: (trx: Trx, subjectId: string) => Promise<number>;
+  /**
+   * Runs in the transaction of a password reset: whoever knew the old password
+   * may have given staff access, so the composition root ends the customer's
+   * cabinet grants here too. Returns how many it ended.
+   */
+  onPasswordReset?: (trx: Trx, subjectId: string) => Promise<number>;
 }
 
 export interface Throttles {

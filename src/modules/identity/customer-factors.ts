@@ -65,7 +65,7 @@ export function createCustomerFactors(ctx: IdentityContext) {
 
     finishTotp: (p: CustomerPrincipal, input: { enrolmentId: string; code: string; label?: string }) =>
       factors.finishTotp(who(p), input, (trx, added) =>
-        sendSecurityChange(ctx, trx, p.subjectId, 'totp', added.createdAt),
+        sendSecurityChange(ctx, trx, p.subjectId, 'totp', added.createdAt, undefined, p.sessionId),
       ),
 
     regenerateRecoveryCodes: (p: CustomerPrincipal) => factors.regenerateRecoveryCodes(who(p)),
@@ -80,7 +80,7 @@ export function createCustomerFactors(ctx: IdentityContext) {
       input: { challengeId: string; response: RegistrationResponseJSON; label?: string },
     ) =>
       factors.finishPasskeyRegistration(who(p), input, (trx, added) =>
-        sendSecurityChange(ctx, trx, p.subjectId, 'passkey', added.createdAt),
+        sendSecurityChange(ctx, trx, p.subjectId, 'passkey', added.createdAt, undefined, p.sessionId),
       ),
 
     remove: (p: CustomerPrincipal, factorId: string) => factors.remove(who(p), factorId, { keepOne: false }),

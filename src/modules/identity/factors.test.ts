@@ -385,6 +385,53 @@ describe.each(databaseKinds())('customer passkeys, authenticator app and step-up
     expect(await count('auth_factors')).toBe(0);
   });
 
+  it('adds no factor from a session a password reset ended while the enrolment was on its way', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    // Whoever knew the old password starts enrolling their own authenticator app and passkey.
+    const principal = await t.services.identity.authenticate(b.jar.mxf_session);
+    if (!principal) throw new Error('no session');
+    const totp = await t.services.identity.factors.startTotp(principal);
+    const passkey = (await b.call('POST', '/v1/me/factors/passkeys/register/start', {})).json();
+    // The customer takes the account back; the account stays active, the old session is ended.
+    await resetTo('new password 2026');
+    await expect(
+      t.services.identity.factors.finishTotp(principal, {
+        enrolmentId: totp.enrolmentId,
+        code: totpCode(totp.secret, clock.now()),
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    const { response } = softAuthenticator(RP).register(passkey.options);
+    await expect(
+      t.services.identity.factors.finishPasskeyRegistration(principal, {
+        challengeId: passkey.challengeId,
+        response,
+      }),
+    ).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    expect(await count('auth_factors')).toBe(0);
+  });
+
+  it('moves no contact for a session a password reset ended while the change was on its way', async () => {
+    const b = customerBrowser(t.app);
+    await signUp(t, b, EMAIL, PASSWORD);
+    const principal = await t.services.identity.authenticate(b.jar.mxf_session);
+    if (!principal) throw new Error('no session');
+    // Whoever knew the old password asks to move the e-mail to an address of theirs.
+    const { verificationId } = await t.services.identity.startContactChange(
+      principal,
+      'intruder@example.uz',
+      undefined,
+    );
+    const code = await lastCode(t, 'intruder@example.uz');
+    await resetTo('new password 2026');
+    await expect(
+      t.services.identity.finishContactChange(principal, verificationId, code, undefined),
+    ).rejects.toMatchObject({ code: 'MXF_AUTH_REQUIRED' });
+    const fresh = customerBrowser(t.app);
+    expect((await fresh.signin(EMAIL, 'new password 2026')).statusCode).toBe(200);
+    expect((await fresh.call('GET', '/v1/me/profile')).json().profile.email).toBe(EMAIL);
+  });
+
   it('voids a sign-in begun with the old password once the password is reset, at either step', async () => {
     const b = customerBrowser(t.app);
     await signUp(t, b, EMAIL, PASSWORD);

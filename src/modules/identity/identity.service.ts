@@ -169,8 +169,8 @@ export function createIdentityService(deps: IdentityDeps) {
     reportCompromiseByLink: compromise.fromLink,
     listIncidents: compromise.listIncidents,
     /** Mails the customer of a change made in their account elsewhere (cabinet access given), with a report link. */
-    noticeGrant: (trx: Trx, subjectId: string, at: number) =>
-      sendSecurityChange(ctx, trx, subjectId, 'grant', at),
+    noticeGrant: (trx: Trx, subjectId: string, at: number, sessionId: string) =>
+      sendSecurityChange(ctx, trx, subjectId, 'grant', at, undefined, sessionId),
   };
 }
 

@@ -199,7 +199,7 @@ export function createProfiles(ctx: IdentityContext, accounts: Accounts) {
         const previous = email ? before.email : before.phone;
         const verified = email ? before.emailVerified : before.phoneVerified;
         const old = previous && verified ? parseContact(previous) : undefined;
-        await sendSecurityChange(ctx, trx, id, field, now, old);
+        await sendSecurityChange(ctx, trx, id, field, now, old, principal.sessionId);
         const enc = await keyring.encrypt(trx, id, `customer.${field}`, value);
         await store.updateCustomer(
           trx,

@@ -5,6 +5,7 @@ import type { IdentityContext } from './context.js';
 import { type Contact, sha256 } from './identity.crypto.js';
 import * as store from './identity.store.js';
 import { languageFor, messages, type SecurityChange } from './messages.js';
+import * as sessionStore from './sessions.store.js';
 
 /** A "this wasn't me" link works this long. */
 export const REPORT_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -48,10 +49,15 @@ export async function sendSecurityChange(
   since: number,
   /** Where to tell, when not the account's contact now (a contact being replaced: the old one). */
   at?: Contact,
+  /** The session the change came from, when it must still be live (a reset leaves the account active). */
+  fromSession?: string,
 ): Promise<void> {
   // A report that committed first has ended the session this change came from: the change does not happen.
   const customer = await store.lockCustomer(trx, subjectId, ctx.database.kind);
   if (!customer || customer.status !== 'active') throw new MaxfiyError('MXF_AUTH_REQUIRED');
+  // So has a password reset, which takes the same lock: its revocation is visible once the lock is ours.
+  if (fromSession !== undefined && !(await sessionStore.isSessionLive(trx, fromSession)))
+    throw new MaxfiyError('MXF_AUTH_REQUIRED');
   const to = at ?? (await ctx.reachOf(trx, customer));
   if (!to) return;
   const url = await newReportLink(ctx, trx, subjectId, since);

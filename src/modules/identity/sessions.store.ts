@@ -25,6 +25,17 @@ export async function findSessionByHash(db: Handle, tokenHash: Buffer) {
     .executeTakeFirst();
 }
 
+/** Whether the session has not been ended (signed out, or by a reset or report). */
+export async function isSessionLive(db: Handle, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('customer_sessions')
+    .select('id')
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function touchSession(db: Handle, id: string, now: number): Promise<void> {
   await db.updateTable('customer_sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
 }

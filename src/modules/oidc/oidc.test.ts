@@ -364,7 +364,7 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     const withoutCabinet = await grant('openid email');
     const withCabinet = await grant('openid email cabinet');
 
-    const { secret } = await t.services.apps.issue('system', {
+    const { secret, id: credentialId } = await t.services.apps.issue('system', {
       productId: 'silen',
       scopes: ['cabinet'],
       label: 'Silen back end',
@@ -394,6 +394,14 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     expect(ok.json().records.map((r: { key: string; value: unknown }) => [r.key, r.value])).toEqual([
       ['playlist', { songs: 3 }],
     ]);
+    // Every read of personal data by an app is audited (§2, §3): which app, whose cabinet, ids and counts only.
+    const reads = (await t.services.audit.entries({ subjectId, limit: 500 })).filter(
+      (e) => e.action === 'cabinet.read',
+    );
+    expect(reads.map((e) => [e.actor, e.details])).toEqual([
+      [`app:${credentialId}`, { records: 1, productIds: ['silen'] }],
+    ]);
+    expect(JSON.stringify(reads)).not.toContain('songs');
     // The credential alone, a token without the cabinet scope, or one for another customer: refused.
     const other = `/v1/cabinet/customers/${'0'.repeat(8)}-0000-7000-8000-${'0'.repeat(12)}/records`;
     for (const res of [await read(), await read(withoutCabinet), await read(withCabinet, other)]) {
