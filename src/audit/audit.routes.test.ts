@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
@@ -94,6 +94,10 @@ describe('audit routes', () => {
     const head = (await get('/v1/audit/tree-head')).body;
     const key = (await get('/v1/audit/public-key')).body;
     expect(head).toMatchObject({ treeSize: 14, keyId: key.keyId });
+    // The fingerprint is SHA-256 of the raw key, whole; the id its first 16 digits.
+    const raw = Buffer.from(key.publicKeyJwk.x, 'base64url');
+    expect(key.fingerprint).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(key.fingerprint.slice(0, 16)).toBe(key.keyId);
     const root = Buffer.from(head.rootHash, 'hex');
     const signed = treeHeadBytes(head.treeSize, root, head.timestamp);
     expect(

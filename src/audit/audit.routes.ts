@@ -42,6 +42,11 @@ export const TreeHeadResponse = Type.Object({
 
 export const PublicKeyResponse = Type.Object({
   keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+  fingerprint: Type.String({
+    pattern: '^[0-9a-f]{64}$',
+    description:
+      'SHA-256 of the raw public key, all 64 hex digits: pass it to `maxfiy receipt verify --key-id` and `maxfiy audit verify --key-id`',
+  }),
   publicKeyPem: Type.String({ description: 'SubjectPublicKeyInfo, PEM' }),
   publicKeyJwk: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String() }),
 });

@@ -31,7 +31,7 @@ import {
 } from './audit.store.js';
 import { entryLeafHash } from './canonical.js';
 import { MerkleFrontier } from './merkle.js';
-import { keyIdOf, verifyTreeHeadSignature } from './tree-head.js';
+import { isTrustedKey, keyIdOf, verifyTreeHeadSignature } from './tree-head.js';
 
 export type VerifyResult =
   | { ok: true; size: number; treeHeads: number; keyIds: string[] }
@@ -41,7 +41,7 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Entries read per query: memory stays bounded whatever the log's size. */
   pageSize?: number;
-  /** When given, a tree head signed by any other key fails verification. */
+  /** When given (fingerprints or key ids), a tree head signed by any other key fails verification. */
   trustedKeyIds?: readonly string[];
   /**
    * Tree heads kept outside this database (size and root hash): the log must
@@ -198,7 +198,7 @@ function checkTreeHead(
       size,
     );
   }
-  if (trustedKeyIds && !trustedKeyIds.includes(row.key_id)) {
+  if (trustedKeyIds && !trustedKeyIds.some((k) => isTrustedKey(row.public_key, k))) {
     throw new Tampered(
       lastCovered,
       `the tree head of size ${size} is signed by untrusted key ${row.key_id}`,

@@ -23,6 +23,8 @@ export interface TreeHead {
 
 export interface PublicKeyInfo {
   keyId: string;
+  /** All 64 hex digits of SHA-256 of the raw public key: what to trust a key by (`--key-id`). */
+  fingerprint: string;
   publicKeyPem: string;
   publicKeyJwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
 }
@@ -57,16 +59,36 @@ export function loadSigningKey(pkcs8Der: Buffer): SigningKey {
     keyId,
     info: {
       keyId,
+      fingerprint: keyFingerprintOf(publicKeyRaw),
       publicKeyPem: String(publicKey.export({ format: 'pem', type: 'spki' })),
       publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: publicKeyRaw.toString('base64url') },
     },
   };
 }
 
-/** First 16 hex digits of SHA-256 of the raw public key. */
+/** First 16 hex digits of SHA-256 of the raw public key: a label in tree heads and receipts. */
 export function keyIdOf(publicKeyRaw: Buffer): string {
-  return createHash('sha256').update(publicKeyRaw).digest('hex').slice(0, 16);
+  return keyFingerprintOf(publicKeyRaw).slice(0, 16);
 }
+
+/** SHA-256 of the raw public key, all 64 hex digits. */
+export function keyFingerprintOf(publicKeyRaw: Buffer): string {
+  return createHash('sha256').update(publicKeyRaw).digest('hex');
+}
+
+/**
+ * Whether `publicKeyRaw` is the key `trusted` names: its fingerprint (64 hex
+ * digits), or its 16-digit id. An id is a 64-bit check: a key made to match it
+ * takes about 2^64 tries, which a well-funded forger can afford, so
+ * the fingerprint is what to publish and pass.
+ */
+export function isTrustedKey(publicKeyRaw: Buffer, trusted: string): boolean {
+  const fingerprint = keyFingerprintOf(publicKeyRaw);
+  return trusted.length === 64 ? trusted === fingerprint : trusted === fingerprint.slice(0, 16);
+}
+
+/** A value `--key-id` takes: a fingerprint (64 hex digits) or a key id (16). */
+export const TRUSTED_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{64})$/;
 
 export function signTreeHead(
   key: SigningKey,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,22 @@ describe.each(databaseKinds())('maxfiy audit verify on %s', (kind) => {
     const stdout = collector();
     expect(await runAuditVerify({ options, stdout, stderr: collector(), keyId: '0000000000000000' })).toBe(2);
     expect(stdout.text).toMatch(/FAILED at entry 29: .*untrusted key/);
+  });
+
+  it('trusts the signing key by its whole fingerprint: a key sharing only its id fails', async () => {
+    const { options, database } = await seededLog();
+    const head = await database.db.selectFrom('audit_tree_heads').selectAll().executeTakeFirstOrThrow();
+    const fingerprint = createHash('sha256').update(head.public_key).digest('hex');
+    expect(
+      await runAuditVerify({ options, stdout: collector(), stderr: collector(), keyId: fingerprint }),
+    ).toBe(0);
+    const other = `${fingerprint.slice(0, 63)}${fingerprint.endsWith('0') ? '1' : '0'}`;
+    const stdout = collector();
+    expect(await runAuditVerify({ options, stdout, stderr: collector(), keyId: other })).toBe(2);
+    expect(stdout.text).toMatch(/untrusted key/);
+    const stderr = collector();
+    expect(await runAuditVerify({ options, stdout: collector(), stderr, keyId: 'xyz' })).toBe(1);
+    expect(stderr.text).toContain('64 hex digits');
   });
 
   it('checks the log against tree heads kept elsewhere (--tree-head SIZE:ROOT), and refuses a malformed one', async () => {

@@ -3,6 +3,7 @@ import { verifyAuditLog } from '../audit/audit.verify.js';
 import type { Options } from '../config/options.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { createProgress } from './progress.js';
+import { trustedKeyArgument } from './trusted-key.js';
 
 export type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -10,7 +11,7 @@ export interface AuditVerifyInput {
   options: Options;
   stdout: Output;
   stderr: Output;
-  /** `--key-id`: tree heads signed by any other key fail (the id published with the tree heads). */
+  /** `--key-id`: tree heads signed by any other key fail (the fingerprint of GET /v1/audit/public-key, or a key id). */
   keyId?: string;
   /**
    * `--tree-head SIZE:ROOT`: tree heads kept outside the database (GET /v1/audit/tree-head,
@@ -33,6 +34,8 @@ export async function runAuditVerify(input: AuditVerifyInput): Promise<number> {
     stderr.write(`maxfiy: no database at ${file}: nothing to verify\n`);
     return 1;
   }
+  const keyId = trustedKeyArgument(input.keyId, stderr);
+  if (keyId === null) return 1;
   const anchors: { treeSize: number; rootHash: Buffer }[] = [];
   for (const text of input.treeHeads ?? []) {
     const match = TREE_HEAD.exec(text.trim().toLowerCase());
@@ -48,7 +51,7 @@ export async function runAuditVerify(input: AuditVerifyInput): Promise<number> {
   try {
     const result = await verifyAuditLog(database.db, {
       onProgress: (done, total) => progress.update(done, total),
-      ...(input.keyId ? { trustedKeyIds: [input.keyId] } : {}),
+      ...(keyId ? { trustedKeyIds: [keyId] } : {}),
       anchors,
     });
     progress.stop();

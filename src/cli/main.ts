@@ -103,8 +103,8 @@ program
   .command('verify')
   .description('recompute every entry and tree head; exits non-zero naming the first bad entry')
   .option(
-    '--key-id <id>',
-    'the signing key id you trust (as printed by an earlier verify); heads signed by any other key fail',
+    '--key-id <fingerprint>',
+    'the signing key you trust: its fingerprint (64 hex digits, GET /v1/audit/public-key) or id (16); heads signed by any other key fail',
   )
   .option(
     '--tree-head <size:root>',
@@ -143,7 +143,10 @@ program
   .description('check a receipt offline: its audit entry, inclusion proof and the signed tree head')
   .argument('<file>', 'the receipt JSON, as downloaded')
   .option('--public-key <file>', 'the audit log key you trust: PEM, or the JSON of GET /v1/audit/public-key')
-  .option('--key-id <id>', 'trust the key carried in the receipt only if its id is this')
+  .option(
+    '--key-id <fingerprint>',
+    'trust the key carried in the receipt only if this is its fingerprint (64 hex digits, GET /v1/audit/public-key) or id (16)',
+  )
   .action((file: string, o: { publicKey?: string; keyId?: string }) => {
     process.exitCode = runReceiptVerify({
       file,

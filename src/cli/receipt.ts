@@ -8,6 +8,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { verifyReceipt } from '../modules/agreements/receipt.js';
+import { trustedKeyArgument } from './trusted-key.js';
 
 interface Out {
   write(text: string): unknown;
@@ -54,6 +55,8 @@ export function runReceiptVerify(opts: {
     );
     return 2;
   }
+  const keyId = trustedKeyArgument(opts.keyId, opts.stderr);
+  if (keyId === null) return 2;
   let bytes: Buffer;
   let publicKeyRaw: Buffer | undefined;
   try {
@@ -69,7 +72,7 @@ export function runReceiptVerify(opts: {
       ? { ok: false as const, reason: 'the file is not the UTF-8 text it was issued as' }
       : verifyReceipt(text, {
           ...(publicKeyRaw ? { publicKeyRaw } : {}),
-          ...(opts.keyId ? { keyId: opts.keyId } : {}),
+          ...(keyId ? { keyId } : {}),
         });
   if (!outcome.ok) {
     opts.stderr.write(`receipt NOT verified: ${outcome.reason}\n`);

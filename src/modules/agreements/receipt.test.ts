@@ -77,6 +77,29 @@ describe.each(databaseKinds())('acceptance receipts (§9) on %s', (kind) => {
     expect(runReceiptVerify({ file, stdout: sink(), stderr: sink() })).toBe(2);
   });
 
+  it('trusts a key by its whole fingerprint, and only warns of a 16-digit id', async () => {
+    const file = path.join(dir, 'receipt-fingerprint.json');
+    writeFileSync(file, receiptText);
+    const { fingerprint } = (await t.app.inject({ url: '/v1/audit/public-key' })).json();
+    expect(fingerprint.slice(0, 16)).toBe(keyId);
+    let err = sink();
+    expect(runReceiptVerify({ file, keyId: fingerprint.toUpperCase(), stdout: sink(), stderr: err })).toBe(0);
+    expect(err.lines).toEqual([]);
+    // Another key sharing the id's 64 bits is not the trusted one: every digit counts.
+    const other = `${fingerprint.slice(0, 63)}${fingerprint.endsWith('0') ? '1' : '0'}`;
+    expect(verifyReceipt(receiptText, { keyId: other })).toEqual({
+      ok: false,
+      reason: 'the receipt’s key is not the trusted key id',
+    });
+    expect(runReceiptVerify({ file, keyId: other, stdout: sink(), stderr: sink() })).toBe(1);
+    err = sink();
+    expect(runReceiptVerify({ file, keyId, stdout: sink(), stderr: err })).toBe(0);
+    expect(err.lines.join('')).toContain('64-bit check');
+    err = sink();
+    expect(runReceiptVerify({ file, keyId: 'not-a-key', stdout: sink(), stderr: err })).toBe(2);
+    expect(err.lines.join('')).toContain('64 hex digits');
+  });
+
   it('fails after any one byte of it is changed', () => {
     const bytes = Buffer.from(receiptText, 'utf8');
     expect(verifyReceipt(receiptText, { keyId }).ok).toBe(true);

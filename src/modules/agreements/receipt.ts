@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../audit/canonical.js';
 import { leafHash, verifyInclusion } from '../../audit/merkle.js';
-import { keyIdOf, verifyTreeHeadSignature } from '../../audit/tree-head.js';
+import { isTrustedKey, keyIdOf, verifyTreeHeadSignature } from '../../audit/tree-head.js';
 
 export interface ReceiptProof {
   auditEntry: string;
@@ -62,7 +62,7 @@ export type VerifyOutcome =
 export interface TrustedKey {
   /** Raw 32-byte Ed25519 public key the caller trusts (from `--public-key`). */
   publicKeyRaw?: Buffer;
-  /** Or: trust the key in the receipt only if its id is this. */
+  /** Or: trust the key in the receipt only if this is its fingerprint (64 hex digits) or its id (16). */
   keyId?: string;
 }
 
@@ -155,7 +155,7 @@ export function verifyReceipt(text: string, trust: TrustedKey): VerifyOutcome {
   if (keyIdOf(embedded) !== publicKey.keyId) return fail('the receipt’s key id does not match its key');
   if (trust.publicKeyRaw) {
     if (!trust.publicKeyRaw.equals(embedded)) return fail('the receipt names another key than the one given');
-  } else if (!trust.keyId || trust.keyId !== publicKey.keyId) {
+  } else if (!trust.keyId || !isTrustedKey(embedded, trust.keyId)) {
     return fail('the receipt’s key is not the trusted key id');
   }
   if (treeHead.keyId !== publicKey.keyId) return fail('the tree head was signed by another key');
