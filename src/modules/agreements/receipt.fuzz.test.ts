@@ -61,6 +61,7 @@ describe('receipt verification of hostile input (fuzz)', () => {
   let receiptText: string;
   let receipt: Json;
   let keyId: string;
+  let fingerprint: string;
   let publicKeyRaw: Buffer;
   let trusts: TrustedKey[];
 
@@ -71,8 +72,9 @@ describe('receipt verification of hostile input (fuzz)', () => {
     receipt = JSON.parse(receiptText);
     const key = (await t.app.inject({ url: '/v1/audit/public-key' })).json();
     keyId = key.keyId;
+    fingerprint = key.fingerprint;
     publicKeyRaw = Buffer.from(key.publicKeyJwk.x, 'base64url');
-    trusts = [{ keyId }, { publicKeyRaw }];
+    trusts = [{ keyId }, { keyId: fingerprint }, { publicKeyRaw }];
     // The baseline: the untouched receipt verifies under either kind of trust.
     for (const trust of trusts) expect(verifyReceipt(receiptText, trust).ok).toBe(true);
   }, 120_000);
@@ -136,7 +138,7 @@ describe('receipt verification of hostile input (fuzz)', () => {
           const stderr: string[] = [];
           const code = runReceiptVerify({
             file,
-            ...(byKeyFile ? { publicKeyFile: keyFile } : { keyId }),
+            ...(byKeyFile ? { publicKeyFile: keyFile } : { keyId: fingerprint }),
             stdout: { write: (s: string) => stdout.push(s) },
             stderr: { write: (s: string) => stderr.push(s) },
           });
