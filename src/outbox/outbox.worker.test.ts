@@ -196,23 +196,9 @@ describe.each(databaseKinds())('outbox worker on %s', (kind) => {
     expect(done).toEqual([id]);
     expect((await findOutboxMessage(database.db, id))?.status).toBe('done');
   });
-});
-
-describe.each(databaseKinds())('outbox lanes on %s', (kind) => {
-  let t: TestDatabase;
-  afterEach(async () => t?.cleanup());
 
   it('delivers a code while a subscriber hangs and a mailing to every customer waits', async () => {
-    t = await openTestDatabase(kind);
-    const { database } = t;
-    const clock = new ManualClock();
-    const outbox = await createOutbox({
-      database,
-      clock,
-      keyring: fakeKeyring(),
-      options: { maxAttempts: 3, pollMs: 50 },
-      logger,
-    });
+    const { outbox, database } = await setup(3);
     // A subscriber's endpoint and a bulk mail both hang until the end of the test.
     let release = () => {};
     const hung = new Promise<void>((r) => {
