@@ -15,7 +15,13 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 /** `refuse` keeps internal addresses out of reach; `allow` is for intranet sites and development. */
 export type PrivateAddressPolicy = 'refuse' | 'allow';
 
-export type OutboundRefusal = 'address-refused' | 'timeout' | 'too-many-redirects' | 'bad-url' | 'network';
+export type OutboundRefusal =
+  | 'address-refused'
+  | 'timeout'
+  | 'too-many-redirects'
+  | 'redirect-refused'
+  | 'bad-url'
+  | 'network';
 
 export interface OutboundRequest {
   url: string;
@@ -27,6 +33,8 @@ export interface OutboundRequest {
    * Absent: a redirect is answered like any other response, never followed.
    */
   maxRedirects?: number;
+  /** Which redirect targets may be followed (all when absent); any other is refused (`redirect-refused`). */
+  redirectAllowed?: (url: URL) => boolean;
   /** For the whole exchange: every hop, the body included. */
   timeoutMs: number;
   /** Response bytes read at most; the rest is dropped. 0: the body is not read (the status is the answer). */
@@ -361,6 +369,7 @@ export async function outboundRequest(request: OutboundRequest): Promise<Outboun
       if (hops >= (request.maxRedirects ?? 0)) return refused('too-many-redirects');
       const next: URL | null = hop.location === undefined ? null : parseUrl(hop.location, url);
       if (!next) return refused('bad-url');
+      if (request.redirectAllowed && !request.redirectAllowed(next)) return refused('redirect-refused');
       // As browsers do: 303, and 301/302 after a POST, continue as a GET without the body.
       if (hop.status === 303 || (method === 'POST' && (hop.status === 301 || hop.status === 302))) {
         method = 'GET';

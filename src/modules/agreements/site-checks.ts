@@ -28,9 +28,6 @@ const MARKER = /data-maxfiy-agreement="(\d+):(sha256:[0-9a-f]{64})"/;
 /** Digits of a page's version number kept in a finding: what a page shows is stored, so it is bounded. */
 const FOUND_DIGITS = 9;
 
-const MAX_REDIRECTS = 5;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
 /**
  * The hosts a site's agreement page may redirect to: the site's domain (its id)
  * and its subdomains, the hosts of its origin and agreement URL, and maxfiy's
@@ -57,33 +54,18 @@ async function fetchPage(
   hostAllowed: (host: string) => boolean,
 ): Promise<string | null> {
   // A site may redirect (to https, to a language page), within its own hosts; each
-  // hop is a request of its own under the address rules, so a compromised site can
-  // send the checker neither to an internal address nor to a page it does not serve.
-  const deadline = Date.now() + timeoutMs;
-  let current = url;
-  for (let hops = 0; hops <= MAX_REDIRECTS; hops++) {
-    const left = deadline - Date.now();
-    if (left <= 0) return null;
-    const res = await outboundRequest({
-      url: current,
-      timeoutMs: left,
-      maxBytes: MAX_BYTES,
-      privateAddresses,
-    });
-    if (res.kind !== 'response') return null;
-    if (!REDIRECTS.has(res.status)) return res.status >= 200 && res.status <= 299 ? res.body : null;
-    const location = res.headers.location;
-    if (!location) return null;
-    let next: URL;
-    try {
-      next = new URL(location, current);
-    } catch {
-      return null;
-    }
-    if (!hostAllowed(next.hostname)) return null;
-    current = next.href;
-  }
-  return null;
+  // hop is checked, so a compromised site can send the checker neither to an
+  // internal address nor to a page it does not serve.
+  const res = await outboundRequest({
+    url,
+    maxRedirects: 5,
+    redirectAllowed: (next) => hostAllowed(next.hostname),
+    timeoutMs,
+    maxBytes: MAX_BYTES,
+    privateAddresses,
+  });
+  if (res.kind !== 'response' || res.status < 200 || res.status > 299) return null;
+  return res.body;
 }
 
 export async function checkSites(deps: {

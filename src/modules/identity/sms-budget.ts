@@ -83,7 +83,7 @@ export function createSmsBudget(deps: {
         logger.warn(
           {
             code: 'MXF_IDENTITY_SMS_BUDGET_SPENT',
-            scope: scope === 'all' ? 'all' : scope,
+            scope,
             limit,
             retryAfter,
           },
