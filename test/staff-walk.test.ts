@@ -16,7 +16,6 @@ import {
   linkProduct,
   newCustomer,
   productApp,
-  recordUrl,
   type SignedInStaff,
   signedInStaff,
 } from '../src/modules/cabinet/cabinet.testkit.js';
@@ -222,7 +221,7 @@ describe.each(databaseKinds())('staff and the personal cabinet on %s', (kind) =>
     for (const productId of ['smartpos-trade', 'silen']) {
       expect((await linkProduct(b, productId)).statusCode).toBe(204);
       const writer = await productApp(app, productId);
-      const put = await writer.call('PUT', recordUrl(customerId, 'profile'), {
+      const put = await writer.put(customerId, 'profile', {
         value: { note: `${productId} ${marker}` },
         kind: 'note',
       });

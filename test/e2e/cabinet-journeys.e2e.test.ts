@@ -2,7 +2,7 @@ import { authenticator } from 'otplib';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { productApp, recordUrl, signedInStaff } from '../../src/modules/cabinet/cabinet.testkit.js';
+import { productApp, signedInStaff } from '../../src/modules/cabinet/cabinet.testkit.js';
 import { lastCode } from '../../src/modules/identity/identity.testkit.js';
 import { readRegisterFile } from '../../src/modules/purposes/purposes.service.js';
 import type { TestApp } from '../helpers/app.js';
@@ -170,14 +170,12 @@ describe('the cabinet: data by product, grants and who looked', () => {
     const trade = await productApp(app, 'smartpos-trade');
     await page.getByRole('link', { name: 'Cabinet', exact: true }).click();
     await expect.poll(() => heading(page)).toBe('My cabinet');
-    expect(
-      (await trade.call('PUT', recordUrl(subjectId, 'loyalty'), { value: { points: 1 } })).statusCode,
-    ).toBe(403);
+    expect((await trade.put(subjectId, 'loyalty', { value: { points: 1 } })).statusCode).toBe(403);
 
     // Exact names: "Link Smartpos Trade" is also part of "Unlink Smartpos Trade".
     await page.getByRole('button', { name: 'Link Smartpos Trade', exact: true }).click();
     await page.getByRole('button', { name: 'Unlink Smartpos Trade', exact: true }).waitFor();
-    const put = await trade.call('PUT', recordUrl(subjectId, 'loyalty'), {
+    const put = await trade.put(subjectId, 'loyalty', {
       value: { points: 120 },
       kind: 'loyalty',
     });
@@ -190,9 +188,7 @@ describe('the cabinet: data by product, grants and who looked', () => {
     await page.getByRole('button', { name: 'Unlink Smartpos Trade', exact: true }).click();
     // Only once the unlink is answered does the button read "Link"; the write below must come after it.
     await page.getByRole('button', { name: 'Link Smartpos Trade', exact: true }).waitFor();
-    expect(
-      (await trade.call('PUT', recordUrl(subjectId, 'loyalty'), { value: { points: 121 } })).statusCode,
-    ).toBe(403);
+    expect((await trade.put(subjectId, 'loyalty', { value: { points: 121 } })).statusCode).toBe(403);
   });
 
   it('grants the support team access for a time, shows each staff read, and revokes at once', async () => {

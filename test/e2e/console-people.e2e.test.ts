@@ -257,9 +257,9 @@ describe('the console people screens', () => {
       expect((await asBobur('PUT', '/v1/me/cabinet/products/silen')).statusCode).toBe(204);
       const wrote = await t.app.inject({
         method: 'PUT',
-        url: `/v1/cabinet/customers/${boburId}/records/playlist`,
+        url: `/v1/cabinet/customers/${boburId}/records`,
         headers: { authorization: `Bearer ${seen.secret}` },
-        payload: { value: { title: 'Sevimli qoʻshiqlar', tracks: 12 }, kind: 'playlist' },
+        payload: { key: 'playlist', value: { title: 'Sevimli qoʻshiqlar', tracks: 12 }, kind: 'playlist' },
       });
       expect(wrote.statusCode).toBe(204);
     }

@@ -18,7 +18,7 @@ import {
   ProductLinkSchema,
   ProductParams,
   RecordBody,
-  RecordParams,
+  RecordKeyBody,
   Records,
   RecordsQuery,
 } from './cabinet.schemas.js';
@@ -192,38 +192,40 @@ export function cabinetRoutes(deps: CabinetRouteDeps): FastifyPluginAsyncTypebox
     );
 
     app.put(
-      '/v1/cabinet/customers/:customerId/records/:key',
+      '/v1/cabinet/customers/:customerId/records',
       {
         ...product,
         schema: {
           tags,
           summary:
-            "Store a record in a customer's cabinet (the app's product must be linked by the customer)",
-          params: RecordParams,
+            "Store a record in a customer's cabinet (the app's product must be linked by the customer); the key goes in the body, never in the address",
+          params: CustomerParams,
           body: RecordBody,
           response: { 204: NoContent, ...errors(401, 403, 410, 413) },
         },
       },
       async (request, reply) => {
-        const { customerId, key } = request.params;
-        await cabinet.put(appOf(request), customerId, key, request.body.value, request.body.kind);
+        const { key, value, kind } = request.body;
+        await cabinet.put(appOf(request), request.params.customerId, key, value, kind);
         return reply.code(204).send(null);
       },
     );
 
-    app.delete(
-      '/v1/cabinet/customers/:customerId/records/:key',
+    // POST, not DELETE with a body: some proxies drop a DELETE's body, and the key must not go in the address.
+    app.post(
+      '/v1/cabinet/customers/:customerId/records/delete',
       {
         ...product,
         schema: {
           tags,
-          summary: "Delete one of the app's records from a customer's cabinet",
-          params: RecordParams,
+          summary: "Delete one of the app's records from a customer's cabinet, named by its key in the body",
+          params: CustomerParams,
+          body: RecordKeyBody,
           response: { 204: NoContent, ...errors(401, 403, 404) },
         },
       },
       async (request, reply) => {
-        await cabinet.remove(appOf(request), request.params.customerId, request.params.key);
+        await cabinet.remove(appOf(request), request.params.customerId, request.body.key);
         return reply.code(204).send(null);
       },
     );

@@ -11,18 +11,24 @@ const Time = Type.Integer({ description: 'milliseconds since the epoch' });
 
 export const ProductParams = Type.Object({ productId: ProductId }, { additionalProperties: false });
 export const CustomerParams = Type.Object({ customerId: Id }, { additionalProperties: false });
-export const RecordParams = Type.Object({ customerId: Id, key: RecordKey }, { additionalProperties: false });
 export const GrantParams = Type.Object({ grantId: Id }, { additionalProperties: false });
 export const GrantIdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export const RecordsQuery = Type.Object({ productId: Type.Optional(ProductId) });
 
+/**
+ * A record's key travels in the body, never in the address: a product names
+ * its records as it likes, a name can carry personal data, and addresses end
+ * up in proxies' and load balancers' access logs.
+ */
 export const RecordBody = Type.Object(
   {
+    key: RecordKey,
     value: Type.Unknown({ description: 'Any JSON, at most 64 KiB when serialised.' }),
     kind: Type.Optional(Kind),
   },
   { additionalProperties: false },
 );
+export const RecordKeyBody = Type.Object({ key: RecordKey }, { additionalProperties: false });
 
 export const RecordSchema = Type.Object({
   productId: Type.String(),

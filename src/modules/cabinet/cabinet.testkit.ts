@@ -33,20 +33,29 @@ export async function productApp(
     scopes,
     label: `${productId} test`,
   });
+  const call = (
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    url: string,
+    body?: object,
+  ): Promise<LightMyRequestResponse> =>
+    t.app.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${secret}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
   return {
     credentialId: id,
     secret,
-    call(method: 'GET' | 'PUT' | 'DELETE', url: string, body?: object): Promise<LightMyRequestResponse> {
-      return t.app.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${secret}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { payload: JSON.stringify(body) } : {}),
-      });
-    },
+    call,
+    /** Stores a record; its key goes in the body, as the API takes it. */
+    put: (customerId: string, key: string, body: { value: unknown; kind?: string }) =>
+      call('PUT', recordsUrl(customerId), { key, ...body }),
+    /** Deletes a record, named by its key in the body. */
+    remove: (customerId: string, key: string) => call('POST', `${recordsUrl(customerId)}/delete`, { key }),
   };
 }
 
@@ -56,9 +65,8 @@ export type ProductApp = Awaited<ReturnType<typeof productApp>>;
 export const linkProduct = (b: Browser, productId: string) =>
   b.call('PUT' as 'POST', `/v1/me/cabinet/products/${productId}`);
 
-/** The path of one record; the key is URL-encoded as an app would. */
-export const recordUrl = (customerId: string, key: string) =>
-  `/v1/cabinet/customers/${customerId}/records/${encodeURIComponent(key)}`;
+/** A customer's records, as a product app addresses them: record keys never go in the address. */
+export const recordsUrl = (customerId: string) => `/v1/cabinet/customers/${customerId}/records`;
 
 /** A staff member with these roles, signed in through OPAQUE and a second factor; `get` sends their cookie. */
 export async function signedInStaff(t: TestApp, clock: Clock, roles: StaffRole[], name = roles.join('+')) {

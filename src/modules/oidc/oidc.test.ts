@@ -378,9 +378,9 @@ describe.each(databaseKinds())('single sign-on on %s', (kind) => {
     const recordUrl = `/v1/cabinet/customers/${subjectId}/records`;
     const write = await t.app.inject({
       method: 'PUT',
-      url: `${recordUrl}/playlist`,
+      url: recordUrl,
       headers: { authorization: `Bearer ${secret}` },
-      payload: { value: { songs: 3 } },
+      payload: { key: 'playlist', value: { songs: 3 } },
     });
     expect(write.statusCode).toBe(204);
 
