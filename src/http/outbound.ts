@@ -333,6 +333,38 @@ function systemResolve(hostname: string, family: number): Promise<LookupAddress[
   return started;
 }
 
+/** What `checkDestination` found. */
+export type DestinationCheck = 'ok' | 'address-refused' | 'unresolved';
+
+/** How long a check at configuration waits for the name to resolve. */
+const CHECK_LOOKUP_MS = 5_000;
+
+/**
+ * Where a URL that staff configure would lead, checked when it is configured,
+ * so a destination every request would refuse is refused at once with a reason
+ * instead of filling the dead letters later. Under `refuse`, a literal address
+ * must be public, and a name must resolve, to public addresses only. Every
+ * request still checks again (`outboundRequest`): a name can change its addresses.
+ */
+export async function checkDestination(url: URL, policy: PrivateAddressPolicy): Promise<DestinationCheck> {
+  if (policy === 'allow') return 'ok';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host)) return isPublicAddress(host) ? 'ok' : 'address-refused';
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('lookup timed out')), CHECK_LOOKUP_MS);
+  });
+  try {
+    const addresses = await Promise.race([systemResolve(host, 0), late]);
+    if (addresses.length === 0) return 'unresolved';
+    return addresses.every((a) => isPublicAddress(a.address)) ? 'ok' : 'address-refused';
+  } catch {
+    return 'unresolved';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * One outbound exchange under the SSRF rules above. Never throws: a refusal
  * comes back typed and without the URL, so callers can report it as it is.

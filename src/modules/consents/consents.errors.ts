@@ -101,6 +101,26 @@ export const consentErrors = defineErrors({
       en: 'A webhook URL must be https, with no user name or password in it.',
     },
   },
+  MXF_WEBHOOK_URL_PRIVATE: {
+    status: 422,
+    doc: 'This deployment refuses outbound requests to internal addresses (`outboundPrivateAddresses: refuse`), and the URL is, or its name resolves to, a loopback, private, link-local or other non-public address: no delivery to it could ever be made.',
+    messages: {
+      'uz-Cyrl': 'Webhook манзили ички тармоққа олиб боради; бу тизим ички манзилларга юбормайди.',
+      'uz-Latn': 'Webhook manzili ichki tarmoqqa olib boradi; bu tizim ichki manzillarga yubormaydi.',
+      ru: 'Адрес webhook ведёт во внутреннюю сеть, а эта система не отправляет запросы на внутренние адреса.',
+      en: 'The webhook URL leads to an internal address, and this deployment sends nothing to internal addresses.',
+    },
+  },
+  MXF_WEBHOOK_URL_UNRESOLVED: {
+    status: 422,
+    doc: 'This deployment refuses outbound requests to internal addresses, so a subscriber’s host name must resolve when the subscription is made, to check where it leads; it did not (no such name, or no answer within 5 s). Subscribe again once the name resolves.',
+    messages: {
+      'uz-Cyrl': 'Webhook манзилидаги хост номи топилмади. Ном ишлай бошлагач, қайта обуна бўлинг.',
+      'uz-Latn': 'Webhook manzilidagi xost nomi topilmadi. Nom ishlay boshlagach, qayta obuna boʻling.',
+      ru: 'Имя хоста в адресе webhook не найдено. Подпишитесь снова, когда имя начнёт разрешаться.',
+      en: 'The host name in the webhook URL did not resolve. Subscribe again once it does.',
+    },
+  },
   MXF_WEBHOOK_NOT_FOUND: {
     status: 404,
     doc: 'No active webhook subscription has this id.',

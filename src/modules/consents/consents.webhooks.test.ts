@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { insertSubscriber } from './consents.store.js';
 import { type ConsentChange, WEBHOOK_TOPIC } from './consents.webhooks.js';
 
 // The guard is in the transport, not the store: one database kind is enough here
@@ -29,8 +30,30 @@ describe('consent webhooks to an internal address', () => {
     await t?.close();
   });
 
+  it('are refused at subscription when the URL leads inside, or its name does not resolve: nothing is stored', async () => {
+    const refused = [
+      [hookUrl, 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['http://localhost:9/hook', 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['https://10.1.2.3/hook', 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['https://[fd00::1]/hook', 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['https://169.254.169.254/latest', 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['https://[::ffff:127.0.0.1]/hook', 'MXF_WEBHOOK_URL_PRIVATE'],
+      ['https://hooks.example.invalid/hook', 'MXF_WEBHOOK_URL_UNRESOLVED'],
+    ] as const;
+    for (const [url, code] of refused)
+      await expect(t.services.webhooks.subscribe('system', url), url).rejects.toMatchObject({ code });
+    expect(await t.services.webhooks.list()).toEqual([]);
+    // A public address literal is checked without a lookup, and subscribes.
+    const made = await t.services.webhooks.subscribe('system', 'https://203.0.113.7/hook');
+    expect(made.webhook.active).toBe(true);
+    await t.services.webhooks.unsubscribe('system', made.webhook.id);
+  });
+
   it('are never delivered when internal addresses are refused: the delivery fails, without the URL in the record', async () => {
-    await t.services.webhooks.subscribe('system', hookUrl);
+    // A name that led outside when it was subscribed, and leads inside now: each delivery checks again.
+    await t.services.database.write((trx) =>
+      insertSubscriber(trx, { id: 'moved-inside', url: hookUrl, createdBy: 'system', now: Date.now() }),
+    );
     const change: ConsentChange = {
       eventId: 'event-1',
       subjectId: 'subject-1',

@@ -6,6 +6,7 @@ import type { Database, Trx } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
 import {
   assertDelivered,
+  checkDestination,
   outboundRequest,
   type PrivateAddressPolicy,
   secureOrLocal,
@@ -107,6 +108,10 @@ export async function createWebhooks(deps: {
     const parsed = URL.canParse(url) ? new URL(url) : null;
     if (!parsed || !secureOrLocal(parsed) || parsed.username || parsed.password)
       throw new MaxfiyError('MXF_WEBHOOK_URL_INSECURE');
+    // Every delivery would be refused: say so now, not in the dead letters.
+    const destination = await checkDestination(parsed, deps.options.outboundPrivateAddresses);
+    if (destination === 'address-refused') throw new MaxfiyError('MXF_WEBHOOK_URL_PRIVATE');
+    if (destination === 'unresolved') throw new MaxfiyError('MXF_WEBHOOK_URL_UNRESOLVED');
     const now = clock.now();
     const id = newId(now);
     await database.write(async (trx) => {
