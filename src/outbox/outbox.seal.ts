@@ -37,7 +37,9 @@ export function createPayloadSeal(key: Buffer | undefined): PayloadSeal {
       return SEALED + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
     },
     open(messageId, stored) {
-      if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
+      // Where payloads are sealed, a plain one was not written by the outbox: a row
+      // put in the database by other means would otherwise be mailed or posted as is.
+      if (stored.startsWith(PLAIN) && !key) return stored.slice(PLAIN.length);
       if (!key || !stored.startsWith(SEALED))
         throw new PayloadSealError('the outbox payload cannot be opened');
       const raw = Buffer.from(stored.slice(SEALED.length), 'base64');

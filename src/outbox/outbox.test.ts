@@ -213,4 +213,26 @@ describe.each(databaseKinds())('outbox on %s', (kind) => {
     expect(outbox.seal.open(id, stored?.payload ?? '')).toContain('dilnoza');
     expect(delivered?.payload).toBe('cleared');
   });
+
+  it('delivers no plain payload where payloads are sealed: a row written around the outbox is a dead letter', async () => {
+    const { outbox, database } = await setup(undefined, 1);
+    const { handler, seen } = recorder('mail.test');
+    outbox.register(handler);
+    const { id } = await database.write((trx) =>
+      outbox.enqueue(trx, { topic: 'mail.test', payload: { to: 'dilnoza@example.uz' } }),
+    );
+    // Someone with write access to the database swaps in a payload of their own, unsealed.
+    await database.write((trx) =>
+      trx
+        .updateTable('outbox')
+        .set({ payload: `plain.${JSON.stringify({ to: 'mallory@example.com' })}` })
+        .where('id', '=', id)
+        .execute(),
+    );
+    await createWorker({ database, outbox, clock, logger, workerId: 'w' }).runOnce();
+    expect(seen).toEqual([]);
+    expect(await outbox.deadLetters()).toEqual([
+      expect.objectContaining({ id, lastError: 'PayloadSealError:OUTBOX_PAYLOAD_UNREADABLE' }),
+    ]);
+  });
 });
