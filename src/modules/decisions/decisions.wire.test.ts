@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { BATCH_BODY_LIMIT } from './decisions.routes.js';
 import { DecisionBody } from './decisions.schemas.js';
 import { MAX_BATCH } from './decisions.service.js';
 import { longestJson } from './decisions.wire.js';
 
-describe('longestJson', () => {
+describe('the decision body’s bound (longestJson)', () => {
   it('bounds the compact JSON of every value the schema allows, from its own maxima', () => {
     const schema = Type.Object(
       {
@@ -37,6 +39,16 @@ describe('longestJson', () => {
       const batch = JSON.stringify({ questions: Array.from({ length: MAX_BATCH }, () => question) });
       expect(Buffer.byteLength(batch), JSON.stringify(ch)).toBeLessThanOrEqual(bound);
     }
+  });
+
+  it('gives the route the limit the configuration guide states', () => {
+    const mib = BATCH_BODY_LIMIT / 2 ** 20;
+    expect(Number.isInteger(mib)).toBe(true);
+    const row = readFileSync('docs/configuration.md', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('| `bodyLimit` |'));
+    expect(row).toContain(`\`POST /v1/decisions\` has its own limit`);
+    expect(row).toContain(`: ${mib} MiB.`);
   });
 
   it('refuses a schema it cannot bound rather than give a short bound', () => {
