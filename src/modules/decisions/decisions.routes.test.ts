@@ -10,6 +10,7 @@ import { toMaxfiyError } from '../../http/error-handler.js';
 import { signature } from '../consents/consents.webhooks.js';
 import { readRegisterFile } from '../purposes/purposes.service.js';
 import { browser, sessionCookie, tokenOf } from '../staff/staff.testkit.js';
+import { BATCH_BODY_LIMIT } from './decisions.routes.js';
 import { DecisionBody } from './decisions.schemas.js';
 
 const notice = { version: '1', language: 'ru' };
@@ -109,7 +110,8 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       expect(res.statusCode, url).toBe(401);
       expect(res.json().error.code).toBe('MXF_AUTH_REQUIRED');
     }
-    // Before anything of the body is read: a batch of up to 8 MB costs no caller without a credential its parse.
+    // Before anything of the body is read: a batch of up to BATCH_BODY_LIMIT (28 MiB) costs no caller
+    // without a credential its parse.
     for (const payload of [
       '{"questions": [',
       JSON.stringify({ questions: [{ subjectId: 'a', extra: 1 }] }),
@@ -309,6 +311,56 @@ describe.each(databaseKinds())('decision, consent and register routes on %s', (k
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('answers a full batch at the schema’s limits whatever bytes its characters take as compact JSON', async () => {
+    // The schema counts characters (code points), not bytes: in UTF-8 a Cyrillic or CJK character
+    // is 3 bytes, one outside the Basic Multilingual Plane 4, and a control character must be
+    // written as a 6-byte `\u00XX` escape.
+    const kinds = [
+      ['CJK, 3 bytes', '漢'],
+      ['outside the BMP, 4 bytes', '😀'],
+      ['a control character, 6 bytes', '\u0001'],
+    ] as const;
+    for (const [label, ch] of kinds) {
+      const longest = {
+        subjectId: ch.repeat(255),
+        purpose: ch.repeat(63),
+        category: ch.repeat(63),
+        context: { collectedAt: 8.64e15, channel: 'e'.repeat(40), topic: 't'.repeat(40) },
+      };
+      const res = await post('/v1/decisions', { questions: Array.from({ length: 10_000 }, () => longest) });
+      expect(res.statusCode, `${label}: ${res.body.slice(0, 200)}`).toBe(200);
+      const answers = res.json().answers as { reasons: string[] }[];
+      expect(answers, label).toHaveLength(10_000);
+      expect(new Set(answers.map((a) => a.reasons.join())), label).toEqual(new Set(['unknown-purpose']));
+    }
+    // Ids at their longest with a purpose the register knows: each is looked up, and
+    // an id the index does not know is answered `unknown-subject`, not refused.
+    const questions = Array.from({ length: 10_000 }, (_, i) => ({
+      subjectId: (kinds[i % kinds.length] as (typeof kinds)[number])[1].repeat(255),
+      purpose: 'offers-newsletters',
+      category: 'contact',
+    }));
+    const res = await post('/v1/decisions', { questions });
+    expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
+    const answers = res.json().answers as { reasons: string[] }[];
+    expect(answers).toHaveLength(10_000);
+    expect(new Set(answers.map((a) => a.reasons.join()))).toEqual(new Set(['unknown-subject']));
+    // The route's limit, to the byte: whitespace (the client's choice) fills a body to it, and one byte more is refused.
+    const send = (bytes: number) => {
+      const envelope = '{"questions":[]}';
+      return t.app.inject({
+        method: 'POST',
+        url: '/v1/decisions',
+        payload: envelope.slice(0, -1) + ' '.repeat(bytes - envelope.length) + envelope.slice(-1),
+        headers: { cookie, 'content-type': 'application/json' },
+      });
+    };
+    const atLimit = await send(BATCH_BODY_LIMIT);
+    expect([atLimit.statusCode, atLimit.body]).toEqual([200, '{"answers":[]}']);
+    const over = await send(BATCH_BODY_LIMIT + 1);
+    expect([over.statusCode, over.json().error.code]).toEqual([413, 'MXF_REQUEST_TOO_LARGE']);
   });
 
   it('takes a consent’s source from its caller: an app records app, staff a paper form with its scan', async () => {

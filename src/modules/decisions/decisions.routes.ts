@@ -2,15 +2,31 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { errors } from '../../http/schemas.js';
 import { DecisionBody, DecisionResponse } from './decisions.schemas.js';
-import type { DecisionQuestion, DecisionService } from './decisions.service.js';
-import { answerJson, answersJson, decisionBodyParser, decisionBodyValidator } from './decisions.wire.js';
+import { type DecisionQuestion, type DecisionService, MAX_BATCH } from './decisions.service.js';
+import {
+  answerJson,
+  answersJson,
+  decisionBodyParser,
+  decisionBodyValidator,
+  longestJson,
+} from './decisions.wire.js';
+
+const MiB = 1024 * 1024;
 
 /**
- * Room for a full batch at the schema's limits: 10,000 questions with every
- * string at its longest are about 5.7 MB of JSON (usual ones take about 1 MB).
- * A batch the schema allows must never meet a 413 first.
+ * Room for a full batch at the schema's limits, read from the schema itself so
+ * that it follows any change there: MAX_BATCH questions, every field present
+ * and every string at its longest, each character at the most bytes compact
+ * JSON can need for it in UTF-8 (six: see longestJson), the envelope and the
+ * commas, plus 64 KiB, rounded up to a whole MiB. That is 28 MiB today; a
+ * batch at the limits in ASCII is about 5.5 MiB, and usual ones about 1 MB.
+ *
+ * A batch the schema allows, written as compact JSON in UTF-8 (as
+ * `JSON.stringify` writes it), never meets a 413 first. JSON's optional
+ * escapes (`\u0041` for `A`) and whitespace are the client's choice and have
+ * no bound: a body they lengthen past this limit is refused as too large.
  */
-const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
+export const BATCH_BODY_LIMIT = Math.ceil((longestJson(DecisionBody, MAX_BATCH) + 64 * 1024) / MiB) * MiB;
 /** What the response serialiser would have said. */
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -94,6 +94,66 @@ export const decisionBodyValidator: FastifySchemaCompiler<unknown> = (route) => 
   };
 };
 
+/**
+ * The most bytes one character of a string can take in compact JSON in UTF-8.
+ * The schema counts characters as code points: one outside the Basic
+ * Multilingual Plane is 4 bytes, and a control character (but for the five
+ * with a two-byte escape such as `\n`) or a lone surrogate has no shorter form
+ * than the six-byte `\uXXXX` escape JSON requires of it.
+ */
+const MOST_BYTES_PER_CHARACTER = 6;
+
+/** The parts of a schema the bound below reads (TypeBox schemas are JSON Schema). */
+interface SchemaPart {
+  anyOf?: unknown[];
+  const?: unknown;
+  type?: unknown;
+  properties?: Record<string, unknown>;
+  additionalProperties?: unknown;
+  items?: unknown;
+  maxItems?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+}
+
+/**
+ * The most UTF-8 bytes a value `schema` accepts can take as compact JSON (as
+ * `JSON.stringify` writes it), read from the schema's own maxima: every
+ * property present, every string at its longest, every array at its `maxItems`
+ * or, lacking one, at `itemsAtMost`. A schema it cannot bound (a string with
+ * no maxLength, an object open to other properties, a number with no range)
+ * throws rather than yield a bound that is short.
+ */
+export function longestJson(schema: unknown, itemsAtMost: number): number {
+  const s = schema as SchemaPart;
+  if (Array.isArray(s.anyOf)) return Math.max(...s.anyOf.map((branch) => longestJson(branch, itemsAtMost)));
+  if (s.const !== undefined) return Buffer.byteLength(JSON.stringify(s.const));
+  switch (s.type) {
+    case 'object': {
+      if (s.additionalProperties !== false || s.properties === undefined) break;
+      const entries = Object.entries(s.properties);
+      let bytes = 2 + Math.max(0, entries.length - 1);
+      for (const [key, value] of entries)
+        bytes += Buffer.byteLength(JSON.stringify(key)) + 1 + longestJson(value, itemsAtMost);
+      return bytes;
+    }
+    case 'array': {
+      const items = s.maxItems ?? itemsAtMost;
+      return 2 + items * longestJson(s.items, itemsAtMost) + Math.max(0, items - 1);
+    }
+    case 'string':
+      if (s.maxLength === undefined) break;
+      return 2 + s.maxLength * MOST_BYTES_PER_CHARACTER;
+    case 'integer':
+      if (!Number.isFinite(s.minimum) || !Number.isFinite(s.maximum)) break;
+      return Math.max(JSON.stringify(s.minimum).length, JSON.stringify(s.maximum).length);
+    case 'boolean':
+      return 5;
+  }
+  throw new Error(`longestJson: no bound for the schema ${JSON.stringify(schema)}`);
+}
+
 /** Each answer's JSON, made the first time it is sent (answers are shared, see AnswerCache). */
 const fragments = new WeakMap<Decision, Buffer>();
 
