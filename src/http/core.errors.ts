@@ -74,7 +74,7 @@ export const coreErrors = defineErrors({
   },
   MXF_REQUEST_TOO_LARGE: {
     status: 413,
-    doc: 'The body is larger than the configured limit (`MAXFIY_BODY_LIMIT`).',
+    doc: 'The body is larger than the route allows: the configured limit (`MAXFIY_BODY_LIMIT`), or a route’s own where it takes more (`POST /v1/decisions`: 28 MiB, docs/configuration.md).',
     messages: {
       'uz-Cyrl': 'Сўров ҳажми рухсат этилганидан катта.',
       'uz-Latn': 'Soʻrov hajmi ruxsat etilganidan katta.',
