@@ -1,8 +1,11 @@
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/helpers/app.js';
 import { databaseKinds, listTables } from '../test/helpers/db.js';
-import { catalogue } from './errors.js';
+import { ManualClock } from './clock.js';
+import { catalogue, type MaxfiyError } from './errors.js';
+import { clientKey, registerRateLimit } from './http/rate-limit.js';
 import { browser, sessionCookie, tokenOf } from './modules/staff/staff.testkit.js';
 
 type OpenApi = {
@@ -285,5 +288,67 @@ describe('rate limits', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('counts each client apart, an IPv6 client by its /56, in a window that starts with its first request', async () => {
+    const clock = new ManualClock(Date.now());
+    const t = await createTestApp('sqlite', { clock, options: { rateLimitPerMinute: 2 } });
+    try {
+      const from = async (remoteAddress: string) =>
+        (await t.app.inject({ url: '/v1/org/sites', remoteAddress })).statusCode;
+      const twice = async (address: string) => [await from(address), await from(address)];
+      expect(await twice('203.0.113.5')).toEqual([200, 200]);
+      expect(await from('203.0.113.5')).toBe(429);
+      // The same client written as IPv4-mapped IPv6 is no new client.
+      expect(await from('::ffff:203.0.113.5')).toBe(429);
+      expect(await twice('203.0.113.6')).toEqual([200, 200]);
+      // One /56: the addresses an end site holds share one count; the next /56 is another client.
+      expect(await from('2001:db8:aa:bb00::1')).toBe(200);
+      expect(await from('2001:db8:aa:bbff:ffff::2')).toBe(200);
+      expect(await from('2001:db8:aa:bb00::3')).toBe(429);
+      expect(await from('2001:db8:aa:bc00::1')).toBe(200);
+
+      clock.advance(30_000);
+      const waiting = await t.app.inject({ url: '/v1/org/sites', remoteAddress: '203.0.113.5' });
+      expect([waiting.statusCode, waiting.headers['retry-after']]).toEqual([429, '30']);
+      clock.advance(30_000);
+      expect(await twice('203.0.113.5')).toEqual([200, 200]);
+      expect(await from('203.0.113.5')).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('lets rotating addresses share one count once the table is full, never grow it', async () => {
+    const clock = new ManualClock(Date.now());
+    const app = Fastify();
+    registerRateLimit(app, {
+      max: 3,
+      windowMs: 60_000,
+      now: () => clock.now(),
+      exempt: () => false,
+      mostClients: 2,
+    });
+    app.setErrorHandler((err: MaxfiyError, _req, reply) => reply.status(err.status).send({ code: err.code }));
+    app.get('/', async () => 'ok');
+    const from = async (remoteAddress: string) => (await app.inject({ url: '/', remoteAddress })).statusCode;
+    expect([await from('198.51.100.1'), await from('198.51.100.2')]).toEqual([200, 200]);
+    const rotating = [];
+    for (let i = 10; i < 15; i++) rotating.push(await from(`198.51.100.${i}`));
+    expect(rotating).toEqual([200, 200, 200, 429, 429]);
+    // The clients counted before the table filled keep their own counts.
+    expect(await from('198.51.100.1')).toBe(200);
+    await app.close();
+  });
+});
+
+describe('the rate limit key', () => {
+  it('is the IPv4 address, the IPv4 behind a mapped IPv6 one, or an IPv6 address’s /56', () => {
+    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('::ffff:c000:201')).toBe('192.0.2.1');
+    expect(clientKey('2001:db8:1:2::5')).toBe(clientKey('2001:0db8:0001:00ff:aaaa::'));
+    expect(clientKey('2001:db8:1:2::5')).not.toBe(clientKey('2001:db8:1:102::5'));
+    expect(clientKey('::1')).toBe('00000000000000/56');
   });
 });

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -18,6 +17,7 @@ import { MaxfiyError } from './errors.js';
 import { registerDocs } from './http/docs.routes.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { ErrorResponse } from './http/schemas.js';
 import { answerHeaders, crossSiteCheck, registerSecurityHeaders } from './http/security-headers.js';
 import { registerRoutes } from './routes.js';
@@ -99,13 +99,14 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   registerErrorHandling(app, { strictResponses: opts.strictResponses ?? false, metrics: services.metrics });
 
   registerSecurityHeaders(app, setHeaders, crossSiteCheck(options.publicUrl));
-  await app.register(fastifyRateLimit, {
+  registerRateLimit(app, {
     max: options.rateLimitPerMinute,
-    timeWindow: 60_000,
+    windowMs: 60_000,
+    now: () => services.clock.now(),
     // Operators' probes must not be throttled out of seeing an outage.
-    allowList: (req) => {
-      const query = req.url.indexOf('?');
-      return PROBES.has(query < 0 ? req.url : req.url.slice(0, query));
+    exempt: (url) => {
+      const query = url.indexOf('?');
+      return PROBES.has(query < 0 ? url : url.slice(0, query));
     },
   });
   await app.register(fastifyCookie);

@@ -116,7 +116,7 @@ for (const [net, prefix] of [
   REFUSED_IPV6.addSubnet(net, prefix, 'ipv6');
 
 /** The 16 bytes of a valid IPv6 address (zone id ignored). */
-function ipv6Bytes(address: string): number[] {
+export function ipv6Bytes(address: string): number[] {
   let text = address.split('%')[0] as string;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
