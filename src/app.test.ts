@@ -319,25 +319,30 @@ describe('rate limits', () => {
     }
   });
 
-  it('lets rotating addresses share one count once the table is full, never grow it', async () => {
+  it('forgets the client counted longest once the table is full: it never grows, and no newcomer pays for others', async () => {
     const clock = new ManualClock(Date.now());
     const app = Fastify();
     registerRateLimit(app, {
-      max: 3,
+      max: 2,
       windowMs: 60_000,
       now: () => clock.now(),
       exempt: () => false,
-      mostClients: 2,
+      mostClients: 3,
     });
     app.setErrorHandler((err: MaxfiyError, _req, reply) => reply.status(err.status).send({ code: err.code }));
     app.get('/', async () => 'ok');
     const from = async (remoteAddress: string) => (await app.inject({ url: '/', remoteAddress })).statusCode;
-    expect([await from('198.51.100.1'), await from('198.51.100.2')]).toEqual([200, 200]);
+    expect([await from('198.51.100.1'), await from('198.51.100.1')]).toEqual([200, 200]);
+    expect(await from('198.51.100.1')).toBe(429);
+    clock.advance(1_000);
+    // A range of rotating addresses: each newcomer gets its own allowance, never a shared one.
     const rotating = [];
-    for (let i = 10; i < 15; i++) rotating.push(await from(`198.51.100.${i}`));
-    expect(rotating).toEqual([200, 200, 200, 429, 429]);
-    // The clients counted before the table filled keep their own counts.
+    for (let i = 10; i < 20; i++) rotating.push(await from(`198.51.100.${i}`));
+    expect(rotating).toEqual(Array(10).fill(200));
+    // The first client was forgotten to make room: the table held 3 at most.
     expect(await from('198.51.100.1')).toBe(200);
+    // Those still held keep their counts.
+    expect([await from('198.51.100.19'), await from('198.51.100.19')]).toEqual([200, 429]);
     await app.close();
   });
 });

@@ -4,12 +4,13 @@ import { MaxfiyError } from '../errors.js';
 import { ipv6Bytes } from './outbound.js';
 
 /**
- * Clients counted apart at most: past this many in one window, new ones share
- * one count, so rotating addresses cannot grow the table without bound, and
- * what they gain is one shared allowance.
+ * Clients counted at most. Past this many, the one counted longest is
+ * forgotten for each newcomer: rotating addresses cannot grow the table, and
+ * filling it cannot get a newcomer refused for requests it never made. (A
+ * shared count for newcomers would: an address range of a few hundred /56s
+ * could then shut every new client out.)
  */
 const MOST_CLIENTS = 100_000;
-const OVERFLOW = 'overflow';
 
 /**
  * The key a client is counted under. An IPv6 client holds at least a /56 (what
@@ -45,21 +46,24 @@ export interface RateLimitOptions {
 export function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions): void {
   const mostClients = opts.mostClients ?? MOST_CLIENTS;
   const counts = new Map<string, { n: number; resetAt: number }>();
-  let sweepAt = 0;
   app.addHook('onRequest', (request, _reply, done) => {
     if (opts.exempt(request.url)) return done();
     const now = opts.now();
-    if (now >= sweepAt) {
-      for (const [key, count] of counts) if (count.resetAt <= now) counts.delete(key);
-      sweepAt = now + opts.windowMs;
+    // The map is in the order windows began, so the ended ones are at its front:
+    // each request clears what ended before it, a few at a time, never a whole sweep.
+    for (const [key, count] of counts) {
+      if (count.resetAt > now) break;
+      counts.delete(key);
     }
-    let key = clientKey(request.ip);
+    const key = clientKey(request.ip);
     let count = counts.get(key);
     if (count === undefined && counts.size >= mostClients) {
-      key = OVERFLOW;
-      count = counts.get(key);
+      const oldest = counts.keys().next().value;
+      if (oldest !== undefined) counts.delete(oldest);
     }
     if (count === undefined || count.resetAt <= now) {
+      // Deleted and set again, so the map's order stays the order windows began in.
+      counts.delete(key);
       count = { n: 0, resetAt: now + opts.windowMs };
       counts.set(key, count);
     }
