@@ -90,6 +90,15 @@ export const OptionsSchema = Type.Object(
      * acceptance. Off by default: explicit re-acceptance is required.
      */
     agreementContinuedUseCountsAsAcceptance: Type.Boolean({ default: false }),
+    /**
+     * Days each of the two people who publish a version (a DPO and a legal
+     * member) must have held their account unchanged (roles, status, sign-in)
+     * before the approval. One administrator can invite a DPO and a legal
+     * address of their own, or reset a member's sign-in and take the link;
+     * this gives the auditor and the other members that long to see it in the
+     * audit log before such accounts can publish. 0 turns it off.
+     */
+    agreementPublishStandingDays: Type.Integer({ minimum: 0, maximum: 90, default: 7 }),
     /** Where compromise reports go (the security team); empty means `security@localhost`, read in the development inbox. */
     securityEmail: Type.String({ default: '' }),
     /** A customer session unused this many minutes ends. */
@@ -139,6 +148,7 @@ export const ENV_NAMES: Record<keyof Options, string> = {
   treeHeadEverySeconds: 'MAXFIY_TREE_HEAD_EVERY_SECONDS',
   shutdownGraceMs: 'MAXFIY_SHUTDOWN_GRACE_MS',
   agreementContinuedUseCountsAsAcceptance: 'MAXFIY_AGREEMENT_CONTINUED_USE',
+  agreementPublishStandingDays: 'MAXFIY_AGREEMENT_PUBLISH_STANDING_DAYS',
   securityEmail: 'MAXFIY_SECURITY_EMAIL',
   sessionIdleMinutes: 'MAXFIY_SESSION_IDLE_MINUTES',
   sessionMaxDays: 'MAXFIY_SESSION_MAX_DAYS',

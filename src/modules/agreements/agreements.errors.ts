@@ -71,6 +71,18 @@ export const agreementErrors = defineErrors({
       en: 'Publishing needs a second staff member: one DPO and one legal.',
     },
   },
+  MXF_AGREEMENT_PUBLISHER_UNSETTLED: {
+    status: 409,
+    doc: 'Each of the two people who publish must have held their staff account unchanged (roles, status, sign-in) for `agreementPublishStandingDays` (default 7): a member who was just invited, given a role, reactivated or whose sign-in was reset publishes only after that. It gives the auditor time to see in the audit log a pair one administrator made.',
+    messages: {
+      'uz-Cyrl':
+        'Эълон қилувчи иккала ходимнинг ҳисоби камида {days} кун ўзгармаган бўлиши керак (роллар, ҳолат, кириш). Кейинроқ уриниб кўринг.',
+      'uz-Latn':
+        'Eʼlon qiluvchi ikkala xodimning hisobi kamida {days} kun oʻzgarmagan boʻlishi kerak (rollar, holat, kirish). Keyinroq urinib koʻring.',
+      ru: 'Учётные записи обоих публикующих сотрудников должны оставаться без изменений (роли, статус, вход) не менее {days} дней. Повторите позже.',
+      en: 'Both people who publish must have held their staff account unchanged (roles, status, sign-in) for at least {days} days. Try again later.',
+    },
+  },
   MXF_AGREEMENT_NOT_IN_FORCE: {
     status: 404,
     doc: 'No published version is in force (on this site) yet.',

@@ -26,6 +26,7 @@ export function createAgreements(deps: {
   options: {
     publicUrl: string;
     agreementContinuedUseCountsAsAcceptance: boolean;
+    agreementPublishStandingDays: number;
     companyFile: string;
     outboundPrivateAddresses: PrivateAddressPolicy;
   };
@@ -40,6 +41,7 @@ export function createAgreements(deps: {
     outbox,
     clock,
     siteIds: async () => (await org.listSites()).map((s) => s.id),
+    publishStandingDays: deps.options.agreementPublishStandingDays,
   });
   const acceptances = createAcceptanceService({
     database,

@@ -20,6 +20,7 @@ import {
   type VersionDetail,
   type VersionSummary,
 } from './agreements.schemas.js';
+import { DAY_MS } from './agreements.stats.js';
 import * as store from './agreements.store.js';
 import type { AgreementTextTable, AgreementVersionTable, TextStatus } from './agreements.table.js';
 import { VERSION_MAIL_TOPIC, versionMailKeys } from './notice-mail.js';
@@ -46,6 +47,8 @@ export interface VersionsDeps {
   outbox: Pick<Outbox, 'enqueue'>;
   clock: Clock;
   siteIds(): Promise<string[]>;
+  /** Days both people who publish must have held their account unchanged (`agreementPublishStandingDays`). */
+  publishStandingDays: number;
 }
 
 /** Parses and re-renders: the stored text is canonical, so its hash names the words, not the layout. */
@@ -323,6 +326,24 @@ export function createVersionsService(deps: VersionsDeps) {
     return published;
   }
 
+  /**
+   * Both people must have held their account as it is (roles, status, sign-in)
+   * for the standing period: a pair one administrator made of addresses of
+   * their own, or took over by resetting a member's sign-in, cannot publish
+   * before the audit log has shown it that long.
+   */
+  async function checkStanding(trx: Trx, ids: (string | undefined)[], now: number): Promise<void> {
+    const days = deps.publishStandingDays;
+    if (days === 0) return;
+    const since = now - days * DAY_MS;
+    for (const id of ids) {
+      const standing = id === undefined ? undefined : await staffStore.staffStanding(trx, id);
+      const settled =
+        standing !== undefined && standing.changedAt <= since && (standing.lastResetAt ?? 0) <= since;
+      if (!settled) throw new MaxfiyError('MXF_AGREEMENT_PUBLISHER_UNSETTLED', { days });
+    }
+  }
+
   async function publish(member: StaffMember, n: number): Promise<VersionDetail> {
     return versionWrite(async (trx) => {
       const v = await store.findVersion(trx, n);
@@ -345,6 +366,7 @@ export function createVersionsService(deps: VersionsDeps) {
         (requester.roles.includes('legal') && asked.includes('legal') && approving.includes('dpo'));
       if (requester.actor === actor || !pairs) throw new MaxfiyError('MXF_AGREEMENT_SECOND_PERSON_REQUIRED');
       const now = clock.now();
+      await checkStanding(trx, [asker?.id, member.id], now);
       const requested = v.effective_at === null ? null : Number(v.effective_at);
       checkEffective(requested);
       const effectiveAt = requested ?? now;

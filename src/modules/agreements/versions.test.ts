@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../../test/helpers/db.js';
-import { type AgreementTestApp, agreementTestApp, as } from './agreements.testkit.js';
+import { ManualClock } from '../../clock.js';
+import { type AgreementTestApp, agreementTestApp, as, signInAll } from './agreements.testkit.js';
 import { generateUzLatnText } from './text/generate.js';
 import { contentHash } from './text/hash.js';
 import { parseAgreement, renderPlainText } from './text/paragraphs.js';
@@ -32,7 +33,8 @@ async function rowCounts(t: AgreementTestApp) {
 describe.each(databaseKinds())('agreement versions on %s', (kind) => {
   let t: AgreementTestApp;
   beforeAll(async () => {
-    t = await agreementTestApp(kind);
+    // Roles change here between the two steps: the standing period has a suite of its own below.
+    t = await agreementTestApp(kind, { options: { agreementPublishStandingDays: 0 } });
   }, 120_000);
   afterAll(async () => t?.close());
 
@@ -255,5 +257,76 @@ describe.each(databaseKinds())('agreement versions on %s', (kind) => {
     // A DPO still here asks again, and the pair is whole.
     await request('dpo');
     expect((await approve(m)).statusCode).toBe(200);
+  });
+});
+
+describe.each(databaseKinds())('publishing a version on %s, with members of standing', (kind) => {
+  const DAY = 86_400_000;
+  let t: AgreementTestApp;
+  const clock = new ManualClock(Date.now());
+  beforeAll(async () => {
+    t = await agreementTestApp(kind, { clock, options: { agreementPublishStandingDays: 7 } });
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  const pending = async () => {
+    const draft = await as(t, 'dpo')('POST', '/v1/agreements/versions', { reasons: ['change-of-law'] });
+    const n = draft.json().version.number as number;
+    expect((await as(t, 'dpo')('POST', `/v1/agreements/versions/${n}/publication-request`)).statusCode).toBe(
+      200,
+    );
+    return n;
+  };
+  const approve = (n: number) => as(t, 'legal')('POST', `/v1/agreements/versions/${n}/publication-approval`);
+  const status = async (n: number) =>
+    (await as(t, 'dpo')('GET', `/v1/agreements/versions/${n}`)).json().version.status as string;
+  const published = async () =>
+    Number(
+      (
+        await t.services.database.db
+          .selectFrom('audit_entries')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('action', '=', 'agreement.version.published')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('refuses a pair whose account changed within the standing period, and takes it once the period has passed', async () => {
+    // Members who have stood unchanged for long publish as before.
+    expect((await approve(await pending())).statusCode).toBe(200);
+
+    // An administrator gives the legal member another role: their account is new again.
+    await t.services.staff.setRoles('staff-support', 'staff-legal', ['legal', 'auditor']);
+    const n = await pending();
+    const before = await published();
+    const refused = await approve(n);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([
+      409,
+      'MXF_AGREEMENT_PUBLISHER_UNSETTLED',
+    ]);
+    expect(refused.json().error.message).toContain('7');
+    expect([await status(n), await published()]).toEqual(['pending', before]);
+
+    clock.advance(7 * DAY - 60_000);
+    await signInAll(t);
+    expect((await approve(n)).json().error.code).toBe('MXF_AGREEMENT_PUBLISHER_UNSETTLED');
+    clock.advance(120_000);
+    await signInAll(t);
+    expect((await approve(n)).statusCode).toBe(200);
+    expect([await status(n), await published()]).toEqual(['published', before + 1]);
+  });
+
+  it('counts the requester too: a DPO deactivated and reactivated between the two steps waits again', async () => {
+    const n = await pending();
+    await t.services.staff.deactivate('staff-support', 'staff-dpo');
+    await t.services.staff.reactivate('staff-support', 'staff-dpo');
+    const refused = await approve(n);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([
+      409,
+      'MXF_AGREEMENT_PUBLISHER_UNSETTLED',
+    ]);
+    clock.advance(7 * DAY + 60_000);
+    await signInAll(t);
+    expect((await approve(n)).statusCode).toBe(200);
   });
 });

@@ -6,6 +6,7 @@ import { assertThat, MaxfiyError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { CustomerPrincipal } from '../identity/sessions.js';
 import type { StaffPrincipal } from '../staff/staff.sessions.js';
+import { type StaffStanding, staffStanding } from '../staff/staff.store.js';
 import * as store from './cabinet.store.js';
 
 /** The largest value a record holds, as JSON. */
@@ -117,7 +118,7 @@ export function createCabinetService(deps: CabinetDeps) {
    * for them once a reset is issued after it, and a grant to a role covers only
    * members whose account (roles, status, sign-in) is unchanged since it.
    */
-  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal, standing: store.StaffStanding | undefined) => {
+  const isGrantee = (g: store.GrantRow, staff: StaffPrincipal, standing: StaffStanding | undefined) => {
     if (!standing) return false;
     const given = Number(g.created_at);
     if (g.grantee_staff_id !== null)
@@ -409,7 +410,7 @@ export function createCabinetService(deps: CabinetDeps) {
     async grantedTo(staff: StaffPrincipal) {
       const [live, standing] = await Promise.all([
         store.liveGrants(database.db, clock.now(), { staffId: staff.id, roles: staff.roles }),
-        store.staffStanding(database.db, staff.id),
+        staffStanding(database.db, staff.id),
       ]);
       const rows = live.filter((r) => isGrantee(r, staff, standing));
       return Promise.all(
@@ -449,7 +450,7 @@ export function createCabinetService(deps: CabinetDeps) {
         if (!grant) return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         const now = clock.now();
         const base = { actor: `staff:${staff.id}`, subjectId: grant.customer_id, target: `grant:${grantId}` };
-        if (!isGrantee(grant, staff, await store.staffStanding(trx, staff.id))) {
+        if (!isGrantee(grant, staff, await staffStanding(trx, staff.id))) {
           await audit.append(trx, { ...base, action: 'cabinet.read.refused' });
           return { refused: 'MXF_CABINET_GRANT_NOT_FOUND' } as Refusal;
         }

@@ -225,32 +225,3 @@ export async function findActiveStaff(db: Handle, id: string) {
     .where('status', '=', 'active')
     .executeTakeFirst();
 }
-
-/** What decides whether a grant still covers a staff account (see `staffStanding`). */
-export interface StaffStanding {
-  changedAt: number;
-  lastResetAt: number | null;
-}
-
-/**
- * How the member's account stands: when it last changed (roles, status, a
- * sign-in reset all bump `updated_at`) and when a sign-in reset was last
- * issued for it; undefined for no such member.
- */
-export async function staffStanding(db: Handle, id: string): Promise<StaffStanding | undefined> {
-  const row = await db
-    .selectFrom('staff')
-    .select((eb) => [
-      'updated_at',
-      eb
-        .selectFrom('staff_resets')
-        .select((r) => r.fn.max('created_at').as('at'))
-        .where('staff_id', '=', id)
-        .as('last_reset_at'),
-    ])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const lastReset = row.last_reset_at;
-  return { changedAt: Number(row.updated_at), lastResetAt: lastReset === null ? null : Number(lastReset) };
-}
