@@ -283,8 +283,13 @@ describe('rate limits', () => {
       expect(codes).toEqual([200, 200, 200, 429, 429]);
       expect(last?.json().error.code).toBe('MXF_REQUEST_RATE_LIMITED');
       expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
-      // Operators' probes are never throttled.
-      expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      // Before any credential is checked or body read, and for addresses that lead nowhere too.
+      const unsigned = await t.app.inject({ method: 'POST', url: '/v1/decisions', payload: {} });
+      expect([unsigned.statusCode, unsigned.json().error.code]).toEqual([429, 'MXF_REQUEST_RATE_LIMITED']);
+      expect((await t.app.inject({ url: '/v1/no-such-thing' })).statusCode).toBe(429);
+      // Operators' probes are never throttled, however the address names them.
+      for (const url of ['/readyz', '/healthz', '/healthz/', '/%68ealthz', '/healthz?probe=1', '/metrics'])
+        expect((await t.app.inject({ url })).statusCode, url).not.toBe(429);
     } finally {
       await t.close();
     }
@@ -302,11 +307,11 @@ describe('rate limits', () => {
       // The same client written as IPv4-mapped IPv6 is no new client.
       expect(await from('::ffff:203.0.113.5')).toBe(429);
       expect(await twice('203.0.113.6')).toEqual([200, 200]);
-      // One /56: the addresses an end site holds share one count; the next /56 is another client.
+      // One /64: the addresses one device or subscriber holds share one count; the next /64 is another client.
       expect(await from('2001:db8:aa:bb00::1')).toBe(200);
-      expect(await from('2001:db8:aa:bbff:ffff::2')).toBe(200);
+      expect(await from('2001:db8:aa:bb00:ffff::2')).toBe(200);
       expect(await from('2001:db8:aa:bb00::3')).toBe(429);
-      expect(await from('2001:db8:aa:bc00::1')).toBe(200);
+      expect(await from('2001:db8:aa:bb01::1')).toBe(200);
 
       clock.advance(30_000);
       const waiting = await t.app.inject({ url: '/v1/org/sites', remoteAddress: '203.0.113.5' });
@@ -348,12 +353,17 @@ describe('rate limits', () => {
 });
 
 describe('the rate limit key', () => {
-  it('is the IPv4 address, the IPv4 behind a mapped IPv6 one, or an IPv6 address’s /56', () => {
+  it('is the IPv4 address, the IPv4 an IPv6 one stands for, or an IPv6 address’s /64, never a string the sender chose', () => {
     expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
     expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
     expect(clientKey('::ffff:c000:201')).toBe('192.0.2.1');
-    expect(clientKey('2001:db8:1:2::5')).toBe(clientKey('2001:0db8:0001:00ff:aaaa::'));
-    expect(clientKey('2001:db8:1:2::5')).not.toBe(clientKey('2001:db8:1:102::5'));
-    expect(clientKey('::1')).toBe('00000000000000/56');
+    // 6to4: one IPv4 host holds the whole 2002:c000:201::/48.
+    expect(clientKey('2002:c000:201:7::1')).toBe('192.0.2.1');
+    expect(clientKey('2001:db8:1:2::5')).toBe(clientKey('2001:0db8:0001:0002:aaaa::%eth0'));
+    expect(clientKey('2001:db8:1:2::5')).not.toBe(clientKey('2001:db8:1:3::5'));
+    expect(clientKey('::1')).toBe('0000000000000000/64');
+    // What a trusted proxy header can carry when the proxy is not the one trusted.
+    for (const junk of ['', 'unknown', 'x'.repeat(15_000), '192.0.2.1, 10.0.0.1'])
+      expect(clientKey(junk)).toBe('no-address');
   });
 });

@@ -82,7 +82,6 @@ export function toMaxfiyError(err: unknown, requestId: string): MaxfiyError {
   if (e.statusCode === 414) return new MaxfiyError('MXF_REQUEST_URI_TOO_LONG');
   if (e.statusCode === 413) return new MaxfiyError('MXF_REQUEST_TOO_LARGE');
   if (e.statusCode === 415) return new MaxfiyError('MXF_REQUEST_UNSUPPORTED_MEDIA_TYPE');
-  if (e.statusCode === 429) return new MaxfiyError('MXF_REQUEST_RATE_LIMITED');
   if (e.statusCode === 404) return new MaxfiyError('MXF_ROUTE_NOT_FOUND');
   return new MaxfiyError('MXF_SERVER_INTERNAL', { requestId });
 }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaxfiyError } from '../errors.js';
 import { ipv6Bytes } from './outbound.js';
 
@@ -7,22 +7,30 @@ import { ipv6Bytes } from './outbound.js';
  * Clients counted at most. Past this many, the one counted longest is
  * forgotten for each newcomer: rotating addresses cannot grow the table, and
  * filling it cannot get a newcomer refused for requests it never made. (A
- * shared count for newcomers would: an address range of a few hundred /56s
- * could then shut every new client out.)
+ * shared count for newcomers would: an address range could then shut every
+ * new client out.)
  */
 const MOST_CLIENTS = 100_000;
+/** What a client whose address is no IP address is counted under (a forwarded header gone wrong). */
+const NO_ADDRESS = 'no-address';
 
 /**
- * The key a client is counted under. An IPv6 client holds at least a /56 (what
- * an end site is given), and could hop between its addresses: the /56 is the
- * client. An IPv4-mapped IPv6 address is that IPv4 client.
+ * The key a client is counted under. An IPv6 client is its /64: the least a
+ * network gives one device or subscriber (mobile networks give each device
+ * one), and it can hop between the addresses in it. An IPv6 address that
+ * stands for an IPv4 one (mapped, 6to4) is that IPv4 client, as the outbound
+ * checks read it. Anything else, which only a misconfigured proxy header can
+ * bring, is one client: never a key of the sender's choosing.
  */
 export function clientKey(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
+  const family = isIP(ip);
+  if (family === 4) return ip;
+  if (family !== 6) return NO_ADDRESS;
   const bytes = ipv6Bytes(ip);
   if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
-    return bytes.slice(12).join('.');
-  return `${Buffer.from(bytes.slice(0, 7)).toString('hex')}/56`;
+    return bytes.slice(12, 16).join('.');
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return bytes.slice(2, 6).join('.');
+  return `${Buffer.from(bytes.slice(0, 8)).toString('hex')}/64`;
 }
 
 export interface RateLimitOptions {
@@ -30,8 +38,8 @@ export interface RateLimitOptions {
   max: number;
   windowMs: number;
   now: () => number;
-  /** Requests never counted (operators' probes), by the address as sent. */
-  exempt: (url: string) => boolean;
+  /** Requests never counted (operators' probes). */
+  exempt: (request: FastifyRequest) => boolean;
   mostClients?: number;
 }
 
@@ -47,7 +55,7 @@ export function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions):
   const mostClients = opts.mostClients ?? MOST_CLIENTS;
   const counts = new Map<string, { n: number; resetAt: number }>();
   app.addHook('onRequest', (request, _reply, done) => {
-    if (opts.exempt(request.url)) return done();
+    if (opts.exempt(request)) return done();
     const now = opts.now();
     // The map is in the order windows began, so the ended ones are at its front:
     // each request clears what ended before it, a few at a time, never a whole sweep.

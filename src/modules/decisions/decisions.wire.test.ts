@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { catalogue } from '../../errors.js';
 import { BATCH_BODY_LIMIT } from './decisions.routes.js';
 import { DecisionBody } from './decisions.schemas.js';
 import { MAX_BATCH } from './decisions.service.js';
@@ -41,7 +42,7 @@ describe('the decision body’s bound (longestJson)', () => {
     }
   });
 
-  it('gives the route the limit the configuration guide states', () => {
+  it('gives the route the limit the configuration guide and the error catalogue state', () => {
     const mib = BATCH_BODY_LIMIT / 2 ** 20;
     expect(Number.isInteger(mib)).toBe(true);
     const row = readFileSync('docs/configuration.md', 'utf8')
@@ -49,10 +50,13 @@ describe('the decision body’s bound (longestJson)', () => {
       .find((line) => line.startsWith('| `bodyLimit` |'));
     expect(row).toContain(`\`POST /v1/decisions\` has its own limit`);
     expect(row).toContain(`: ${mib} MiB.`);
+    expect(catalogue.MXF_REQUEST_TOO_LARGE.doc).toContain(`\`POST /v1/decisions\`: ${mib} MiB`);
   });
 
   it('refuses a schema it cannot bound rather than give a short bound', () => {
     for (const schema of [
+      // Past 2^53 JSON writes 1e+21 for one integer and 21 digits for a smaller one.
+      Type.Integer({ minimum: 0, maximum: 1e21 }),
       Type.String(),
       Type.Integer({ minimum: 0 }),
       Type.Number({ minimum: 0, maximum: 1 }),

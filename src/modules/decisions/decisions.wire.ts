@@ -146,7 +146,9 @@ export function longestJson(schema: unknown, itemsAtMost: number): number {
       if (s.maxLength === undefined) break;
       return 2 + s.maxLength * MOST_BYTES_PER_CHARACTER;
     case 'integer':
-      if (!Number.isFinite(s.minimum) || !Number.isFinite(s.maximum)) break;
+      // Within ±2^53 an integer is written in full, so the longest is at an end of the range;
+      // past it JSON may write 1e+21 for one and 21 digits for a smaller one.
+      if (!Number.isSafeInteger(s.minimum) || !Number.isSafeInteger(s.maximum)) break;
       return Math.max(JSON.stringify(s.minimum).length, JSON.stringify(s.maximum).length);
     case 'boolean':
       return 5;
