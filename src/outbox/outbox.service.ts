@@ -103,7 +103,7 @@ export async function createOutbox(deps: OutboxDeps): Promise<Outbox> {
         id,
         topic: input.topic,
         lane: input.lane ?? 'main',
-        payload: seal.seal(id, json),
+        payload: seal.seal(id, input.topic, json),
         idempotencyKey: input.idempotencyKey ?? null,
         availableAt,
         now,

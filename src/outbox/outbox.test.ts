@@ -210,8 +210,27 @@ describe.each(databaseKinds())('outbox on %s', (kind) => {
     await createWorker({ database, outbox, clock, logger, workerId: 'w' }).runOnce();
     const delivered = await findOutboxMessage(database.db, id);
     expect(delivered?.status).toBe('done');
-    expect(outbox.seal.open(id, stored?.payload ?? '')).toContain('dilnoza');
+    expect(outbox.seal.open(id, 'mail.test', stored?.payload ?? '')).toContain('dilnoza');
     expect(delivered?.payload).toBe('cleared');
+  });
+
+  it('delivers no sealed payload under another topic: a mail’s payload moved to another handler is a dead letter', async () => {
+    const { outbox, database } = await setup(undefined, 1);
+    const mail = recorder('mail.test');
+    const hook = recorder('hook.test');
+    outbox.register(mail.handler);
+    outbox.register(hook.handler);
+    const { id } = await database.write((trx) =>
+      outbox.enqueue(trx, { topic: 'mail.test', payload: { to: 'dilnoza@example.uz' } }),
+    );
+    await database.write((trx) =>
+      trx.updateTable('outbox').set({ topic: 'hook.test' }).where('id', '=', id).execute(),
+    );
+    await createWorker({ database, outbox, clock, logger, workerId: 'w' }).runOnce();
+    expect([mail.seen, hook.seen]).toEqual([[], []]);
+    expect(await outbox.deadLetters()).toEqual([
+      expect.objectContaining({ id, lastError: 'PayloadSealError:OUTBOX_PAYLOAD_UNREADABLE' }),
+    ]);
   });
 
   it('delivers no plain payload where payloads are sealed: a row written around the outbox is a dead letter', async () => {

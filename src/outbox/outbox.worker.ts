@@ -106,7 +106,7 @@ export function createWorker(deps: {
     const handler = outbox.handlerFor(row.topic);
     try {
       if (!handler) throw new NoHandlerError(`no handler for topic ${row.topic}`);
-      const payload: unknown = JSON.parse(outbox.seal.open(row.id, row.payload));
+      const payload: unknown = JSON.parse(outbox.seal.open(row.id, row.topic, row.payload));
       await handler.handle(payload, {
         messageId: row.id,
         attempt: row.attempts,
