@@ -102,7 +102,8 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   registerRateLimit(app, {
     max: options.rateLimitPerMinute,
     windowMs: 60_000,
-    now: () => services.clock.now(),
+    // Windows are intervals: measured on a clock that never steps back when NTP sets the time.
+    now: () => services.clock.monotonic?.() ?? services.clock.now(),
     // Operators' probes must not be throttled out of seeing an outage: by the
     // route the router matched, so `/healthz/` and `/%68ealthz` count as the probe.
     exempt: (request) => PROBES.has(request.routeOptions.url ?? ''),

@@ -2,9 +2,15 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary start that never step back, for intervals
+   * (a rate-limit window must not stretch when the wall clock is set back).
+   * Clocks without it are read with `now()`.
+   */
+  monotonic?(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
 /** A clock tests set by hand. */
 export class ManualClock implements Clock {
