@@ -118,7 +118,13 @@ describe.each(databaseKinds())('staff invitations on %s', (kind) => {
         actor: `staff:${sent.id}`,
         action: 'staff.created',
         target: `staff:${sent.id}`,
-        details: { roles: ['dpo', 'legal'], via: 'invitation', invitedBy: `staff:${admin.id}` },
+        // A DPO and legal member joined; nobody else here publishes or audits, so nobody was told.
+        details: {
+          roles: ['dpo', 'legal'],
+          via: 'invitation',
+          invitedBy: `staff:${admin.id}`,
+          publishersTold: 0,
+        },
       },
     ]);
     expect(JSON.stringify(env.audit.entries)).not.toMatch(/example\.uz|Nodira/i);

@@ -12,6 +12,7 @@ import type { OpaqueServer } from './staff.opaque.js';
 import type { StaffPrincipal, StaffSessions } from './staff.sessions.js';
 import * as store from './staff.store.js';
 import type { StaffRole } from './staff.table.js';
+import type { TellPublishers } from './staff.watch.js';
 
 /** How long an invitation link works. */
 export const INVITE_TTL_MS = 72 * 60 * 60_000;
@@ -66,6 +67,8 @@ export interface InvitationDeps {
   opaque: OpaqueServer;
   sessions: StaffSessions;
   emailIndex: (normalisedEmail: string) => Buffer;
+  /** Tells the DPOs, legal members and auditors of a new or returning account that can publish. */
+  tellPublishers: TellPublishers;
 }
 
 const MAIL: Record<Language, (name: string, link: string) => { subject: string; text: string }> = {
@@ -204,11 +207,24 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
           created_at: now,
           updated_at: now,
         });
+        const publishersTold = await deps.tellPublishers(trx, {
+          staffId: invite.id,
+          displayName: invite.display_name,
+          roles,
+          change: 'joined',
+          actorId: invite.invited_by,
+          at: now,
+        });
         await audit.append(trx, {
           actor: `staff:${invite.id}`,
           action: 'staff.created',
           target: `staff:${invite.id}`,
-          details: { roles, via: 'invitation', invitedBy: `staff:${invite.invited_by}` },
+          details: {
+            roles,
+            via: 'invitation',
+            invitedBy: `staff:${invite.invited_by}`,
+            ...(publishersTold !== undefined && { publishersTold }),
+          },
         });
         // Limited to enrolling a factor, as for the first administrator.
         const sessionToken = await sessions.open(trx, invite.id, { factorRequired: true });
@@ -245,18 +261,23 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
         const target = await store.findStaffById(trx, staffId);
         assertThat(target, 'MXF_STAFF_NOT_FOUND');
         // Already active: nothing to do, nothing to audit.
-        const changed = await store.changeStaffStatus(
-          trx,
-          staffId,
-          { from: 'disabled', to: 'active' },
-          clock.now(),
-        );
+        const now = clock.now();
+        const changed = await store.changeStaffStatus(trx, staffId, { from: 'disabled', to: 'active' }, now);
         if (!changed) return;
+        const roles = store.parseRoles(target.roles);
+        const publishersTold = await deps.tellPublishers(trx, {
+          staffId,
+          displayName: target.display_name,
+          roles,
+          change: 'reactivated',
+          actorId,
+          at: now,
+        });
         await audit.append(trx, {
           actor: `staff:${actorId}`,
           action: 'staff.reactivated',
           target: `staff:${staffId}`,
-          details: { roles: store.parseRoles(target.roles) },
+          details: { roles, ...(publishersTold !== undefined && { publishersTold }) },
         });
       });
     },

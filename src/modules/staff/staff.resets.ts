@@ -12,6 +12,7 @@ import { sha256 } from './staff.crypto.js';
 import type { OpaqueServer } from './staff.opaque.js';
 import type { StaffPrincipal, StaffSessions } from './staff.sessions.js';
 import * as store from './staff.store.js';
+import type { TellPublishers } from './staff.watch.js';
 
 /** How long a sign-in reset link works. */
 export const RESET_TTL_MS = 24 * 60 * 60_000;
@@ -55,6 +56,8 @@ export interface ResetDeps {
   publicUrl: string;
   opaque: OpaqueServer;
   sessions: StaffSessions;
+  /** Tells the DPOs, legal members and auditors when an account that can publish gets a new password. */
+  tellPublishers: TellPublishers;
 }
 
 const MAIL: Record<Language, (name: string, link: string) => { subject: string; text: string }> = {
@@ -153,11 +156,24 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         // Every factor and recovery code: a new factor must be enrolled.
         const factorsRemoved = await factorStore.deleteFactorsSince(trx, who, 0);
         await store.revokeSessionsOf(trx, staff.id, now);
+        // The link was shown to the administrator who issued it: whoever set this password may not be the member.
+        const publishersTold = await deps.tellPublishers(trx, {
+          staffId: staff.id,
+          displayName: staff.display_name,
+          roles: store.parseRoles(staff.roles),
+          change: 'reset',
+          actorId: reset.issued_by,
+          at: now,
+        });
         await audit.append(trx, {
           actor: `staff:${staff.id}`,
           action: 'staff.reset.completed',
           target: `staff:${staff.id}`,
-          details: { factorsRemoved, issuedBy: `staff:${reset.issued_by}` },
+          details: {
+            factorsRemoved,
+            issuedBy: `staff:${reset.issued_by}`,
+            ...(publishersTold !== undefined && { publishersTold }),
+          },
         });
         const sessionToken = await sessions.open(trx, staff.id, { factorRequired: true });
         const principal: StaffPrincipal = {

@@ -17,6 +17,7 @@ import { createStaffSessions, type StaffPrincipal, type StaffSessionView } from 
 import { createFirstAdminSetup, type FirstAdminSetup } from './staff.setup.js';
 import * as store from './staff.store.js';
 import type { StaffRole } from './staff.table.js';
+import { createPublisherWatch } from './staff.watch.js';
 
 export type { StaffPrincipal } from './staff.sessions.js';
 
@@ -122,7 +123,18 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
     logger,
   });
   // Invitations and sign-in resets: one-time links that set a password by OPAQUE.
-  const links = { database, keyring, audit, clock, outbox: deps.outbox, publicUrl, opaque, sessions };
+  const tellPublishers = createPublisherWatch({ keyring, outbox: deps.outbox, publicUrl });
+  const links = {
+    database,
+    keyring,
+    audit,
+    clock,
+    outbox: deps.outbox,
+    publicUrl,
+    opaque,
+    sessions,
+    tellPublishers,
+  };
   const invitations = createStaffInvitations({ ...links, emailIndex });
   const resets = createStaffResets(links);
 
@@ -258,11 +270,24 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
       }
       const now = clock.now();
       await store.updateStaffRoles(trx, staffId, next, now);
+      // A role that publishes, newly given to an active member: the others who publish or audit hear of it.
+      const given = next.filter((r) => !before.includes(r));
+      const publishersTold =
+        target.status === 'active'
+          ? await tellPublishers(trx, {
+              staffId,
+              displayName: target.display_name,
+              roles: given,
+              change: 'role-given',
+              actorId,
+              at: now,
+            })
+          : undefined;
       await audit.append(trx, {
         actor: `staff:${actorId}`,
         action: 'staff.roles.changed',
         target: `staff:${staffId}`,
-        details: { from: before, to: next },
+        details: { from: before, to: next, ...(publishersTold !== undefined && { publishersTold }) },
       });
       return { ...target, roles: JSON.stringify(next), updated_at: now };
     });
