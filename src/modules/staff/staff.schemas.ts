@@ -27,7 +27,9 @@ const Token = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 export const Email = Type.String({
   minLength: 3,
   maxLength: 254,
-  pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$',
+  // The characters the mail module refuses in an address are refused here too:
+  // an address that can be stored but never mailed would block every mail to it.
+  pattern: '^\\s*[^\\s@<>()[\\]\\\\,;:"]+@[^\\s@<>()[\\]\\\\,;:"]+\\.[^\\s@<>()[\\]\\\\,;:"]+\\s*$',
   description: 'Work e-mail; compared trimmed and in lower case.',
 });
 /** Printable: something besides spaces, and no control characters (it is shown in the console and the audit view). */

@@ -1,5 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Trx } from '../../db/database.js';
+import { MaxfiyError } from '../../errors.js';
 import { queueMail } from '../../mail/mail.service.js';
 import type { Outbox } from '../../outbox/outbox.service.js';
 import * as store from './staff.store.js';
@@ -88,14 +89,21 @@ export function createPublisherWatch(deps: { keyring: Keyring; outbox: Outbox; p
         store.parseRoles(s.roles).some((r) => WATCHERS.includes(r)),
     );
     const message = mail(e, deps.publicUrl);
+    let told = 0;
     for (const w of watchers) {
-      await queueMail(trx, deps.outbox, {
-        to: await deps.keyring.decryptString(trx, w.id, 'staff.email', w.email_enc),
-        ...message,
-        idempotencyKey: `publisher-watch:${e.staffId}:${e.change}:${e.at}:${w.id}`,
-      });
+      try {
+        await queueMail(trx, deps.outbox, {
+          to: await deps.keyring.decryptString(trx, w.id, 'staff.email', w.email_enc),
+          ...message,
+          idempotencyKey: `publisher-watch:${e.staffId}:${e.change}:${e.at}:${w.id}`,
+        });
+        told += 1;
+      } catch (err) {
+        // One address stored before addresses were checked as mail is, never the change itself.
+        if (!(err instanceof MaxfiyError && err.code === 'MXF_MAIL_ADDRESS_INVALID')) throw err;
+      }
     }
-    return watchers.length;
+    return told;
   };
 }
 
