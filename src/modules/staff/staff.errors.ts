@@ -108,6 +108,28 @@ export const staffErrors = defineErrors({
       en: 'You cannot reset your own sign-in; another administrator must.',
     },
   },
+  MXF_STAFF_RESET_PENDING: {
+    status: 409,
+    doc: 'The member is locked out by a pending sign-in reset: their old password and factors are what is in doubt, so they come back through the reset link, with new ones, not by reactivation. To keep them out, deactivate them (which ends the link).',
+    messages: {
+      'uz-Cyrl':
+        'Бу ходимнинг кириши қайта ўрнатилмоқда: у ҳаволадан янги парол билан қайтади. Қайта фаоллаштириб бўлмайди.',
+      'uz-Latn':
+        'Bu xodimning kirishi qayta oʻrnatilmoqda: u havoladan yangi parol bilan qaytadi. Qayta faollashtirib boʻlmaydi.',
+      ru: 'Для этого сотрудника ожидается сброс входа: он вернётся по ссылке с новым паролем. Повторная активация невозможна.',
+      en: 'A sign-in reset is pending for this member: they come back through the link with a new password, not by reactivation.',
+    },
+  },
+  MXF_STAFF_DEACTIVATED: {
+    status: 409,
+    doc: 'The member is deactivated: a sign-in reset link would let them back in without a reactivation. Reactivate them first, then reset their sign-in if their password or device may be in other hands.',
+    messages: {
+      'uz-Cyrl': 'Ходим фаолсизлантирилган. Аввал уни қайта фаоллаштиринг, кейин киришини қайта ўрнатинг.',
+      'uz-Latn': 'Xodim faolsizlantirilgan. Avval uni qayta faollashtiring, keyin kirishini qayta oʻrnating.',
+      ru: 'Сотрудник деактивирован. Сначала активируйте его снова, затем сбросьте вход.',
+      en: 'The member is deactivated. Reactivate them first, then reset their sign-in.',
+    },
+  },
   MXF_STAFF_RESET_INVALID: {
     status: 400,
     doc: 'The sign-in reset link is unknown, expired (24 h), already used or replaced by a newer one. Deliberately one answer for all four; ask an administrator for a new link.',

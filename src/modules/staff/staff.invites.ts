@@ -239,19 +239,29 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
         await store.lockActiveAdmins(trx);
         const target = await store.findStaffById(trx, staffId);
         assertThat(target, 'MXF_STAFF_NOT_FOUND');
-        if (target.status !== 'active') return; // already deactivated: nothing to do
-        if (store.parseRoles(target.roles).includes('admin')) {
+        const now = clock.now();
+        // A member locked out by a pending sign-in reset is `disabled` too, but the
+        // link would let them (or whoever holds it) back in: deactivating ends it.
+        const resetsEnded = await store.revokePendingResets(trx, staffId, now);
+        if (target.status !== 'active' && resetsEnded === 0) return; // already deactivated: nothing to do
+        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin')) {
           const others = (await store.listActiveAdminIds(trx)).filter((id) => id !== staffId);
           assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
         }
-        const now = clock.now();
-        await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
+        if (target.status === 'active')
+          await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
         const sessionsEnded = await store.revokeSessionsOf(trx, staffId, now);
+        // Invitations and resets they issued die with their standing.
+        const linksEnded = await store.revokeLinksIssuedBy(trx, staffId, now);
         await audit.append(trx, {
           actor: `staff:${actorId}`,
           action: 'staff.deactivated',
           target: `staff:${staffId}`,
-          details: { sessionsEnded },
+          details: {
+            sessionsEnded,
+            ...(resetsEnded > 0 && { resetsEnded }),
+            ...(linksEnded > 0 && { linksEnded }),
+          },
         });
       });
     },
@@ -262,6 +272,9 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
         assertThat(target, 'MXF_STAFF_NOT_FOUND');
         // Already active: nothing to do, nothing to audit.
         const now = clock.now();
+        // Locked out by a reset, the old password and factors are what is in doubt:
+        // the member comes back through the link, with new ones, not by reactivation.
+        if (await store.hasPendingReset(trx, staffId)) throw new MaxfiyError('MXF_STAFF_RESET_PENDING');
         const changed = await store.changeStaffStatus(trx, staffId, { from: 'disabled', to: 'active' }, now);
         if (!changed) return;
         const roles = store.parseRoles(target.roles);

@@ -160,4 +160,96 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
     expect(list.find((m) => m.id === SUPPORT.id)?.status).toBe('disabled');
     expect(env.audit.entries.filter((e) => e.action === 'staff.reset.completed')).toEqual([]);
   });
+
+  it('keeps a reset and a deactivation apart: neither undoes the other, and links die with their issuer', async () => {
+    const reset = async (id: string, cookie = admin.cookie) => call(`/v1/staff/${id}/reset`, cookie);
+    const status = async (id: string) => (await env.staff.listStaff()).find((m) => m.id === id)?.status;
+
+    // Reset, then reactivated: refused, or the old password and factor would be back.
+    const link = tokenOf((await reset(SUPPORT.id)).json().link);
+    expect(codeOf(await call(`/v1/staff/${SUPPORT.id}/reactivate`, admin.cookie))).toEqual([
+      409,
+      'MXF_STAFF_RESET_PENDING',
+    ]);
+    const old = await env.browser.startLogin(SUPPORT.email, SUPPORT.password);
+    expect(codeOf(await env.browser.finishLoginOnly(old.loginId ?? '', old.finishRequest ?? ''))).toEqual([
+      401,
+      'MXF_STAFF_SIGNIN_FAILED',
+    ]);
+    // Even once the link has expired: an administrator issues a new one.
+    env.clock.advance(RESET_TTL_MS + 1);
+    admin.cookie = sessionCookie(await env.browser.login(ADMIN.email, ADMIN.password));
+    expect(codeOf(await call(`/v1/staff/${SUPPORT.id}/reactivate`, admin.cookie))).toEqual([
+      409,
+      'MXF_STAFF_RESET_PENDING',
+    ]);
+    const fresh = tokenOf((await reset(SUPPORT.id)).json().link);
+    expect(codeOf(await env.browser.resetSignIn(link, NEW_PASSWORD))).toEqual([
+      400,
+      'MXF_STAFF_RESET_INVALID',
+    ]);
+
+    // Reset, then deactivated: the link dies, and the member stays out.
+    expect((await call(`/v1/staff/${SUPPORT.id}/deactivate`, admin.cookie)).statusCode).toBe(204);
+    expect(env.audit.entries.at(-1)).toMatchObject({
+      action: 'staff.deactivated',
+      details: { resetsEnded: 1 },
+    });
+    expect(codeOf(await env.browser.resetSignIn(fresh, NEW_PASSWORD))).toEqual([
+      400,
+      'MXF_STAFF_RESET_INVALID',
+    ]);
+    expect(await status(SUPPORT.id)).toBe('disabled');
+    // Deactivated, then reset: refused; a deactivated member comes back by reactivation only.
+    expect(codeOf(await reset(SUPPORT.id))).toEqual([409, 'MXF_STAFF_DEACTIVATED']);
+    expect((await call(`/v1/staff/${SUPPORT.id}/reactivate`, admin.cookie)).statusCode).toBe(204);
+    expect(await status(SUPPORT.id)).toBe('active');
+
+    // A second administrator issues a reset and an invitation, then is deactivated: both links die.
+    const second = {
+      id: '01900000-0000-7000-8000-0000000000bb',
+      email: 'second@example.uz',
+      password: 'second admin pw',
+    };
+    await addStaffDirectly(env.database, env.keyring, { ...second, displayName: 'Second', roles: ['admin'] });
+    const secondCookie = sessionCookie(await env.browser.login(second.email, second.password));
+    const theirReset = tokenOf((await reset(SUPPORT.id, secondCookie)).json().link);
+    const invited = await env.app.inject({
+      method: 'POST',
+      url: '/v1/staff/invites',
+      headers: { cookie: secondCookie },
+      payload: { email: 'evil@example.uz', displayName: 'Evil', roles: ['admin', 'dpo'], language: 'en' },
+    });
+    expect(invited.statusCode, invited.body).toBe(201);
+    expect((await call(`/v1/staff/${second.id}/deactivate`, admin.cookie)).statusCode).toBe(204);
+    expect(env.audit.entries.at(-1)).toMatchObject({
+      action: 'staff.deactivated',
+      details: { linksEnded: 2 },
+    });
+    expect(codeOf(await env.browser.resetSignIn(theirReset, NEW_PASSWORD))).toEqual([
+      400,
+      'MXF_STAFF_RESET_INVALID',
+    ]);
+    expect(codeOf(await env.browser.acceptInvite(tokenOf(invited.json().link), 'evil password'))).toEqual([
+      400,
+      'MXF_STAFF_INVITE_INVALID',
+    ]);
+  });
+
+  it('leaves an administrator standing when two reset each other at once', async () => {
+    const second = {
+      id: '01900000-0000-7000-8000-0000000000bc',
+      email: 'other@example.uz',
+      password: 'other admin pw',
+    };
+    await addStaffDirectly(env.database, env.keyring, { ...second, displayName: 'Other', roles: ['admin'] });
+    const secondCookie = sessionCookie(await env.browser.login(second.email, second.password));
+    const answers = await Promise.all([
+      call(`/v1/staff/${second.id}/reset`, admin.cookie),
+      call(`/v1/staff/${admin.id}/reset`, secondCookie),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+    expect(answers.find((a) => a.statusCode === 409)?.json().error.code).toBe('MXF_STAFF_LAST_ADMIN');
+    expect(await env.staff.setupStatus()).toEqual({ needed: false });
+  });
 });

@@ -2,7 +2,7 @@ import type { AuditAppender } from '../../audit/appender.js';
 import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../db/database.js';
-import { assertThat } from '../../errors.js';
+import { assertThat, MaxfiyError } from '../../errors.js';
 import type { Language } from '../../i18n/errors-define.js';
 import { newId, newToken } from '../../ids.js';
 import { queueMail } from '../../mail/mail.service.js';
@@ -98,10 +98,21 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
       const token = newToken();
       const link = `${base}/admin/reset?token=${token}`;
       const expiresAt = await database.write(async (trx) => {
+        await store.lockActiveAdmins(trx);
         const target = await store.findStaffById(trx, staffId);
         assertThat(target, 'MXF_STAFF_NOT_FOUND');
         const now = clock.now();
-        await store.revokePendingResets(trx, staffId, now);
+        // Active, or already locked out by a reset (a newer link replaces the older);
+        // a deactivated member comes back by reactivation, never by a reset link.
+        const pending = await store.revokePendingResets(trx, staffId, now);
+        if (target.status !== 'active' && pending === 0) throw new MaxfiyError('MXF_STAFF_DEACTIVATED');
+        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin')) {
+          // Two administrators resetting each other at once must leave one standing.
+          const others = (await store.listActiveAdminIds(trx)).filter((id) => id !== staffId);
+          assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
+        }
+        // An administrator whose sign-in is reset may be in someone else's hands: their links end.
+        const linksEnded = await store.revokeLinksIssuedBy(trx, staffId, now);
         const reset: store.StaffResetRow = {
           id: newId(now),
           staff_id: staffId,
@@ -114,7 +125,8 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         };
         await store.insertReset(trx, reset);
         // Whoever may hold the old password or device is out from this moment.
-        await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
+        if (target.status === 'active')
+          await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
         const sessionsEnded = await store.revokeSessionsOf(trx, staffId, now);
         const email = await keyring.decryptString(trx, staffId, 'staff.email', target.email_enc);
         await queueMail(trx, outbox, {
@@ -126,7 +138,7 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
           actor: `staff:${actorId}`,
           action: 'staff.reset.issued',
           target: `staff:${staffId}`,
-          details: { sessionsEnded, expiresAt: reset.expires_at },
+          details: { sessionsEnded, expiresAt: reset.expires_at, ...(linksEnded > 0 && { linksEnded }) },
         });
         return reset.expires_at;
       });

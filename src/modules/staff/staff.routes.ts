@@ -234,7 +234,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
           summary:
             'Reactivate a deactivated staff member: they sign in again with their password and second factor (administrators)',
           params: Type.Object({ id: StaffId }),
-          response: { 204: NoContent, ...errors(401, 403, 404) },
+          response: { 204: NoContent, ...errors(401, 403, 404, 409) },
         },
       },
       async (request, reply) => {

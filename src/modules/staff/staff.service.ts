@@ -270,6 +270,11 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
       }
       const now = clock.now();
       await store.updateStaffRoles(trx, staffId, next, now);
+      // Invitations and resets issued as an administrator do not outlive the role.
+      const linksEnded =
+        before.includes('admin') && !next.includes('admin')
+          ? await store.revokeLinksIssuedBy(trx, staffId, now)
+          : 0;
       // A role that publishes, newly given to an active member: the others who publish or audit hear of it.
       const given = next.filter((r) => !before.includes(r));
       const publishersTold =
@@ -287,7 +292,12 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
         actor: `staff:${actorId}`,
         action: 'staff.roles.changed',
         target: `staff:${staffId}`,
-        details: { from: before, to: next, ...(publishersTold !== undefined && { publishersTold }) },
+        details: {
+          from: before,
+          to: next,
+          ...(publishersTold !== undefined && { publishersTold }),
+          ...(linksEnded > 0 && { linksEnded }),
+        },
       });
       return { ...target, roles: JSON.stringify(next), updated_at: now };
     });

@@ -185,15 +185,60 @@ export async function insertReset(db: Handle, row: StaffResetRow): Promise<void>
   await db.insertInto('staff_resets').values(row).execute();
 }
 
-/** Ends the member's pending resets: only the newest link works. */
-export async function revokePendingResets(db: Handle, staffId: string, now: number): Promise<void> {
-  await db
+/**
+ * Ends the member's pending resets, expired ones included (only the newest link
+ * works); how many there were.
+ */
+export async function revokePendingResets(db: Handle, staffId: string, now: number): Promise<number> {
+  const result = await db
     .updateTable('staff_resets')
     .set({ revoked_at: now })
     .where('staff_id', '=', staffId)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Whether the member is locked out by a sign-in reset: one was issued and
+ * neither used nor revoked. Expired, it still locks them out (an administrator
+ * issues a new link). Such a member is `disabled` as a deactivated one is; this
+ * is what tells the two apart.
+ */
+export async function hasPendingReset(db: Handle, staffId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('staff_resets')
+    .select('id')
+    .where('staff_id', '=', staffId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Ends the invitations and resets a member issued that are still pending: a
+ * link must not outlive its issuer's standing as an administrator. How many.
+ */
+export async function revokeLinksIssuedBy(db: Handle, staffId: string, now: number): Promise<number> {
+  const invites = await db
+    .updateTable('staff_invites')
+    .set({ revoked_at: now })
+    .where('invited_by', '=', staffId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  const resets = await db
+    .updateTable('staff_resets')
+    .set({ revoked_at: now })
+    .where('issued_by', '=', staffId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(invites.numUpdatedRows) + Number(resets.numUpdatedRows);
 }
 
 /** The reset of a token while it is usable: not used, not revoked, not expired. */
@@ -220,11 +265,14 @@ export async function useReset(
 ): Promise<StaffResetRow | undefined> {
   const found = await findUsableReset(db, tokenHash, now);
   if (!found) return undefined;
+  // Usable again in the update itself: a revocation committed since the read wins.
   const result = await db
     .updateTable('staff_resets')
     .set({ used_at: now })
     .where('id', '=', found.id)
     .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1 ? found : undefined;
 }
