@@ -298,8 +298,8 @@ describe('maxfiy operator verbs', () => {
     const manifestFile = `${file}.manifest.json`;
     const sealed = JSON.parse(readFileSync(manifestFile, 'utf8'));
     expect(sealed.seal).toEqual({ kek: expect.stringMatching(/^[0-9a-f]{16}$/), value: expect.any(String) });
-    const restoreInto = (extra: string[] = []) =>
-      maxfiy(['restore', file, ...extra], { MAXFIY_DATA_DIR: tempDir(), MAXFIY_KEY_FILE: keyFile });
+    const restoreInto = () =>
+      maxfiy(['restore', file], { MAXFIY_DATA_DIR: tempDir(), MAXFIY_KEY_FILE: keyFile });
 
     // Someone with the backup but not the KEK changes a row and writes a matching checksum.
     const original = readFileSync(file);
@@ -313,14 +313,15 @@ describe('maxfiy operator verbs', () => {
     let r = restoreInto();
     expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('does not match its seal')]);
 
-    // Without its seal, only on request.
-    writeFileSync(file, original);
+    // Without its seal, never: the seal is what a changed snapshot with a new checksum cannot carry.
     const { seal: _, ...unsealed } = sealed;
-    writeFileSync(manifestFile, JSON.stringify(unsealed));
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...unsealed, bytes: statSync(file).size, sha256: await sha256File(file) }),
+    );
     r = restoreInto();
-    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('--unsealed')]);
-    r = restoreInto(['--unsealed']);
-    expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('checksum ok, not sealed')]);
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('not sealed')]);
+    writeFileSync(file, original);
 
     // A seal made with another key does not pass for this one's.
     writeFileSync(
@@ -342,6 +343,47 @@ describe('maxfiy operator verbs', () => {
     ]);
     r = restoreInto();
     expect([r.status, r.stdout]).toEqual([0, expect.stringContaining(`sealed with KEK ${sealed.seal.kek}`)]);
+  });
+
+  it('restores exactly the bytes it checked: a log file planted beside the backup is not applied', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const keyFile = path.join(dir, 'keys', 'kek.json');
+    const file = path.join(dir, 'snap.db');
+    expect(maxfiy(['backup', '--out', file], { MAXFIY_DATA_DIR: dir }).status).toBe(0);
+    // A change kept in a copy's write-ahead log, and that log put beside the real backup:
+    // SQLite opening the backup would apply it, and neither checksum nor seal covers it.
+    const copy = path.join(tempDir(), 'copy.db');
+    writeFileSync(copy, readFileSync(file));
+    const changer = new SQLite(copy);
+    changer.pragma('journal_mode = WAL');
+    changer.pragma('wal_autocheckpoint = 0');
+    changer.prepare("update company set name = 'EVIL CORP'").run();
+    writeFileSync(`${file}-wal`, readFileSync(`${copy}-wal`));
+    changer.close();
+
+    const restored = tempDir();
+    const r = maxfiy(['restore', file], { MAXFIY_DATA_DIR: restored, MAXFIY_KEY_FILE: keyFile });
+    expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('checksum ok')]);
+    const db = new SQLite(path.join(restored, 'maxfiy.db'), { readonly: true });
+    expect(db.prepare('select name from company').pluck().all()).not.toContain('EVIL CORP');
+    db.close();
+  });
+
+  it('refuses to restore over a database a running process holds', async () => {
+    const dir = tempDir();
+    expect((await serveOnce({ MAXFIY_DATA_DIR: dir })).code).toBe(0);
+    const file = path.join(tempDir(), 'snap.db');
+    expect(maxfiy(['backup', '--out', file], { MAXFIY_DATA_DIR: dir }).status).toBe(0);
+    // What a server holds: a connection in WAL mode that has read the database.
+    const server = new SQLite(path.join(dir, 'maxfiy.db'));
+    server.pragma('journal_mode = WAL');
+    server.prepare('select count(*) from audit_entries').get();
+    let r = maxfiy(['restore', file, '--force'], { MAXFIY_DATA_DIR: dir });
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('is in use: stop the server')]);
+    server.close();
+    r = maxfiy(['restore', file, '--force'], { MAXFIY_DATA_DIR: dir });
+    expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('checksum ok')]);
   });
 
   it('shows help on every verb', () => {

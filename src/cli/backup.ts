@@ -5,6 +5,7 @@ import {
   closeSync,
   createReadStream,
   existsSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -12,6 +13,7 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -60,16 +62,16 @@ async function sealManifest(manifest: BackupManifest, keys: KekProvider): Promis
 
 /**
  * Refuses a manifest whose seal does not open with the KEK it names, or whose
- * fields are not the ones sealed; one with no seal only when `unsealed` allows it.
+ * fields are not the ones sealed, or that has no seal: whoever can write where
+ * backups are kept could otherwise strip the seal, change the snapshot and
+ * write a matching checksum.
  */
-async function checkSeal(manifest: BackupManifest, keys: () => Promise<KekProvider>, unsealed: boolean) {
+async function checkSeal(manifest: BackupManifest, keys: () => Promise<KekProvider>) {
   const seal = manifest.seal;
-  if (seal === undefined) {
-    if (unsealed) return;
+  if (seal === undefined)
     throw new BackupError(
-      'the manifest is not sealed (a backup made before sealing, or its seal was removed); pass --unsealed to restore it anyway',
+      'the manifest is not sealed: its seal was removed, or it is not a maxfiy backup; it cannot be trusted',
     );
-  }
   if (typeof seal.kek !== 'string' || typeof seal.value !== 'string')
     throw new BackupError('the manifest seal is malformed');
   const kek = await (await keys()).byId(seal.kek);
@@ -95,6 +97,58 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * Copies `from` to `to` (created afresh, exclusively, 0600) while hashing the
+ * bytes copied, and syncs the copy: what is checked is exactly what is
+ * restored, and nothing reads `from` again.
+ */
+async function copyHashing(from: string, to: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fd = openSync(to, 'wx', 0o600);
+  try {
+    for await (const chunk of createReadStream(from)) {
+      hash.update(chunk as Buffer);
+      writeSync(fd, chunk as Buffer);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Refuses while any process has the database open (a server, a worker): the
+ * restore would replace the file under it, and every write it acknowledged
+ * after that would go to a deleted file. An exclusive lock is granted only
+ * when no other connection holds the file.
+ */
+function assertNotInUse(file: string): void {
+  if (!existsSync(file)) return;
+  const probe = new SQLite(file, { timeout: 0 });
+  try {
+    probe.pragma('locking_mode = EXCLUSIVE');
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('COMMIT');
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY'))
+      throw new BackupError(`${file} is in use: stop the server and every maxfiy worker, then restore`);
+    throw err;
+  } finally {
+    probe.close();
+  }
+}
+
+/** Syncs a directory, so a rename in it survives a crash. */
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -159,14 +213,11 @@ export async function backup(
       source.close();
     }
   } else {
-    await exec('pg_dump', [
-      '--format=custom',
-      '--no-owner',
-      '--file',
-      partial,
-      '--dbname',
-      options.databaseUrl,
-    ]);
+    await exec(
+      'pg_dump',
+      ['--format=custom', '--no-owner', '--file', partial, '--dbname', withoutPassword(options.databaseUrl)],
+      pgEnv(options.databaseUrl),
+    );
     onProgress(1, 1);
   }
   chmodSync(partial, 0o600);
@@ -209,51 +260,90 @@ export function readManifest(file: string): BackupManifest {
 export async function restore(
   options: Options,
   file: string,
-  opts: { force: boolean; unsealed: boolean; keys: () => Promise<KekProvider> },
+  opts: { force: boolean; keys: () => Promise<KekProvider> },
 ): Promise<BackupManifest> {
   const { force } = opts;
   const source = path.resolve(file);
   if (!existsSync(source)) throw new BackupError(`no such backup: ${source}`);
   const manifest = readManifest(source);
-  await checkSeal(manifest, opts.keys, opts.unsealed);
-  const actual = await sha256File(source);
-  if (actual !== manifest.sha256) {
-    throw new BackupError(
-      `checksum mismatch: the backup is damaged or was changed (expected ${manifest.sha256}, found ${actual})`,
-    );
-  }
+  await checkSeal(manifest, opts.keys);
   const kind = options.databaseUrl ? 'postgres' : 'sqlite';
   if (manifest.kind !== kind)
     throw new BackupError(`this is a ${manifest.kind} backup; the configured database is ${kind}`);
+  if (kind === 'postgres' && !force)
+    throw new BackupError('restoring replaces the PostgreSQL database contents; pass --force');
+  const target = sqliteFileFor(options.dataDir);
+  if (kind === 'sqlite' && existsSync(target) && !force)
+    throw new BackupError(`${target} exists; stop the server and pass --force to replace it`);
 
-  if (kind === 'sqlite') {
-    const target = sqliteFileFor(options.dataDir);
-    if (existsSync(target) && !force) {
-      throw new BackupError(`${target} exists; stop the server and pass --force to replace it`);
+  // The snapshot is copied beside the database while its checksum is taken, and
+  // only the copy is read after: opening the backup itself would let SQLite
+  // apply a `-wal` file lying beside it, which neither checksum nor seal covers.
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  const staging = `${target}.restoring`;
+  const clearStaging = () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${staging}${suffix}`, { force: true });
+  };
+  clearStaging(); // what a crashed restore left
+  try {
+    const actual = await copyHashing(source, staging);
+    if (actual !== manifest.sha256)
+      throw new BackupError(
+        `checksum mismatch: the backup is damaged or was changed (expected ${manifest.sha256}, found ${actual})`,
+      );
+    if (kind === 'sqlite') {
+      assertNotInUse(target);
+      for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+      renameSync(staging, target);
+      fsyncDir(path.dirname(target));
+    } else {
+      await exec(
+        'pg_restore',
+        [
+          '--clean',
+          '--if-exists',
+          '--no-owner',
+          '--single-transaction',
+          '--dbname',
+          withoutPassword(options.databaseUrl),
+          staging,
+        ],
+        pgEnv(options.databaseUrl),
+      );
     }
-    mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-    const staging = `${target}.restoring`;
-    const copy = new SQLite(source, { readonly: true });
-    try {
-      await copy.backup(staging);
-    } finally {
-      copy.close();
-    }
-    for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
-    // As the server makes it: readable by this account alone.
-    chmodSync(staging, 0o600);
-    renameSync(staging, target);
-  } else {
-    if (!force) throw new BackupError('restoring replaces the PostgreSQL database contents; pass --force');
-    await exec('pg_restore', [
-      '--clean',
-      '--if-exists',
-      '--no-owner',
-      '--single-transaction',
-      '--dbname',
-      options.databaseUrl,
-      source,
-    ]);
+  } finally {
+    clearStaging();
   }
   return manifest;
+}
+
+/** The connection URL without its password, which would show in the process list. */
+function withoutPassword(url: string): string {
+  const u = new URL(url);
+  u.password = '';
+  return u.toString();
+}
+
+/**
+ * The environment of pg_dump and pg_restore: the password in PGPASSWORD, where
+ * the process list does not show it, and none of this process's secrets (the
+ * KEK variables, the SMS token) handed on.
+ */
+function pgEnv(url: string): NodeJS.ProcessEnv {
+  const password = decodeURIComponent(new URL(url).password);
+  const keep = [
+    'PATH',
+    'HOME',
+    'LANG',
+    'LC_ALL',
+    'TZ',
+    'PGSSLMODE',
+    'PGSSLROOTCERT',
+    'PGSERVICEFILE',
+    'PGPASSFILE',
+  ];
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
+  if (password) env.PGPASSWORD = password;
+  return env;
 }

@@ -190,20 +190,14 @@ program
   .description('restore a backup after checking its seal and checksum, then verify the audit log')
   .argument('<file>', 'the snapshot written by `maxfiy backup`')
   .option('--force', 'replace the existing database')
-  .option(
-    '--unsealed',
-    'also restore a backup whose manifest carries no seal (made before backups were sealed)',
-  )
-  .action(async (file: string, o: { force?: boolean; unsealed?: boolean }, cmd: Command) => {
+  .action(async (file: string, o: { force?: boolean }, cmd: Command) => {
     const opts = options(cmd);
     const manifest = await restore(opts, file, {
       force: Boolean(o.force),
-      unsealed: Boolean(o.unsealed),
       keys: () => loadKekProvider({ ...opts, createIfMissing: false }),
     });
-    const sealed = manifest.seal ? `sealed with KEK ${manifest.seal.kek}` : 'not sealed';
     process.stdout.write(
-      `restored ${manifest.file} (checksum ok, ${sealed}, schema ${manifest.schema ?? 'empty'})\n`,
+      `restored ${manifest.file} (checksum ok, sealed with KEK ${manifest.seal?.kek}, schema ${manifest.schema ?? 'empty'})\n`,
     );
     process.exitCode = await runAuditVerify({
       options: opts,
