@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { build, REDACTED_LOG_PATHS } from './app.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadOptions, type Options } from './config/options.js';
+import { assertOwnDataDir, ConfigError, loadOptions, type Options } from './config/options.js';
 import { createServices, type Services, startBackground, stopBackground } from './container.js';
 import { loadKekProvider } from './crypto/kek.js';
 import { holdsWrappedKeys } from './crypto/keys.store.js';
@@ -78,6 +78,7 @@ function unreachable(url: string, err: unknown): ConfigError | undefined {
  */
 export async function startServer(overrides: Partial<Options> = {}, log?: Logger): Promise<RunningServer> {
   const options = loadOptions(overrides);
+  assertOwnDataDir(options.dataDir);
   const logger = log ?? createLogger(options);
   const company = readCompanyFile(options.companyFile);
   const register = readRegisterFile(registerFileFor(options.companyFile));

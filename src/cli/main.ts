@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { ConfigError, loadOptions, type Options } from '../config/options.js';
+import { assertOwnDataDir, ConfigError, loadOptions, type Options } from '../config/options.js';
 import { KeyFileError, loadKekProvider } from '../crypto/kek.js';
 import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrateUp, migrationStatus, SchemaTooNewError } from '../db/migrate.js';
@@ -36,7 +36,9 @@ function fail(err: unknown): never {
 
 function options(cmd: Command): Options {
   const flags = cmd.optsWithGlobals() as { port?: string };
-  return loadOptions(flags.port !== undefined ? { port: Number(flags.port) } : {});
+  const opts = loadOptions(flags.port !== undefined ? { port: Number(flags.port) } : {});
+  assertOwnDataDir(opts.dataDir);
+  return opts;
 }
 
 const program = new Command()

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_NAMES, loadOptions, OptionsSchema } from './options.js';
+import { assertOwnDataDir, ConfigError, ENV_NAMES, loadOptions, OptionsSchema } from './options.js';
 
 describe('options', () => {
   it('has a safe default for everything', () => {
@@ -23,6 +23,20 @@ describe('options', () => {
     expect(() => loadOptions({}, { MAXFIY_PORT: 'eighty' })).toThrow(/MAXFIY_PORT/);
     expect(() => loadOptions({}, { MAXFIY_PORT: '70000' })).toThrow(/"port"/);
     expect(() => loadOptions({}, { MAXFIY_PUBLIC_URL: 'ftp://x' })).toThrow(/"publicUrl"/);
+  });
+
+  it('needs a mail relay for a public address that is not this machine, and takes only an SMTP URL with a host', () => {
+    const smtp = (env: Record<string, string>) => () => loadOptions({}, env);
+    // The development inbox, which staff read in the console, is for this machine only.
+    expect(smtp({ MAXFIY_PUBLIC_URL: 'https://maxfiy.cdti.uz' })).toThrow(
+      /"smtpUrl": required when publicUrl/,
+    );
+    expect(smtp({ MAXFIY_PUBLIC_URL: 'http://127.0.0.1:8080' })).not.toThrow();
+    const on = (url: string) => ({ MAXFIY_PUBLIC_URL: 'https://maxfiy.cdti.uz', MAXFIY_SMTP_URL: url });
+    expect(smtp(on('smtps://maxfiy:secret@relay.cdti.uz:465'))).not.toThrow();
+    expect(smtp(on('smtp://relay.cdti.uz:587'))).not.toThrow();
+    for (const bad of ['relay.cdti.uz', 'http://relay.cdti.uz', 'smtp://', 'smtp:relay'])
+      expect(smtp(on(bad)), bad).toThrow(/"smtpUrl"/);
   });
 
   it('reads the proxy setting as Fastify takes it, and refuses one it would not', () => {
@@ -72,6 +86,19 @@ describe('options', () => {
     chmodSync(file, 0o000);
     if (process.getuid?.() !== 0)
       expect(() => loadOptions({}, { MAXFIY_CONFIG: file })).toThrow(/cannot be read/);
+  });
+
+  it('refuses a data folder another account owns, whose files the server could not read after', () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'maxfiy-own-'));
+    expect(() => assertOwnDataDir(own)).not.toThrow();
+    expect(() => assertOwnDataDir(path.join(own, 'not-made-yet'))).not.toThrow();
+    // Root gives a folder to another account; anyone else finds one: / is root's.
+    let other = '/';
+    if (process.getuid?.() === 0) {
+      other = mkdtempSync(path.join(tmpdir(), 'maxfiy-other-'));
+      chownSync(other, 65534, 65534);
+    }
+    expect(() => assertOwnDataDir(other)).toThrow(/belongs to uid \d+, and this runs as uid \d+/);
   });
 
   it('documents every option and its environment variable in docs/configuration.md', () => {

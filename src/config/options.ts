@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { secureOrLocal } from '../http/outbound.js';
+import { isLoopbackHost, secureOrLocal } from '../http/outbound.js';
 
 /**
  * Every option maxfiy reads, with the default that is safe in production and the
@@ -227,6 +227,8 @@ export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.Proces
         `invalid configuration field "trustProxy": expected true, false, or the proxies' addresses or ranges separated by commas (10.0.0.1, 10.0.0.0/8), not "${bad.trim()}"`,
       );
   }
+  const smtp = smtpProblem(options);
+  if (smtp) throw new ConfigError(`invalid configuration field "smtpUrl": ${smtp}`);
   if (options.smsGatewayUrl) {
     const why = smsGatewayProblem(options.smsGatewayUrl);
     if (why) throw new ConfigError(`invalid configuration field "smsGatewayUrl": ${why}`);
@@ -265,6 +267,30 @@ function isAddressOrCidr(text: string): boolean {
  * refuses such URLs), and be https, or http on a loopback host only, since
  * the codes and the token would otherwise cross the network in clear.
  */
+/**
+ * The relay must be an SMTP URL with a host. With none, mail goes to the
+ * development inbox, which staff read in the console, customers' sign-in and
+ * reset codes included: that is for this machine only, so a public address
+ * that is not this machine needs a relay.
+ */
+function smtpProblem(options: Options): string | undefined {
+  if (!options.smtpUrl) {
+    const publicHost = new URL(options.publicUrl).hostname;
+    if (isLoopbackHost(publicHost)) return undefined;
+    return `required when publicUrl is not this machine (${publicHost}): without a relay, mail goes to the development inbox, where staff could read customers' codes`;
+  }
+  let url: URL;
+  try {
+    url = new URL(options.smtpUrl);
+  } catch {
+    return 'not a URL: expected smtp://host:port or smtps://host:465';
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    return 'expected smtp://host:port or smtps://host:465';
+  if (!url.hostname) return 'the relay host is missing';
+  return undefined;
+}
+
 function smsGatewayProblem(value: string): string | undefined {
   let url: URL;
   try {
@@ -275,4 +301,21 @@ function smsGatewayProblem(value: string): string | undefined {
   if (url.username || url.password) return 'credentials belong in smsGatewayToken, not in the URL';
   if (!secureOrLocal(url)) return 'must be https (plain http only on a loopback host)';
   return undefined;
+}
+
+/**
+ * Refuses to work on a data folder another account owns. Run as root on the
+ * service account's folder, a command leaves files (the key file after a
+ * rotation, the database after a restore) that the server, running as that
+ * account, can no longer read. Where there is no such folder yet, or no uid
+ * (Windows), there is nothing to check.
+ */
+export function assertOwnDataDir(dataDir: string): void {
+  const me = process.getuid?.();
+  if (me === undefined || !existsSync(dataDir)) return;
+  const owner = statSync(dataDir).uid;
+  if (owner !== me)
+    throw new ConfigError(
+      `the data folder ${dataDir} belongs to uid ${owner}, and this runs as uid ${me}: run it as the folder's owner (for example sudo -u maxfiy), or files it writes would be unreadable to the server`,
+    );
 }
