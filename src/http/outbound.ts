@@ -67,9 +67,14 @@ export type OutboundResult = OutboundResponse | { kind: 'refused'; reason: Outbo
 
 /** https anywhere; plain http only to this machine (development, tests, a local adapter). */
 export function secureOrLocal(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether a URL's host names this machine (`localhost`, 127.0.0.1, ::1). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
 
 /**
  * For a delivery that only counts on a 2xx (webhooks, the SMS gateway): throws

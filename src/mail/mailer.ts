@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { isLoopbackHost } from '../http/outbound.js';
 
 export interface OutgoingMail {
   to: string;
@@ -22,8 +23,19 @@ export interface Mailer {
  * relay that hangs fails the attempt instead of outliving the claim.
  */
 export function createSmtpMailer(opts: { smtpUrl: string; from: string }): Mailer {
+  const url = new URL(opts.smtpUrl);
+  // Plain smtp:// to another machine must upgrade with STARTTLS or fail: a relay
+  // whose offer of it was stripped on the way would otherwise get the login and
+  // the mail (codes, links) in clear.
+  const requireTLS = url.protocol === 'smtp:' && !isLoopbackHost(url.hostname);
   const transport = nodemailer.createTransport(
-    { url: opts.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 },
+    {
+      url: opts.smtpUrl,
+      requireTLS,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    },
     { from: opts.from },
   );
   return {
