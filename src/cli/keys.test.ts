@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -93,6 +93,48 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
     });
     expect(retired.retired).toEqual([oldId]);
     expect(out.text).toContain(`retired from the key file: ${oldId}`);
+  });
+
+  it('keeps a superseded key that a backup in the data folder was sealed with', async () => {
+    const kek = await openFileKekProvider({ file: options.keyFile });
+    await createKeyring({ database: t.database, kek, clock: systemClock });
+    const oldId = kek.current().id;
+    // A backup made before the rotation: its data keys are wrapped by the old KEK, which sealed it.
+    const backups = path.join(options.dataDir, 'backups');
+    mkdirSync(backups, { recursive: true });
+    writeFileSync(
+      path.join(backups, 'maxfiy-old.db.manifest.json'),
+      JSON.stringify({ seal: { kek: oldId } }),
+    );
+    writeFileSync(path.join(backups, 'broken.db.manifest.json'), '{ not json');
+    await runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} });
+    const out = new Captured();
+    const result = await runKeysRetire({
+      options,
+      stdout: out as unknown as NodeJS.WriteStream,
+      env: {},
+      graceMs: 0,
+    });
+    expect(result).toMatchObject({ retired: [], keptForBackups: [oldId] });
+    expect(out.text).toContain(
+      `kept for the backups in the data folder's backups/ sealed with them: ${oldId}`,
+    );
+    expect(JSON.parse(readFileSync(options.keyFile, 'utf8')).keys.map((k: { id: string }) => k.id)).toContain(
+      oldId,
+    );
+
+    // Once those backups are gone, the key goes.
+    rmSync(path.join(backups, 'maxfiy-old.db.manifest.json'));
+    expect(
+      (
+        await runKeysRetire({
+          options,
+          stdout: new Captured() as unknown as NodeJS.WriteStream,
+          env: {},
+          graceMs: 0,
+        })
+      ).retired,
+    ).toEqual([oldId]);
   });
 });
 

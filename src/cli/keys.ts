@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, type Options } from '../config/options.js';
 import { loadKekProvider } from '../crypto/kek.js';
 import { type RotationResult, retireKeks, rotateKeys } from '../crypto/keys.rotate.js';
@@ -25,7 +26,12 @@ export async function runKeysRotate(input: KeysCommandInput): Promise<RotationRe
     const progress = createProgress('re-wrapping keys', stdout);
     let result: RotationResult;
     try {
-      result = await rotateKeys({ database, kek, onProgress: (done, total) => progress.update(done, total) });
+      result = await rotateKeys({
+        database,
+        kek,
+        backupsDir: backupsDirOf(options),
+        onProgress: (done, total) => progress.update(done, total),
+      });
     } finally {
       progress.stop();
     }
@@ -41,13 +47,14 @@ export async function runKeysRotate(input: KeysCommandInput): Promise<RotationRe
  */
 export async function runKeysRetire(
   input: KeysCommandInput & { graceMs?: number },
-): Promise<{ retired: string[]; unusedKept: string[] }> {
+): Promise<{ retired: string[]; unusedKept: string[]; keptForBackups: string[] }> {
   const { options, stdout } = input;
   return withDatabase(options, async (database) => {
     const kek = await loadKekProvider({ ...options, createIfMissing: false }, input.env ?? process.env);
     const result = await retireKeks({
       database,
       kek,
+      backupsDir: backupsDirOf(options),
       ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
     });
     if (result.retired.length === 0 && result.unusedKept.length === 0)
@@ -73,12 +80,21 @@ async function withDatabase<T>(options: Options, fn: (database: Database) => Pro
   }
 }
 
+/** Where `maxfiy backup` writes by default; backups kept elsewhere are the operator's to account for (docs/operations.md). */
+function backupsDirOf(options: Options): string {
+  return path.join(options.dataDir, 'backups');
+}
+
 function reportRetirement(
   stdout: NodeJS.WriteStream,
   managed: boolean,
-  r: { retired: string[]; unusedKept: string[] },
+  r: { retired: string[]; unusedKept: string[]; keptForBackups: string[] },
 ): void {
   if (r.retired.length > 0) stdout.write(`retired from the key file: ${r.retired.join(', ')}\n`);
+  if (r.keptForBackups.length > 0)
+    stdout.write(
+      `kept for the backups in the data folder's backups/ sealed with them: ${r.keptForBackups.join(', ')} (remove those backups first to retire them)\n`,
+    );
   if (r.unusedKept.length === 0) return;
   stdout.write(
     managed

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Clock, systemClock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { MaxfiyError } from '../errors.js';
@@ -24,6 +26,8 @@ export interface RotateOptions {
   /** Rows re-wrapped per write. */
   batchSize?: number;
   retireGraceMs?: number;
+  /** Where `maxfiy backup` writes by default: KEKs its backups need are kept. */
+  backupsDir?: string;
 }
 
 export interface RotationResult {
@@ -32,8 +36,10 @@ export interface RotationResult {
   kekId: string;
   /** KEKs removed from the key file. */
   retired: string[];
-  /** KEKs no row uses that were kept: too recently superseded, or not removable (environment). */
+  /** KEKs no row uses that were kept: too recently superseded, not removable (environment), or needed by a backup. */
   unusedKept: string[];
+  /** Of those, the ones kept because a backup in `backupsDir` was sealed with them. */
+  keptForBackups: string[];
 }
 
 /**
@@ -73,13 +79,14 @@ export async function rotateKeys(options: RotateOptions): Promise<RotationResult
     if (n === 0) break;
   }
 
-  const { retired, unusedKept } = await retireKeks({
+  const { retired, unusedKept, keptForBackups } = await retireKeks({
     database,
     kek,
     clock: options.clock ?? systemClock,
     graceMs: options.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS,
+    ...(options.backupsDir !== undefined && { backupsDir: options.backupsDir }),
   });
-  return { rewrapped, kekId: target.id, retired, unusedKept };
+  return { rewrapped, kekId: target.id, retired, unusedKept, keptForBackups };
 }
 
 async function unwrapRow(kek: KekProvider, kekId: string, wrapped: Buffer, ad: string): Promise<Buffer> {
@@ -163,6 +170,29 @@ export interface RetireOptions {
    * running server can still be wrapping new keys under it.
    */
   graceMs?: number;
+  /** Where `maxfiy backup` writes by default: KEKs its backups need are kept. */
+  backupsDir?: string;
+}
+
+/**
+ * The KEKs the backups in `dir` were sealed with (`seal.kek` of each
+ * `*.manifest.json`). A backup's data keys are wrapped by the KEK current when
+ * it was made, the one that sealed it: removed, the backup could never be read.
+ */
+export function keksOfBackups(dir: string | undefined): Set<string> {
+  const ids = new Set<string>();
+  if (dir === undefined || !existsSync(dir)) return ids;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.manifest.json')) continue;
+    try {
+      const kekId = (JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { seal?: { kek?: unknown } })
+        .seal?.kek;
+      if (typeof kekId === 'string') ids.add(kekId);
+    } catch {
+      // An unreadable manifest names no key; the backup it belongs to is refused at restore anyway.
+    }
+  }
+  return ids;
 }
 
 /**
@@ -173,7 +203,7 @@ export interface RetireOptions {
  */
 export async function retireKeks(
   options: RetireOptions,
-): Promise<{ retired: string[]; unusedKept: string[] }> {
+): Promise<{ retired: string[]; unusedKept: string[]; keptForBackups: string[] }> {
   const { database, kek } = options;
   const now = (options.clock ?? systemClock).now();
   const graceMs = options.graceMs ?? DEFAULT_RETIRE_GRACE_MS;
@@ -189,13 +219,15 @@ export async function retireKeks(
     .sort((a, b) => (a.k.createdAt as number) - (b.k.createdAt as number) || a.i - b.i)
     .map((e) => e.k);
   const supersededAt = (k: Kek): number | undefined => made[made.indexOf(k) + 1]?.createdAt;
+  const forBackups = keksOfBackups(options.backupsDir);
   const retirable = kek.managed
     ? unused.filter((k) => {
         const at = supersededAt(k);
-        return at !== undefined && now - at >= graceMs;
+        return at !== undefined && now - at >= graceMs && !forBackups.has(k.id);
       })
     : [];
   const retired = retirable.map((k) => k.id);
   if (retired.length > 0) await kek.remove(retired);
-  return { retired, unusedKept: unused.map((k) => k.id).filter((id) => !retired.includes(id)) };
+  const unusedKept = unused.map((k) => k.id).filter((id) => !retired.includes(id));
+  return { retired, unusedKept, keptForBackups: unusedKept.filter((id) => forBackups.has(id)) };
 }
