@@ -23,6 +23,9 @@ describe('options', () => {
     expect(() => loadOptions({}, { MAXFIY_PORT: 'eighty' })).toThrow(/MAXFIY_PORT/);
     expect(() => loadOptions({}, { MAXFIY_PORT: '70000' })).toThrow(/"port"/);
     expect(() => loadOptions({}, { MAXFIY_PUBLIC_URL: 'ftp://x' })).toThrow(/"publicUrl"/);
+    // Past the pattern, still no URL: one line and exit 2 at start, not a TypeError.
+    for (const url of ['https://', 'http://exa mple.uz'])
+      expect(() => loadOptions({}, { MAXFIY_PUBLIC_URL: url }), url).toThrow(ConfigError);
   });
 
   it('needs a mail relay for a public address that is not this machine, and takes only an SMTP URL with a host', () => {

@@ -227,6 +227,10 @@ export function loadOptions(overrides: Partial<Options> = {}, env: NodeJS.Proces
         `invalid configuration field "trustProxy": expected true, false, or the proxies' addresses or ranges separated by commas (10.0.0.1, 10.0.0.0/8), not "${bad.trim()}"`,
       );
   }
+  if (!URL.canParse(options.publicUrl) || !new URL(options.publicUrl).hostname)
+    throw new ConfigError(
+      `invalid configuration field "publicUrl": not a URL with a host (${options.publicUrl})`,
+    );
   const smtp = smtpProblem(options);
   if (smtp) throw new ConfigError(`invalid configuration field "smtpUrl": ${smtp}`);
   if (options.smsGatewayUrl) {
