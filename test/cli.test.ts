@@ -406,8 +406,15 @@ describe('maxfiy operator verbs', () => {
 
   it('migrate status lists the migrations and migrate up applies them', () => {
     const dir = tempDir();
+    // Where there is no database (run from the wrong directory, say), status makes none and says so.
     let r = maxfiy(['migrate', 'status'], { MAXFIY_DATA_DIR: dir });
-    expect(r.stdout).toContain('pending  0001_foundation');
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      expect.stringContaining(`no database at ${path.join(dir, 'maxfiy.db')}`),
+    ]);
+    expect(existsSync(path.join(dir, 'maxfiy.db'))).toBe(false);
+    r = maxfiy(['sites', 'check'], { MAXFIY_DATA_DIR: dir });
+    expect([r.status, existsSync(path.join(dir, 'maxfiy.db'))]).toEqual([2, false]);
     r = maxfiy(['migrate', 'up'], { MAXFIY_DATA_DIR: dir });
     expect(r.stdout).toContain('applied: 0001_foundation');
     r = maxfiy(['migrate', 'status'], { MAXFIY_DATA_DIR: dir });

@@ -179,7 +179,8 @@ export async function backup(
   const file = path.resolve(
     out ?? path.join(options.dataDir, 'backups', `maxfiy-${stamp}.${kind === 'sqlite' ? 'db' : 'dump'}`),
   );
-  if (existsSync(file)) throw new BackupError(`${file} exists already; choose another name`);
+  for (const f of [file, `${file}.manifest.json`])
+    if (existsSync(f)) throw new BackupError(`${f} exists already; choose another name`);
   // The snapshot holds every customer's (encrypted) data and the audit log:
   // readable by its owner alone, from the first byte written.
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -221,7 +222,15 @@ export async function backup(
     onProgress(1, 1);
   }
   chmodSync(partial, 0o600);
+  // On disk before it is named and described: a crash leaves no manifest for a snapshot that is not whole.
+  const fd = openSync(partial, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(partial, file);
+  fsyncDir(path.dirname(file));
   const manifest = await sealManifest(
     {
       format: 'maxfiy-backup/1',
@@ -234,7 +243,11 @@ export async function backup(
     },
     keys,
   );
-  writeFileSync(`${file}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  // Created afresh and exclusively, as the snapshot was: a link planted at this name is not written through.
+  writeFileSync(`${file}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o600,
+    flag: 'wx',
+  });
   return manifest;
 }
 

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Options } from '../config/options.js';
 import { loadKekProvider } from '../crypto/kek.js';
 import { type RotationResult, retireKeks, rotateKeys } from '../crypto/keys.rotate.js';
-import { type Database, openDatabase, sqliteFileFor } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { migrationsCurrent } from '../db/migrate.js';
+import { openExistingDatabase } from './existing-database.js';
 import { createProgress } from './progress.js';
 
 export interface KeysCommandInput {
@@ -65,11 +65,7 @@ export async function runKeysRetire(
 }
 
 async function withDatabase<T>(options: Options, fn: (database: Database) => Promise<T>): Promise<T> {
-  const file = sqliteFileFor(options.dataDir);
-  if (!options.databaseUrl && !existsSync(file)) {
-    throw new ConfigError(`no database at ${file}: start maxfiy once, or run \`maxfiy migrate up\`, first`);
-  }
-  const database = await openDatabase({ databaseUrl: options.databaseUrl, file });
+  const database = await openExistingDatabase(options);
   try {
     if (!(await migrationsCurrent(database))) {
       throw new ConfigError('the database schema is not current: run `maxfiy migrate up` first');

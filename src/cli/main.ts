@@ -9,6 +9,7 @@ import { formatMessage } from '../i18n/errors-define.js';
 import { createLogger, serveForever } from '../server.js';
 import { runAuditVerify } from './audit.js';
 import { BackupError, backup, restore } from './backup.js';
+import { openExistingDatabase } from './existing-database.js';
 import { runKeysRetire, runKeysRotate } from './keys.js';
 import { createProgress } from './progress.js';
 import { runReceiptVerify } from './receipt.js';
@@ -63,8 +64,7 @@ migrate
   .command('status')
   .description('list migrations and whether each is applied')
   .action(async (_o, cmd: Command) => {
-    const opts = options(cmd);
-    const database = await openDatabase({ databaseUrl: opts.databaseUrl, file: sqliteFileFor(opts.dataDir) });
+    const database = await openExistingDatabase(options(cmd));
     try {
       for (const m of await migrationStatus(database)) {
         process.stdout.write(

@@ -5,19 +5,16 @@
  */
 import { systemClock } from '../clock.js';
 import { ConfigError, type Options } from '../config/options.js';
-import { openDatabase, sqliteFileFor } from '../db/database.js';
 import { migrationsCurrent } from '../db/migrate.js';
 import { checkSites } from '../modules/agreements/site-checks.js';
+import { openExistingDatabase } from './existing-database.js';
 
 export async function runSitesCheck(opts: {
   options: Options;
   stdout: { write(text: string): unknown };
   timeoutMs?: number;
 }): Promise<number> {
-  const database = await openDatabase({
-    databaseUrl: opts.options.databaseUrl,
-    file: sqliteFileFor(opts.options.dataDir),
-  });
+  const database = await openExistingDatabase(opts.options);
   try {
     if (!(await migrationsCurrent(database))) {
       throw new ConfigError(
