@@ -39,6 +39,16 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
 
   const call = (url: string, cookie?: string, body: object = {}) =>
     env.app.inject({ method: 'POST', url, headers: cookie ? { cookie } : {}, payload: body });
+  /** Another administrator, signed in. */
+  const secondAdmin = async () => {
+    const second = {
+      id: '01900000-0000-7000-8000-0000000000bb',
+      email: 'second@example.uz',
+      password: 'second pw',
+    };
+    await addStaffDirectly(env.database, env.keyring, { ...second, displayName: 'Second', roles: ['admin'] });
+    return { second, secondCookie: sessionCookie(await env.browser.login(second.email, second.password)) };
+  };
   const codeOf = (res: { statusCode: number; json(): { error: { code: string } } }) => [
     res.statusCode,
     res.json().error.code,
@@ -206,13 +216,7 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
     expect(await status(SUPPORT.id)).toBe('active');
 
     // A second administrator issues a reset and an invitation, then is deactivated: both links die.
-    const second = {
-      id: '01900000-0000-7000-8000-0000000000bb',
-      email: 'second@example.uz',
-      password: 'second admin pw',
-    };
-    await addStaffDirectly(env.database, env.keyring, { ...second, displayName: 'Second', roles: ['admin'] });
-    const secondCookie = sessionCookie(await env.browser.login(second.email, second.password));
+    const { second, secondCookie } = await secondAdmin();
     const theirReset = tokenOf((await reset(SUPPORT.id, secondCookie)).json().link);
     const invited = await env.app.inject({
       method: 'POST',
@@ -237,13 +241,7 @@ describe.each(databaseKinds())('staff sign-in resets on %s', (kind) => {
   });
 
   it('leaves an administrator standing when two reset each other at once', async () => {
-    const second = {
-      id: '01900000-0000-7000-8000-0000000000bc',
-      email: 'other@example.uz',
-      password: 'other admin pw',
-    };
-    await addStaffDirectly(env.database, env.keyring, { ...second, displayName: 'Other', roles: ['admin'] });
-    const secondCookie = sessionCookie(await env.browser.login(second.email, second.password));
+    const { second, secondCookie } = await secondAdmin();
     const answers = await Promise.all([
       call(`/v1/staff/${second.id}/reset`, admin.cookie),
       call(`/v1/staff/${admin.id}/reset`, secondCookie),
