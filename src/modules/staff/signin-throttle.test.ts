@@ -57,11 +57,15 @@ describe('staff sign-in throttle', () => {
       ['2001:db8:1:1::1', '2001:DB8:1:1:ffff::9', '2001:db8:1:1:0:0:0:2', '2001:db8:0001:0001::1.2.3.4'].map(
         throttleNetwork,
       ),
-    ).toEqual(Array(4).fill('2001:db8:1:1::/64'));
-    expect(throttleNetwork('::1')).toBe('0:0:0:0::/64');
-    expect(throttleNetwork('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    ).toEqual(Array(4).fill('20010db800010001/64'));
+    expect(throttleNetwork('::1')).toBe('0000000000000000/64');
+    expect(throttleNetwork('fe80::1%eth0')).toBe('fe80000000000000/64');
     expect(throttleNetwork('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    // A 6to4 address is the IPv4 host it stands for: its whole /48 is one client.
+    expect(throttleNetwork('2002:cb00:7107:1::1')).toBe('203.0.113.7');
+    expect(throttleNetwork('2002:cb00:7107:2::1')).toBe('203.0.113.7');
     expect(throttleNetwork('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleNetwork('unknown')).toBe('unknown');
     expect(throttleNetwork('2001:db8:1:2::1')).not.toBe(throttleNetwork('2001:db8:1:1::1'));
 
     const clock = new ManualClock();
@@ -83,7 +87,7 @@ describe('staff sign-in throttle', () => {
     expect(throttle.retryAfter({ email: 'e' })).toBe(0);
   });
 
-  it('stays within its memory bound, dropping the least recently used key', () => {
+  it('stays within its memory bound, dropping the least recently used key when all are waiting', () => {
     const clock = new ManualClock();
     const throttle = createSigninThrottle({ clock, maxEntries: 2 });
     for (let i = 0; i < 6; i++) throttle.attempted({ email: 'old' });
@@ -91,5 +95,16 @@ describe('staff sign-in throttle', () => {
     throttle.attempted({ email: 'newest' });
     expect(throttle.retryAfter({ email: 'old' })).toBe(0);
     expect(throttle.retryAfter({ email: 'newer' })).toBeGreaterThan(0);
+  });
+
+  it('keeps an account that is waiting when a flood of new e-mails fills the table', () => {
+    const clock = new ManualClock();
+    const throttle = createSigninThrottle({ clock, maxEntries: 3 });
+    for (let i = 0; i < 8; i++) throttle.attempted({ email: 'victim' });
+    const wait = throttle.retryAfter({ email: 'victim' });
+    expect(wait).toBeGreaterThan(0);
+    // Junk e-mails, one attempt each: before, each pushed out the least recently used key, the victim's too.
+    for (let i = 0; i < 1000; i++) throttle.attempted({ email: `junk-${i}` });
+    expect(throttle.retryAfter({ email: 'victim' })).toBe(wait);
   });
 });

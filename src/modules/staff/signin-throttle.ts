@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../../clock.js';
+import { clientKey } from '../../http/rate-limit.js';
 
 /**
  * Exponential back-off for staff sign-in, per e-mail (its blind index) and per
@@ -14,7 +15,7 @@ import type { Clock } from '../../clock.js';
  *
  * The counts live in memory (this step's choice): they are lost on restart and
  * not shared between nodes, so with N nodes an attacker gets N times the budget.
- * The map is bounded; the least recently used key goes first.
+ * The map is bounded; the least recently used key that is not waiting goes first.
  */
 export interface ThrottlePolicy {
   /** Attempts allowed before any wait. */
@@ -27,25 +28,15 @@ export interface ThrottlePolicy {
 }
 
 /**
- * The network an address counts for: an IPv4 address itself (an IPv4-mapped
- * IPv6 one too), and for IPv6 its /64, the smallest block a network hands a
- * single subscriber. Keyed by the exact IPv6 address, one client could take
- * a fresh budget from each of its 2^64 addresses.
+ * The network an address counts for, as the rate limit counts clients
+ * (`clientKey`): an IPv4 address itself (an IPv6 one standing for it, mapped
+ * or 6to4, too), and for IPv6 its /64, the smallest block a network hands a
+ * single subscriber. Keyed by the exact IPv6 address, one client could take a
+ * fresh budget from each of its 2^64 addresses. Anything that is no address is
+ * kept as it is.
  */
 export function throttleNetwork(address: string): string {
-  const bare = address.split('%')[0] as string;
-  if (isIP(bare) !== 6) return address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return mapped[1] as string;
-  const [head = '', tail] = bare.split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const headGroups = groups(head);
-  const tailGroups = tail === undefined ? [] : groups(tail);
-  // A dotted IPv4 tail stands for two groups.
-  const tailLength = tailGroups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
-  const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailLength).fill('0');
-  const prefix = [...headGroups, ...zeros, ...tailGroups].slice(0, 4);
-  return `${prefix.map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return isIP(address.split('%')[0] as string) === 0 ? address : clientKey(address);
 }
 
 /** One account: a handful of typos, then waits of 1 s, 2 s, 4 s … up to 15 min. */
@@ -77,6 +68,9 @@ export interface SigninThrottle {
   attempted(keys: SigninKeys): void;
   succeeded(keys: SigninKeys): void;
 }
+
+/** Keys looked at, oldest first, for one that is not waiting, before the oldest goes whatever it is. */
+const EVICTION_SCAN = 1000;
 
 interface Entry {
   attempts: number;
@@ -117,15 +111,34 @@ export function createSigninThrottle(deps: {
     return Math.max(0, entry.lastAt + delay - now);
   }
 
+  const policyOf = (key: string) => (key.startsWith('a:') ? addressPolicy : emailPolicy);
+
+  /**
+   * Room for one more key: the least recently used key still within its free
+   * attempts goes first (never the key being counted), so a flood of new
+   * e-mails or addresses cannot push out an account or address that is waiting
+   * out its back-off. Only when the oldest keys looked at are all waiting does
+   * the oldest of them go.
+   */
+  function evictOne(keep: string): void {
+    let looked = 0;
+    for (const [key, entry] of entries) {
+      // Never the key being counted: it would never count at all.
+      if (key !== keep && entry.attempts < policyOf(key).freeAttempts) {
+        entries.delete(key);
+        return;
+      }
+      if (++looked >= EVICTION_SCAN) break;
+    }
+    const oldest = entries.keys().next().value;
+    if (oldest !== undefined) entries.delete(oldest);
+  }
+
   function put(key: string, entry: Entry): void {
     // Re-inserting moves the key to the end: the map's order is recency.
     entries.delete(key);
     entries.set(key, entry);
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next().value;
-      if (oldest === undefined) break;
-      entries.delete(oldest);
-    }
+    while (entries.size > maxEntries) evictOne(key);
   }
 
   return {
