@@ -285,6 +285,7 @@ export async function restore(
     throw new BackupError(`this is a ${manifest.kind} backup; the configured database is ${kind}`);
   if (kind === 'postgres' && !force)
     throw new BackupError('restoring replaces the PostgreSQL database contents; pass --force');
+  if (kind === 'postgres') await assertSameSchema(options, manifest);
   const target = sqliteFileFor(options.dataDir);
   if (kind === 'sqlite' && existsSync(target) && !force)
     throw new BackupError(`${target} exists; stop the server and pass --force to replace it`);
@@ -328,6 +329,29 @@ export async function restore(
     clearStaging();
   }
   return manifest;
+}
+
+/**
+ * pg_restore --clean drops only what the dump holds: over a database at a newer
+ * schema, the newer migrations' tables would stay, with their rows, beside the
+ * restored ones, and the restored migration table would ask for them again. So
+ * a PostgreSQL restore goes into an empty database or one at the backup's schema.
+ */
+async function assertSameSchema(options: Options, manifest: BackupManifest): Promise<void> {
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    file: sqliteFileFor(options.dataDir),
+  });
+  let latest: string | null;
+  try {
+    latest = (await migrationStatus(database)).filter((m) => m.appliedAt).at(-1)?.name ?? null;
+  } finally {
+    await database.close();
+  }
+  if (latest !== null && latest !== manifest.schema)
+    throw new BackupError(
+      `the database is at schema ${latest} and the backup at ${manifest.schema ?? 'none'}: restore into an empty database, or one at the backup's schema`,
+    );
 }
 
 /** The connection URL without its password, which would show in the process list. */
