@@ -11,6 +11,20 @@ describe('options', () => {
     expect(o.host).toBe('127.0.0.1');
     expect(o.databaseUrl).toBe('');
     expect(o.keyFile).toBe(path.join('data', 'keys', 'kek.json'));
+    // The settings that guard people's data, at their safe values.
+    expect(o).toMatchObject({
+      // The development inbox only while the public address is this machine (see the relay test).
+      publicUrl: 'http://localhost:8080',
+      smtpUrl: '',
+      trustProxy: false,
+      outboundPrivateAddresses: 'refuse',
+      rateLimitPerMinute: 600,
+      bodyLimit: 1024 * 1024,
+      agreementContinuedUseCountsAsAcceptance: false,
+      agreementPublishStandingDays: 7,
+      smsPerHour: 1000,
+      smsAbroadPerHour: 50,
+    });
   });
 
   it('takes the environment over the defaults', () => {
