@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
+import { systemClock } from '../../clock.js';
+import { catalogue } from '../../errors.js';
+import { signedInStaff } from '../cabinet/cabinet.testkit.js';
 import { insertSubscriber } from './consents.store.js';
 import { type ConsentChange, WEBHOOK_TOPIC } from './consents.webhooks.js';
 
@@ -47,6 +50,19 @@ describe('consent webhooks to an internal address', () => {
     const made = await t.services.webhooks.subscribe('system', 'https://203.0.113.7/hook');
     expect(made.webhook.active).toBe(true);
     await t.services.webhooks.unsubscribe('system', made.webhook.id);
+  });
+
+  it('answer a refused subscription over HTTP with the catalogued 422, the URL echoed nowhere', async () => {
+    const admin = await signedInStaff(t, systemClock, ['admin']);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks?lang=ru',
+      headers: { cookie: admin.cookie },
+      payload: { url: 'https://10.20.30.40/hook' },
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([422, 'MXF_WEBHOOK_URL_PRIVATE']);
+    expect(res.json().error.message).toBe(catalogue.MXF_WEBHOOK_URL_PRIVATE.messages.ru);
+    expect(res.body).not.toContain('10.20.30.40');
   });
 
   it('are never delivered when internal addresses are refused: the delivery fails, without the URL in the record', async () => {
