@@ -16,6 +16,23 @@ declare module 'fastify' {
 export const STAFF_COOKIE = 'mxf_staff';
 
 /**
+ * A cookie's name where maxfiy is at `publicUrl`: with the `__Host-` prefix on
+ * https, which browsers accept only with Secure, Path=/ and no Domain. So a
+ * page on a sibling subdomain (a product's site with a flaw in it) can neither
+ * set one nor shadow ours with a cookie of the same name for the parent
+ * domain: the session a browser sends is one this origin set. Plain http
+ * (this machine, development) keeps the bare name, which browsers would refuse
+ * with the prefix.
+ */
+export function hostOnlyCookie(publicUrl: string, name: string): string {
+  return publicUrl.startsWith('https:') ? `__Host-${name}` : name;
+}
+
+export function staffCookieName(publicUrl: string): string {
+  return hostOnlyCookie(publicUrl, STAFF_COOKIE);
+}
+
+/**
  * HttpOnly (scripts cannot read it), SameSite=Strict (no other site's page can
  * make the browser send it: the console's CSRF defence), Secure whenever the
  * public URL is https. It lives no longer than the session's absolute limit.
@@ -30,9 +47,9 @@ export function staffCookieOptions(publicUrl: string): CookieSerializeOptions {
   };
 }
 
-/** The staff session token the request carries, if any. */
-export function staffToken(request: FastifyRequest): string | undefined {
-  return request.cookies?.[STAFF_COOKIE];
+/** The staff session token the request carries, if any: under the name this deployment sets, never another. */
+export function staffToken(request: FastifyRequest, publicUrl: string): string | undefined {
+  return request.cookies?.[staffCookieName(publicUrl)];
 }
 
 /**
@@ -43,11 +60,14 @@ export function staffToken(request: FastifyRequest): string | undefined {
  * 403 MXF_AUTH_FORBIDDEN without the role.
  */
 export function requireStaff(
-  staff: { authenticate(token: string | undefined): Promise<StaffPrincipal | null> },
+  staff: {
+    authenticate(token: string | undefined): Promise<StaffPrincipal | null>;
+    readonly publicUrl: string;
+  },
   ...roles: StaffRole[]
 ): onRequestAsyncHookHandler {
   return async (request) => {
-    const principal = await staff.authenticate(staffToken(request));
+    const principal = await staff.authenticate(staffToken(request, staff.publicUrl));
     if (!principal) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     if (roles.length > 0 && !roles.some((r) => principal.roles.includes(r))) {
       throw new MaxfiyError('MXF_AUTH_FORBIDDEN');

@@ -3,6 +3,7 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Clock } from '../clock.js';
 import { MaxfiyError } from '../errors.js';
 import { type CustomerPrincipal, isRecent, STEP_UP_MS } from '../modules/identity/sessions.js';
+import { hostOnlyCookie } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,20 +39,30 @@ export function deviceCookieOptions(publicUrl: string): CookieSerializeOptions {
   return { ...customerCookieOptions(publicUrl, 0), maxAge: DEVICE_COOKIE_SECONDS };
 }
 
-export function customerToken(request: FastifyRequest): string | undefined {
-  return request.cookies?.[SESSION_COOKIE];
+/** The customer session cookie's name here (`__Host-mxf_session` on https: see `hostOnlyCookie`). */
+export function sessionCookieName(publicUrl: string): string {
+  return hostOnlyCookie(publicUrl, SESSION_COOKIE);
 }
 
-export function deviceToken(request: FastifyRequest): string | undefined {
-  return request.cookies?.[DEVICE_COOKIE];
+export function deviceCookieName(publicUrl: string): string {
+  return hostOnlyCookie(publicUrl, DEVICE_COOKIE);
+}
+
+export function customerToken(request: FastifyRequest, publicUrl: string): string | undefined {
+  return request.cookies?.[sessionCookieName(publicUrl)];
+}
+
+export function deviceToken(request: FastifyRequest, publicUrl: string): string | undefined {
+  return request.cookies?.[deviceCookieName(publicUrl)];
 }
 
 /** A route guard (an onRequest hook) that lets the request through only with a valid customer session (401 MXF_AUTH_REQUIRED). */
 export function requireCustomer(identity: {
   authenticate(token: string | undefined): Promise<CustomerPrincipal | null>;
+  readonly publicUrl: string;
 }): onRequestAsyncHookHandler {
   return async (request) => {
-    const principal = await identity.authenticate(customerToken(request));
+    const principal = await identity.authenticate(customerToken(request, identity.publicUrl));
     if (!principal) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     request.customer = principal;
   };

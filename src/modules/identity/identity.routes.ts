@@ -4,10 +4,10 @@ import { Type } from 'typebox';
 import {
   customerCookieOptions,
   customerToken,
-  DEVICE_COOKIE,
+  deviceCookieName,
   deviceCookieOptions,
   deviceToken,
-  SESSION_COOKIE,
+  sessionCookieName,
 } from '../../http/customer-auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import type { AuthenticationResponseJSON } from '../factors/factors.passkeys.js';
@@ -44,8 +44,8 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
   const cookie = customerCookieOptions(identity.publicUrl, identity.lifetimes.absoluteMs);
   const device = deviceCookieOptions(identity.publicUrl);
   const admitted = (reply: FastifyReply, done: SigninDone) => {
-    reply.setCookie(SESSION_COOKIE, done.sessionToken, cookie);
-    if (done.deviceToken) reply.setCookie(DEVICE_COOKIE, done.deviceToken, device);
+    reply.setCookie(sessionCookieName(identity.publicUrl), done.sessionToken, cookie);
+    if (done.deviceToken) reply.setCookie(deviceCookieName(identity.publicUrl), done.deviceToken, device);
     return { customer: { subjectId: done.principal.subjectId } };
   };
   const Signed = Type.Object({ customer: CustomerSchema });
@@ -59,7 +59,7 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
   const context = (request: FastifyRequest) => ({
     ip: request.ip,
     userAgent: request.headers['user-agent'],
-    deviceToken: deviceToken(request),
+    deviceToken: deviceToken(request, identity.publicUrl),
     lang: requestLanguage(request),
   });
   const Registration = Type.Object({ registrationResponse: Type.String() });
@@ -131,7 +131,11 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
         },
       },
       async (request) =>
-        identity.startSignin({ ...request.body, ip: request.ip, deviceToken: deviceToken(request) }),
+        identity.startSignin({
+          ...request.body,
+          ip: request.ip,
+          deviceToken: deviceToken(request, identity.publicUrl),
+        }),
     );
 
     app.post(
@@ -209,8 +213,8 @@ export function identityRoutes(deps: { identity: IdentityService }): FastifyPlug
       '/v1/signout',
       { schema: { tags, summary: 'End this session', response: { 204: NoContent, ...errors() } } },
       async (request, reply) => {
-        await identity.signOut(customerToken(request));
-        reply.clearCookie(SESSION_COOKIE, cookie);
+        await identity.signOut(customerToken(request, identity.publicUrl));
+        reply.clearCookie(sessionCookieName(identity.publicUrl), cookie);
         return reply.code(204).send(null);
       },
     );

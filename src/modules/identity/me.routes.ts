@@ -5,7 +5,7 @@ import {
   customerCookieOptions,
   customerOf,
   requireCustomer,
-  SESSION_COOKIE,
+  sessionCookieName,
 } from '../../http/customer-auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import {
@@ -245,7 +245,7 @@ export function meRoutes(deps: {
       async (request, reply) => {
         const outcome = await identity.reportCompromise(customerOf(request), requestLanguage(request));
         // This session ended with the others.
-        reply.clearCookie(SESSION_COOKIE, cookie);
+        reply.clearCookie(sessionCookieName(identity.publicUrl), cookie);
         return outcome;
       },
     );

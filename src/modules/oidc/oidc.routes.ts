@@ -82,7 +82,7 @@ export function oidcRoutes(deps: OidcRouteDeps): FastifyPluginAsyncTypebox {
       }
 
       /** The customer signed in to the cabinet in this browser, if any. */
-      const customer = (req: FastifyRequest) => identity.authenticate(customerToken(req));
+      const customer = (req: FastifyRequest) => identity.authenticate(customerToken(req, deps.publicUrl));
 
       /**
        * Another customer signed in to the cabinet at this browser since the

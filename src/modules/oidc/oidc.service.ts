@@ -12,7 +12,7 @@ import { ConfigError } from '../../config/options.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../db/database.js';
 import { MaxfiyError } from '../../errors.js';
-import { SESSION_COOKIE } from '../../http/customer-auth.js';
+import { sessionCookieName } from '../../http/customer-auth.js';
 import { addressGuard, type PrivateAddressPolicy, secureOrLocal } from '../../http/outbound.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import {
@@ -194,7 +194,9 @@ export async function createOidc(deps: OidcDeps) {
         'the cabinet session ended or is another customer’s',
         'login_required',
         async (ctx) => {
-          const principal = await identity.authenticate(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+          const principal = await identity.authenticate(
+            ctx.cookies.get(sessionCookieName(options.publicUrl), { signed: false }),
+          );
           const same = principal !== null && principal.subjectId === ctx.oidc.session?.accountId;
           return same ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
         },

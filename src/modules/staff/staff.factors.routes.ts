@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MaxfiyError } from '../../errors.js';
-import { STAFF_COOKIE, staffCookieOptions, staffToken } from '../../http/auth.js';
+import { staffCookieName, staffCookieOptions, staffToken } from '../../http/auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../factors/factors.passkeys.js';
 import {
@@ -31,11 +31,12 @@ export function staffFactorRoutes(deps: { staff: StaffService }): FastifyPluginA
   const { staff } = deps;
   const flows = staff.factors;
   const cookie = staffCookieOptions(staff.publicUrl);
-  const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
+  const cookieName = staffCookieName(staff.publicUrl);
+  const setSession = (reply: FastifyReply, token: string) => reply.setCookie(cookieName, token, cookie);
   const StaffBody = Type.Object({ staff: StaffPrincipalSchema });
 
   async function current(request: FastifyRequest) {
-    const token = staffToken(request);
+    const token = staffToken(request, staff.publicUrl);
     const session = await staff.session(token);
     if (!session || !token) throw new MaxfiyError('MXF_AUTH_REQUIRED');
     return { session, token };

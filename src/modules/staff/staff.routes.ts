@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MaxfiyError } from '../../errors.js';
-import { requireStaff, STAFF_COOKIE, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
+import { requireStaff, staffCookieName, staffCookieOptions, staffOf, staffToken } from '../../http/auth.js';
 import { errors, NoContent } from '../../http/schemas.js';
 import { pickLanguage } from '../../i18n/errors-define.js';
 import { staffFactorRoutes } from './staff.factors.routes.js';
@@ -34,7 +34,8 @@ import type { StaffService } from './staff.service.js';
 export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTypebox {
   const { staff } = deps;
   const cookie = staffCookieOptions(staff.publicUrl);
-  const setSession = (reply: FastifyReply, token: string) => reply.setCookie(STAFF_COOKIE, token, cookie);
+  const cookieName = staffCookieName(staff.publicUrl);
+  const setSession = (reply: FastifyReply, token: string) => reply.setCookie(cookieName, token, cookie);
   const admin = requireStaff(staff, 'admin');
   /** The language of a mail the request sends: `?lang=`, else the browser's. */
   const languageOf = (request: FastifyRequest) => {
@@ -148,8 +149,8 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
       '/v1/staff/logout',
       { schema: { tags, summary: 'End the session', response: { 204: NoContent, ...errors() } } },
       async (request, reply) => {
-        await staff.logout(staffToken(request));
-        reply.clearCookie(STAFF_COOKIE, cookie);
+        await staff.logout(staffToken(request, staff.publicUrl));
+        reply.clearCookie(cookieName, cookie);
         return reply.code(204).send(null);
       },
     );
@@ -168,7 +169,7 @@ export function staffRoutes(deps: { staff: StaffService }): FastifyPluginAsyncTy
         },
       },
       async (request) => {
-        const session = await staff.session(staffToken(request));
+        const session = await staff.session(staffToken(request, staff.publicUrl));
         if (!session) throw new MaxfiyError('MXF_AUTH_REQUIRED');
         return session.factorRequired
           ? { staff: session.staff, factorRequired: true }

@@ -67,7 +67,8 @@ describe.each(databaseKinds())('first administrator set-up on %s', (kind) => {
     const link = await env.staff.ensureSetupLink();
     expect(link).toMatch(/^https:\/\/privacy\.example\.uz\/admin\/setup\?token=/);
     const created = await env.browser.setUpAdmin(tokenOf(link), EMAIL, PASSWORD);
-    expect(created.cookies.find((c) => c.name === 'mxf_staff')?.secure).toBe(true);
+    // Secure, and host-only by its prefix: see src/http/cookies.test.ts.
+    expect(created.cookies.find((c) => c.name === '__Host-mxf_staff')?.secure).toBe(true);
   });
 
   it('uses a set-up link once, even when two finishes race', async () => {

@@ -111,11 +111,11 @@ export async function staffTestApp(staff: StaffService): Promise<FastifyInstance
   return app;
 }
 
-/** The `mxf_staff` cookie a response set, as a Cookie header value. */
+/** The staff session cookie a response set (`mxf_staff`, or `__Host-mxf_staff` on https), as a Cookie header value. */
 export function sessionCookie(res: LightMyRequestResponse): string {
-  const set = res.cookies.find((c) => c.name === 'mxf_staff');
+  const set = res.cookies.find((c) => c.name === 'mxf_staff' || c.name === '__Host-mxf_staff');
   if (!set) throw new Error('no session cookie set');
-  return `mxf_staff=${set.value}`;
+  return `${set.name}=${set.value}`;
 }
 
 /**
