@@ -190,16 +190,7 @@ export async function backup(
   closeSync(openSync(partial, 'wx', 0o600));
   chmodSync(partial, 0o600);
 
-  const database = await openDatabase({
-    databaseUrl: options.databaseUrl,
-    file: sqliteFileFor(options.dataDir),
-  });
-  let schema: string | null;
-  try {
-    schema = (await migrationStatus(database)).filter((m) => m.appliedAt).at(-1)?.name ?? null;
-  } finally {
-    await database.close();
-  }
+  const schema = await latestMigration(options);
 
   if (kind === 'sqlite') {
     const source = new SQLite(sqliteFileFor(options.dataDir), { readonly: true, fileMustExist: true });
@@ -338,20 +329,24 @@ export async function restore(
  * a PostgreSQL restore goes into an empty database or one at the backup's schema.
  */
 async function assertSameSchema(options: Options, manifest: BackupManifest): Promise<void> {
-  const database = await openDatabase({
-    databaseUrl: options.databaseUrl,
-    file: sqliteFileFor(options.dataDir),
-  });
-  let latest: string | null;
-  try {
-    latest = (await migrationStatus(database)).filter((m) => m.appliedAt).at(-1)?.name ?? null;
-  } finally {
-    await database.close();
-  }
+  const latest = await latestMigration(options);
   if (latest !== null && latest !== manifest.schema)
     throw new BackupError(
       `the database is at schema ${latest} and the backup at ${manifest.schema ?? 'none'}: restore into an empty database, or one at the backup's schema`,
     );
+}
+
+/** The newest migration the configured database has applied; null for an empty one. */
+async function latestMigration(options: Options): Promise<string | null> {
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    file: sqliteFileFor(options.dataDir),
+  });
+  try {
+    return (await migrationStatus(database)).filter((m) => m.appliedAt).at(-1)?.name ?? null;
+  } finally {
+    await database.close();
+  }
 }
 
 /** The connection URL without its password, which would show in the process list. */
