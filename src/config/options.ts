@@ -308,15 +308,17 @@ function smsGatewayProblem(value: string): string | undefined {
 }
 
 /**
- * Refuses to work on a data folder another account owns. Run as root on the
+ * Refuses root on a data folder another account owns. Run as root on the
  * service account's folder, a command leaves files (the key file after a
  * rotation, the database after a restore) that the server, running as that
- * account, can no longer read. Where there is no such folder yet, or no uid
- * (Windows), there is nothing to check.
+ * account, can no longer read. Any other account writes only what its own
+ * permissions allow, and a folder owned by root but writable by the service's
+ * group (a container volume, say) is a fine home for it. Where there is no
+ * such folder yet, or no uid (Windows), there is nothing to check.
  */
 export function assertOwnDataDir(dataDir: string): void {
   const me = process.getuid?.();
-  if (me === undefined || !existsSync(dataDir)) return;
+  if (me !== 0 || !existsSync(dataDir)) return;
   const owner = statSync(dataDir).uid;
   if (owner !== me)
     throw new ConfigError(
