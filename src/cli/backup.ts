@@ -141,9 +141,9 @@ function assertNotInUse(file: string): void {
   }
 }
 
-/** Syncs a directory, so a rename in it survives a crash. */
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** Syncs a file to disk, or a directory, so a rename in it survives a crash. */
+function syncToDisk(file: string): void {
+  const fd = openSync(file, 'r');
   try {
     fsyncSync(fd);
   } finally {
@@ -214,14 +214,9 @@ export async function backup(
   }
   chmodSync(partial, 0o600);
   // On disk before it is named and described: a crash leaves no manifest for a snapshot that is not whole.
-  const fd = openSync(partial, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  syncToDisk(partial);
   renameSync(partial, file);
-  fsyncDir(path.dirname(file));
+  syncToDisk(path.dirname(file));
   const manifest = await sealManifest(
     {
       format: 'maxfiy-backup/1',
@@ -300,7 +295,7 @@ export async function restore(
       assertNotInUse(target);
       for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
       renameSync(staging, target);
-      fsyncDir(path.dirname(target));
+      syncToDisk(path.dirname(target));
     } else {
       await exec(
         'pg_restore',

@@ -1,10 +1,8 @@
 import path from 'node:path';
-import { ConfigError, type Options } from '../config/options.js';
+import type { Options } from '../config/options.js';
 import { loadKekProvider } from '../crypto/kek.js';
 import { type RotationResult, retireKeks, rotateKeys } from '../crypto/keys.rotate.js';
-import type { Database } from '../db/database.js';
-import { migrationsCurrent } from '../db/migrate.js';
-import { openExistingDatabase } from './existing-database.js';
+import { withCurrentDatabase } from './existing-database.js';
 import { createProgress } from './progress.js';
 
 export interface KeysCommandInput {
@@ -21,7 +19,7 @@ export interface KeysCommandInput {
  */
 export async function runKeysRotate(input: KeysCommandInput): Promise<RotationResult> {
   const { options, stdout } = input;
-  return withDatabase(options, async (database) => {
+  return withCurrentDatabase(options, async (database) => {
     const kek = await loadKekProvider({ ...options, createIfMissing: false }, input.env ?? process.env);
     const progress = createProgress('re-wrapping keys', stdout);
     let result: RotationResult;
@@ -49,7 +47,7 @@ export async function runKeysRetire(
   input: KeysCommandInput & { graceMs?: number },
 ): Promise<{ retired: string[]; unusedKept: string[]; keptForBackups: string[] }> {
   const { options, stdout } = input;
-  return withDatabase(options, async (database) => {
+  return withCurrentDatabase(options, async (database) => {
     const kek = await loadKekProvider({ ...options, createIfMissing: false }, input.env ?? process.env);
     const result = await retireKeks({
       database,
@@ -62,18 +60,6 @@ export async function runKeysRetire(
     reportRetirement(stdout, kek.managed, result);
     return result;
   });
-}
-
-async function withDatabase<T>(options: Options, fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openExistingDatabase(options);
-  try {
-    if (!(await migrationsCurrent(database))) {
-      throw new ConfigError('the database schema is not current: run `maxfiy migrate up` first');
-    }
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
 }
 
 /** Where `maxfiy backup` writes by default; backups kept elsewhere are the operator's to account for (docs/operations.md). */

@@ -4,23 +4,16 @@
  * console lists the findings; the exit code is 1 when any site is not "ok".
  */
 import { systemClock } from '../clock.js';
-import { ConfigError, type Options } from '../config/options.js';
-import { migrationsCurrent } from '../db/migrate.js';
+import type { Options } from '../config/options.js';
 import { checkSites } from '../modules/agreements/site-checks.js';
-import { openExistingDatabase } from './existing-database.js';
+import { withCurrentDatabase } from './existing-database.js';
 
 export async function runSitesCheck(opts: {
   options: Options;
   stdout: { write(text: string): unknown };
   timeoutMs?: number;
 }): Promise<number> {
-  const database = await openExistingDatabase(opts.options);
-  try {
-    if (!(await migrationsCurrent(database))) {
-      throw new ConfigError(
-        'the database schema is not current: start a server or run `maxfiy migrate up` first',
-      );
-    }
+  return withCurrentDatabase(opts.options, async (database) => {
     const results = await checkSites({
       database,
       clock: systemClock,
@@ -35,7 +28,5 @@ export async function runSitesCheck(opts: {
       );
     }
     return results.every((r) => r.outcome === 'ok') ? 0 : 1;
-  } finally {
-    await database.close();
-  }
+  });
 }

@@ -266,12 +266,6 @@ function isAddressOrCidr(text: string): boolean {
 }
 
 /**
- * Why the SMS gateway's URL cannot carry codes, or undefined: it must parse,
- * hold no credentials (the token goes in a header, and the outbound guard
- * refuses such URLs), and be https, or http on a loopback host only, since
- * the codes and the token would otherwise cross the network in clear.
- */
-/**
  * The relay must be an SMTP URL with a host. With none, mail goes to the
  * development inbox, which staff read in the console, customers' sign-in and
  * reset codes included: that is for this machine only, so a public address
@@ -283,18 +277,20 @@ function smtpProblem(options: Options): string | undefined {
     if (isLoopbackHost(publicHost)) return undefined;
     return `required when publicUrl is not this machine (${publicHost}): without a relay, mail goes to the development inbox, where staff could read customers' codes`;
   }
-  let url: URL;
-  try {
-    url = new URL(options.smtpUrl);
-  } catch {
-    return 'not a URL: expected smtp://host:port or smtps://host:465';
-  }
+  if (!URL.canParse(options.smtpUrl)) return 'not a URL: expected smtp://host:port or smtps://host:465';
+  const url = new URL(options.smtpUrl);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
     return 'expected smtp://host:port or smtps://host:465';
   if (!url.hostname) return 'the relay host is missing';
   return undefined;
 }
 
+/**
+ * Why the SMS gateway's URL cannot carry codes, or undefined: it must parse,
+ * hold no credentials (the token goes in a header, and the outbound guard
+ * refuses such URLs), and be https, or http on a loopback host only, since
+ * the codes and the token would otherwise cross the network in clear.
+ */
 function smsGatewayProblem(value: string): string | undefined {
   let url: URL;
   try {

@@ -49,7 +49,7 @@ export function createPayloadSeal(key: Buffer | undefined): PayloadSeal {
       if (!key || (!v1 && !stored.startsWith(SEALED)))
         throw new PayloadSealError('the outbox payload cannot be opened');
       const aad = v1 ? `outbox:${messageId}` : `outbox:${messageId}:${topic}`;
-      const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
+      const raw = Buffer.from(stored.slice((v1 ? SEALED_V1 : SEALED).length), 'base64');
       if (raw.length < IV_BYTES + TAG_BYTES) throw new PayloadSealError('the outbox payload is truncated');
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));

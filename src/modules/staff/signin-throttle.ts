@@ -36,7 +36,7 @@ export interface ThrottlePolicy {
  * kept as it is.
  */
 export function throttleNetwork(address: string): string {
-  return isIP(address.split('%')[0] as string) === 0 ? address : clientKey(address);
+  return isIP(address) === 0 ? address : clientKey(address);
 }
 
 /** One account: a handful of typos, then waits of 1 s, 2 s, 4 s … up to 15 min. */

@@ -244,12 +244,10 @@ export function createStaffInvitations(deps: InvitationDeps): StaffInvitations {
         // link would let them (or whoever holds it) back in: deactivating ends it.
         const resetsEnded = await store.revokePendingResets(trx, staffId, now);
         if (target.status !== 'active' && resetsEnded === 0) return; // already deactivated: nothing to do
-        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin')) {
-          const others = (await store.listActiveAdminIds(trx)).filter((id) => id !== staffId);
-          assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
-        }
-        if (target.status === 'active')
-          await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
+        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin'))
+          assertThat(await store.otherActiveAdminExists(trx, staffId), 'MXF_STAFF_LAST_ADMIN');
+        // Changes nothing for a member already disabled (locked out by the reset just ended).
+        await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
         const sessionsEnded = await store.revokeSessionsOf(trx, staffId, now);
         // Invitations and resets they issued die with their standing.
         const linksEnded = await store.revokeLinksIssuedBy(trx, staffId, now);

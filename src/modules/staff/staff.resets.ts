@@ -106,11 +106,9 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         // a deactivated member comes back by reactivation, never by a reset link.
         const pending = await store.revokePendingResets(trx, staffId, now);
         if (target.status !== 'active' && pending === 0) throw new MaxfiyError('MXF_STAFF_DEACTIVATED');
-        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin')) {
-          // Two administrators resetting each other at once must leave one standing.
-          const others = (await store.listActiveAdminIds(trx)).filter((id) => id !== staffId);
-          assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
-        }
+        // Two administrators resetting each other at once must leave one standing.
+        if (target.status === 'active' && store.parseRoles(target.roles).includes('admin'))
+          assertThat(await store.otherActiveAdminExists(trx, staffId), 'MXF_STAFF_LAST_ADMIN');
         // An administrator whose sign-in is reset may be in someone else's hands: their links end.
         const linksEnded = await store.revokeLinksIssuedBy(trx, staffId, now);
         const reset: store.StaffResetRow = {
@@ -125,8 +123,8 @@ export function createStaffResets(deps: ResetDeps): StaffResets {
         };
         await store.insertReset(trx, reset);
         // Whoever may hold the old password or device is out from this moment.
-        if (target.status === 'active')
-          await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
+        // Changes nothing for a member already locked out by an earlier link.
+        await store.changeStaffStatus(trx, staffId, { from: 'active', to: 'disabled' }, now);
         const sessionsEnded = await store.revokeSessionsOf(trx, staffId, now);
         const email = await keyring.decryptString(trx, staffId, 'staff.email', target.email_enc);
         await queueMail(trx, outbox, {

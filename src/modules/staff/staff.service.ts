@@ -264,10 +264,7 @@ export function createStaffService(deps: StaffServiceDeps): StaffService {
       assertThat(target, 'MXF_STAFF_NOT_FOUND');
       const before = store.parseRoles(target.roles);
       const losesAdmin = target.status === 'active' && before.includes('admin') && !next.includes('admin');
-      if (losesAdmin) {
-        const others = (await store.listActiveAdminIds(trx)).filter((id) => id !== staffId);
-        assertThat(others.length > 0, 'MXF_STAFF_LAST_ADMIN');
-      }
+      if (losesAdmin) assertThat(await store.otherActiveAdminExists(trx, staffId), 'MXF_STAFF_LAST_ADMIN');
       const now = clock.now();
       await store.updateStaffRoles(trx, staffId, next, now);
       // Invitations and resets issued as an administrator do not outlive the role.

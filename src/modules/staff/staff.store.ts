@@ -40,6 +40,11 @@ export async function listStaff(db: Handle): Promise<StaffRow[]> {
   return db.selectFrom('staff').selectAll().orderBy('created_at').orderBy('id').execute();
 }
 
+/** Whether an active administrator other than `staffId` remains: the last one is never removed. */
+export async function otherActiveAdminExists(db: Handle, staffId: string): Promise<boolean> {
+  return (await listActiveAdminIds(db)).some((id) => id !== staffId);
+}
+
 /** Ids of active staff members who hold the admin role. */
 export async function listActiveAdminIds(db: Handle): Promise<string[]> {
   // Roles are a short JSON array; filtering here keeps the query portable.
