@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../../test/helpers/db.js';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommitter, onCommit, openDatabase, walSync } from './database.js';
 import { migrationStatus } from './migrate.js';
 
@@ -128,6 +129,34 @@ describe('group commit with the log synced off the main thread', () => {
     await database.close();
   });
 
+  it('commits half of what waits while no sync is in flight, so the other half overlaps that sync', async () => {
+    const { database, db } = await open();
+    await sql`create table t (n integer)`.execute(db);
+    const syncs: (() => void)[] = [];
+    let held = true;
+    const batches: number[] = [];
+    const committer = new GroupCommitter(
+      db,
+      512,
+      undefined,
+      () => (held ? new Promise<void>((r) => syncs.push(r)) : Promise.resolve()),
+      (writes) => batches.push(writes),
+    );
+    const writes = Array.from({ length: 10 }, (_, n) =>
+      committer.submit((trx) => sql`insert into t (n) values (${n})`.execute(trx)),
+    );
+    // Half went first; the rest were committed while the first sync was still out.
+    await vi.waitFor(() => expect(batches).toEqual([5, 5]));
+    expect(syncs).toHaveLength(2);
+    held = false;
+    for (const s of syncs) s();
+    await Promise.all(writes);
+    // One writer alone is not split.
+    await committer.submit((trx) => sql`insert into t (n) values (10)`.execute(trx));
+    expect(batches).toEqual([5, 5, 1]);
+    await database.close();
+  });
+
   it('fails the batch whose sync failed and every write after it', async () => {
     const { database, db } = await open();
     let calls = 0;
@@ -227,5 +256,77 @@ describe('reads on SQLite, one read transaction per turn of the event loop', () 
     await database.close();
     // The turn's end comes after the close; it must find nothing to do, not throw.
     await new Promise((r) => setImmediate(r));
+  });
+});
+
+describe('checkpoints on a thread of their own', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-checkpoint-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('copies the log into the database file once the database is busy, and stops', async () => {
+    const file = path.join(tempDir(), 'maxfiy.db');
+    const writer = new SQLite(file);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec('create table t (b blob)');
+    const insert = writer.prepare('insert into t (b) values (?)');
+    writer.transaction(() => {
+      for (let i = 0; i < 200; i++) insert.run(Buffer.alloc(4000, i));
+    })();
+    // Everything is in the log; the database file holds none of the rows yet.
+    expect(statSync(file).size).toBeLessThan(100 * 4096);
+    const checkpointer = new Checkpointer(file, { startAfter: 10, busyMs: 1, idleMs: 20 });
+    checkpointer.committed(9);
+    expect(checkpointer.running).toBe(false);
+    checkpointer.committed(1);
+    expect(checkpointer.running).toBe(true);
+    await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(200 * 4000), { timeout: 10_000 });
+    await checkpointer.stop();
+    expect(checkpointer.running).toBe(false);
+    // Stopped for good: more writes do not start it again.
+    checkpointer.committed(100);
+    expect(checkpointer.running).toBe(false);
+    expect(writer.prepare('select count(*) as n from t').get()).toEqual({ n: 200 });
+    writer.close();
+  });
+
+  it('ends and says why when it cannot open the database, and the writes go on without it', async () => {
+    const failures: string[] = [];
+    const checkpointer = new Checkpointer(path.join(tempDir(), 'missing.db'), { startAfter: 1 }, (code) =>
+      failures.push(code),
+    );
+    checkpointer.committed(1);
+    await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(checkpointer.running).toBe(false));
+    await checkpointer.stop();
+  });
+
+  it('keeps the log bounded under a steady load of writes, with every write kept', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'maxfiy.db');
+    const database = await openDatabase({ databaseUrl: '', file });
+    await database.write((trx) => sql`create table t (w integer, i integer, b blob)`.execute(trx));
+    const page = Buffer.alloc(3900, 7);
+    // 48,000 KiB of rows, three times the mark at which the writer checkpoints (4,000 pages).
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, w) => {
+        for (let i = 0; i < 190; i++)
+          await database.write((trx) =>
+            sql`insert into t (w, i, b) values (${w}, ${i}, ${page})`.execute(trx),
+          );
+      }),
+    );
+    const count = await sql<{ n: number }>`select count(*) as n from t`.execute(database.db);
+    expect(count.rows[0]?.n).toBe(64 * 190);
+    // The log was restarted rather than grown: under the mark and one batch more.
+    expect(statSync(`${file}-wal`).size).toBeLessThan((4000 + 600) * 4200);
+    await database.close();
   });
 });

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync,
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Checkpointer } from './checkpointer.js';
 import type { Schema } from './schema.js';
 import { bindConnection, unbindConnection } from './statements.js';
 
@@ -67,6 +68,13 @@ function configureSqlite(
     // Durability is not traded for speed: every acknowledged write is on disk. With
     // `wal-fsync` the group committer syncs the log itself before acknowledging.
     conn.pragma(`synchronous = ${writer.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Each write of a group commit runs in a savepoint, whose journal of the pages
+    // it changes went to a temporary file, a write(2) per page: kept in memory, it
+    // is a copy, and it is emptied when the savepoint is released.
+    conn.pragma('temp_store = MEMORY');
+    // The checkpointer's thread copies the log as it grows; the writer checkpoints
+    // itself only at this mark, so the log stays bounded if that thread falls behind.
+    conn.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   }
   conn.pragma('foreign_keys = ON');
   return cachePrepared(conn, beforeStatement);
@@ -130,6 +138,13 @@ function readSnapshotPerTurn(conn: SQLite.Database): { begin(): void; end(): voi
   return { begin, end };
 }
 
+/**
+ * Log pages after which the writer checkpoints by itself, on the main thread
+ * (SQLite's default is 1,000). The log stays under 16 MiB or so, which is what
+ * a restart after a crash reads back.
+ */
+const WRITER_CHECKPOINT_PAGES = 4000;
+
 function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'): Database {
   // The file holds wrapped keys, ciphertexts and the audit log: this account's alone, whatever the
   // umask (a folder made here is 0700, a new file 0600; SQLite's -wal and -shm take the file's mode).
@@ -147,11 +162,13 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
   bindConnection(readDb, reader);
+  const checkpointer = new Checkpointer(file);
   const committer = new GroupCommitter(
     writeDb,
     maxBatch,
     writer,
     sync === 'wal-fsync' ? walSync(file) : undefined,
+    (writes) => checkpointer.committed(writes),
   );
   return {
     kind: 'sqlite',
@@ -161,6 +178,7 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
     write: (fn) => committer.submit(fn),
     async close() {
       await committer.drain();
+      await checkpointer.stop();
       await readDb.destroy();
       await writeDb.destroy();
     },
@@ -273,6 +291,8 @@ export class GroupCommitter {
     /** The connection under `db`: statements (statements.ts) and savepoints run on it directly. */
     private readonly connection?: SQLite.Database,
     private readonly sync?: () => Promise<void>,
+    /** Told after each commit how many writes it held. */
+    private readonly committed?: (writes: number) => void,
   ) {}
 
   submit<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -299,13 +319,27 @@ export class GroupCommitter {
         }
         // Bounded: when syncs fall behind, commits wait rather than pile up unacknowledged.
         while (this.unsynced >= MAX_UNSYNCED_BATCHES) await this.acknowledged;
-        const batch = this.queue.splice(0, this.maxBatch);
+        const batch = this.queue.splice(0, Math.min(this.maxBatch, this.share()));
         const outcomes = await this.commit(batch);
-        if (outcomes) this.acknowledge(batch, outcomes);
+        if (outcomes) {
+          this.committed?.(batch.length);
+          this.acknowledge(batch, outcomes);
+        }
       }
     } finally {
       this.running = undefined;
     }
+  }
+
+  /**
+   * How many of the waiting writes the next commit takes. All of them, unless
+   * the log is synced off this thread and no sync is in flight: then half. When
+   * every writer waits on one sync, the thread has nothing to do until it ends;
+   * committing half first lets the other half's commit overlap its sync.
+   */
+  private share(): number {
+    const waiting = this.queue.length;
+    return this.sync && this.unsynced === 0 && waiting > 1 ? Math.ceil(waiting / 2) : waiting;
   }
 
   /** Settles a committed batch: at once without `sync`, else after its sync and every earlier batch's. */
