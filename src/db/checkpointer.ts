@@ -13,6 +13,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driver);
 const { file, busyMs, idleMs } = workerData;
 const db = new SQLite(file, { fileMustExist: true });
+// A checkpoint syncs the log before it copies and the database file before it
+// lets the log be reused; synchronous=OFF would skip both.
+db.pragma('synchronous = FULL');
 let timer;
 let stopped = false;
 const pass = () => {
