@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -20,6 +19,7 @@ import { healthRoutes } from './http/health.routes.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { ErrorResponse } from './http/schemas.js';
 import { answerHeaders, crossSiteCheck, registerSecurityHeaders } from './http/security-headers.js';
+import { validatorCompiler } from './http/validator.js';
 import { registerRoutes } from './routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,7 +93,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrorHandler(setHeaders),
     clientErrorHandler,
   }) as unknown as FastifyInstance;
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ErrorResponse);
 
   registerErrorHandling(app, { strictResponses: opts.strictResponses ?? false, metrics: services.metrics });
