@@ -53,15 +53,18 @@ export interface CheckpointerOptions {
 }
 
 /**
- * Moves SQLite's checkpoints off the event loop. By default the connection
- * that commits also copies its log into the database file every thousand
- * pages (and syncs both), and under a steady load of writes that copying was
- * a tenth of the main thread's time. Once the database is busy, this starts a
- * thread with its own connection that checkpoints continuously; the writer
- * keeps its own automatic checkpoint, at a higher mark, so the log stays
- * bounded and is restarted even if the thread falls behind or fails. Nothing
- * depends on the thread for correctness: a checkpoint only copies pages that
- * are already durable in the log.
+ * Moves most of SQLite's checkpoint work off the event loop. By default the
+ * connection that commits also copies its log into the database file every
+ * thousand pages (and syncs both), and under a steady load of writes that
+ * copying was a tenth of the main thread's time. Once the database is busy,
+ * this starts a thread with its own connection that copies the log as it
+ * grows. Only the writer can start the log over, and only after a checkpoint
+ * of its own that finds every page copied, so the writer still checkpoints
+ * when the log reaches its mark: by then the thread has copied nearly all of
+ * it. Nothing depends on the thread for correctness (a checkpoint only copies
+ * pages that are durable in the log, and syncs before the log is reused); if
+ * it fails it is not started again, the failure is reported once, and the
+ * writer's own checkpoints go on as before.
  */
 export class Checkpointer {
   private worker: Worker | undefined;
@@ -82,31 +85,46 @@ export class Checkpointer {
     return this.worker !== undefined;
   }
 
-  /** Told after each commit how many writes it held. */
+  /** Told after each commit how many writes it held. Never throws. */
   committed(writes: number): void {
     if (this.worker || this.stopped) return;
     this.written += writes;
     if (this.written >= this.startAfter) this.start();
   }
 
+  /** Once per checkpointer: a thread that failed is not started again. */
+  private fail(code: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.onFailure(code);
+  }
+
   private start(): void {
-    const worker = new Worker(WORKER, {
-      eval: true,
-      workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        file: this.file,
-        busyMs: this.options.busyMs ?? 5,
-        idleMs: this.options.idleMs ?? 250,
-      },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER, {
+        eval: true,
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          file: this.file,
+          busyMs: this.options.busyMs ?? 5,
+          idleMs: this.options.idleMs ?? 250,
+        },
+      });
+    } catch (err) {
+      this.fail((err as { code?: string }).code ?? 'error');
+      return;
+    }
     // The process may end without stopping it: it holds nothing that is not already on disk.
     worker.unref();
     worker.on('message', (m: { failed?: string }) => {
-      if (m.failed) this.onFailure(m.failed);
+      if (m.failed) this.fail(m.failed);
     });
-    worker.on('error', (err: Error & { code?: string }) => this.onFailure(err.code ?? 'error'));
+    worker.on('error', (err: Error & { code?: string }) => this.fail(err.code ?? 'error'));
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = undefined;
+      // An end nobody asked for is a failure too.
+      this.fail('exited');
     });
     this.worker = worker;
   }

@@ -297,18 +297,38 @@ describe('checkpoints on a thread of their own', () => {
     writer.close();
   });
 
-  it('ends and says why when it cannot open the database, and the writes go on without it', async () => {
+  it('ends and says why, once, when it cannot open the database, and is not started again', async () => {
     const failures: string[] = [];
     const checkpointer = new Checkpointer(path.join(tempDir(), 'missing.db'), { startAfter: 1 }, (code) =>
       failures.push(code),
     );
     checkpointer.committed(1);
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
+    expect(failures[0]).toMatch(/^SQLITE_CANTOPEN|^error$/);
     await vi.waitFor(() => expect(checkpointer.running).toBe(false));
+    // Later commits do not start a thread per commit that fails again.
+    for (let i = 0; i < 5; i++) checkpointer.committed(1);
+    expect(checkpointer.running).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(failures).toHaveLength(1);
     await checkpointer.stop();
   });
 
-  it('keeps the log bounded under a steady load of writes, with every write kept', async () => {
+  it('a stopped checkpointer reports nothing', async () => {
+    const file = path.join(tempDir(), 'maxfiy.db');
+    const made = new SQLite(file);
+    made.pragma('journal_mode = WAL');
+    made.close();
+    const failures: string[] = [];
+    const checkpointer = new Checkpointer(file, { startAfter: 1 }, (code) => failures.push(code));
+    checkpointer.committed(1);
+    expect(checkpointer.running).toBe(true);
+    await checkpointer.stop();
+    expect(checkpointer.running).toBe(false);
+    expect(failures).toEqual([]);
+  });
+
+  it('lets the writer restart the log under a steady load while the thread copies it, with every write kept', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'maxfiy.db');
     const database = await openDatabase({ databaseUrl: '', file });
@@ -325,8 +345,9 @@ describe('checkpoints on a thread of their own', () => {
     );
     const count = await sql<{ n: number }>`select count(*) as n from t`.execute(database.db);
     expect(count.rows[0]?.n).toBe(64 * 190);
-    // The log was restarted rather than grown: under the mark and one batch more.
-    expect(statSync(`${file}-wal`).size).toBeLessThan((4000 + 600) * 4200);
+    // The log was restarted rather than grown (without restarts it passes 13,000
+    // pages here): the writer's mark, a batch, and what a busy checkpoint lock let through.
+    expect(statSync(`${file}-wal`).size).toBeLessThan((4000 + 2000) * 4200);
     await database.close();
   });
 });

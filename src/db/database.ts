@@ -68,12 +68,14 @@ function configureSqlite(
     // Durability is not traded for speed: every acknowledged write is on disk. With
     // `wal-fsync` the group committer syncs the log itself before acknowledging.
     conn.pragma(`synchronous = ${writer.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Each write of a group commit runs in a savepoint, whose journal of the pages
-    // it changes went to a temporary file, a write(2) per page: kept in memory, it
-    // is a copy, and it is emptied when the savepoint is released.
+    // Each write of a group commit runs in a savepoint. SQLite journals the pages a
+    // savepoint changes in memory up to 64 KiB, then in a temporary file with a
+    // write(2) per page: a write that changes more than some fifteen pages (a batch
+    // of acceptances, a page split or two) paid those. Kept in memory, they are
+    // copies, freed when the savepoint is released.
     conn.pragma('temp_store = MEMORY');
     // The checkpointer's thread copies the log as it grows; the writer checkpoints
-    // itself only at this mark, so the log stays bounded if that thread falls behind.
+    // at this mark, which restarts the log (see Checkpointer).
     conn.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   }
   conn.pragma('foreign_keys = ON');
@@ -139,9 +141,9 @@ function readSnapshotPerTurn(conn: SQLite.Database): { begin(): void; end(): voi
 }
 
 /**
- * Log pages after which the writer checkpoints by itself, on the main thread
- * (SQLite's default is 1,000). The log stays under 16 MiB or so, which is what
- * a restart after a crash reads back.
+ * Log pages after which the writer checkpoints by itself, on the main thread,
+ * with two syncs (SQLite's default is 1,000). The log stays at about 16 MiB,
+ * which is what a restart after a crash reads back.
  */
 const WRITER_CHECKPOINT_PAGES = 4000;
 
@@ -162,7 +164,12 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
   bindConnection(readDb, reader);
-  const checkpointer = new Checkpointer(file);
+  const checkpointer = new Checkpointer(file, {}, (code) =>
+    // The database has no logger; an SQLite code or `exited` carries no data.
+    process.emitWarning(`the checkpoint thread stopped (${code}); the writer checkpoints by itself`, {
+      code: 'MAXFIY_CHECKPOINTER',
+    }),
+  );
   const committer = new GroupCommitter(
     writeDb,
     maxBatch,
@@ -177,8 +184,9 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
     file,
     write: (fn) => committer.submit(fn),
     async close() {
-      await committer.drain();
+      // Stopped first: the writes drained below cannot start it again.
       await checkpointer.stop();
+      await committer.drain();
       await readDb.destroy();
       await writeDb.destroy();
     },
@@ -291,7 +299,7 @@ export class GroupCommitter {
     /** The connection under `db`: statements (statements.ts) and savepoints run on it directly. */
     private readonly connection?: SQLite.Database,
     private readonly sync?: () => Promise<void>,
-    /** Told after each commit how many writes it held. */
+    /** Told after each commit how many writes it held; must not throw. */
     private readonly committed?: (writes: number) => void,
   ) {}
 
@@ -322,8 +330,8 @@ export class GroupCommitter {
         const batch = this.queue.splice(0, Math.min(this.maxBatch, this.share()));
         const outcomes = await this.commit(batch);
         if (outcomes) {
-          this.committed?.(batch.length);
           this.acknowledge(batch, outcomes);
+          this.committed?.(batch.length);
         }
       }
     } finally {
