@@ -5,8 +5,9 @@ import { Worker } from 'node:worker_threads';
  * The checkpointer's thread: its own connection to the database, copying what
  * the log holds into the database file (`wal_checkpoint(PASSIVE)`, which never
  * waits for and never blocks the writer or a reader). Soon again after a pass
- * that copied pages, seldom when the log had nothing new; on an error it ends. CommonJS, run with
- * `eval`, so that the same code serves the compiled server and the tests.
+ * that copied pages, seldom when the log had nothing new; on an error it ends.
+ * CommonJS, run with `eval`, so that the same code serves the compiled server
+ * and the tests.
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
