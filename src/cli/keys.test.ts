@@ -25,6 +25,13 @@ class Captured extends Writable {
   }
 }
 
+/** `keys rotate`, its output captured in `out`. */
+const rotate = (options: Options, out = new Captured()) =>
+  runKeysRotate({ options, stdout: out as unknown as NodeJS.WriteStream, env: {} });
+/** `keys retire` with no grace period, its output captured in `out`. */
+const retire = (options: Options, out = new Captured()) =>
+  runKeysRetire({ options, stdout: out as unknown as NodeJS.WriteStream, env: {}, graceMs: 0 });
+
 describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
   let t: TestDatabase;
   let dir: string;
@@ -58,7 +65,7 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
     );
     const out = new Captured();
 
-    const result = await runKeysRotate({ options, stdout: out as unknown as NodeJS.WriteStream, env: {} });
+    const result = await rotate(options, out);
 
     expect(result.rewrapped).toBe(21); // 20 subject keys and the blind-index secret
     expect(out.text).toContain('21 keys re-wrapped under key-encryption key');
@@ -73,9 +80,7 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
   });
 
   it('refuses without a key file, and makes none: a new key would match no stored key', async () => {
-    await expect(
-      runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} }),
-    ).rejects.toThrow(/key file .* is missing/);
+    await expect(rotate(options)).rejects.toThrow(/key file .* is missing/);
     expect(existsSync(options.keyFile)).toBe(false);
   });
 
@@ -83,14 +88,9 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
     const kek = await openFileKekProvider({ file: options.keyFile });
     await createKeyring({ database: t.database, kek, clock: systemClock });
     const oldId = kek.current().id;
-    await runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} });
+    await rotate(options);
     const out = new Captured();
-    const retired = await runKeysRetire({
-      options,
-      stdout: out as unknown as NodeJS.WriteStream,
-      env: {},
-      graceMs: 0,
-    });
+    const retired = await retire(options, out);
     expect(retired.retired).toEqual([oldId]);
     expect(out.text).toContain(`retired from the key file: ${oldId}`);
   });
@@ -107,14 +107,9 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
       JSON.stringify({ seal: { kek: oldId } }),
     );
     writeFileSync(path.join(backups, 'broken.db.manifest.json'), '{ not json');
-    await runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} });
+    await rotate(options);
     const out = new Captured();
-    const result = await runKeysRetire({
-      options,
-      stdout: out as unknown as NodeJS.WriteStream,
-      env: {},
-      graceMs: 0,
-    });
+    const result = await retire(options, out);
     expect(result).toMatchObject({ retired: [], keptForBackups: [oldId] });
     expect(out.text).toContain(
       `kept for the backups in the data folder's backups/ sealed with them: ${oldId}`,
@@ -125,16 +120,7 @@ describe.each(databaseKinds())('maxfiy keys rotate on %s', (kind) => {
 
     // Once those backups are gone, the key goes.
     rmSync(path.join(backups, 'maxfiy-old.db.manifest.json'));
-    expect(
-      (
-        await runKeysRetire({
-          options,
-          stdout: new Captured() as unknown as NodeJS.WriteStream,
-          env: {},
-          graceMs: 0,
-        })
-      ).retired,
-    ).toEqual([oldId]);
+    expect((await retire(options)).retired).toEqual([oldId]);
   });
 });
 
@@ -143,9 +129,7 @@ describe('maxfiy keys rotate without a database', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'maxfiy-cli-keys-'));
     try {
       const options = loadOptions({ dataDir: dir }, {});
-      await expect(
-        runKeysRotate({ options, stdout: new Captured() as unknown as NodeJS.WriteStream, env: {} }),
-      ).rejects.toThrow(/no database at .*maxfiy migrate/);
+      await expect(rotate(options)).rejects.toThrow(/no database at .*maxfiy migrate/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -71,15 +71,12 @@ export class Checkpointer {
   private worker: Worker | undefined;
   private written = 0;
   private stopped = false;
-  private readonly startAfter: number;
 
   constructor(
     private readonly file: string,
-    private readonly options: CheckpointerOptions = {},
     private readonly onFailure: (code: string) => void = () => {},
-  ) {
-    this.startAfter = options.startAfter ?? 1000;
-  }
+    private readonly options: CheckpointerOptions = {},
+  ) {}
 
   /** Whether the thread is running. */
   get running(): boolean {
@@ -90,7 +87,7 @@ export class Checkpointer {
   committed(writes: number): void {
     if (this.worker || this.stopped) return;
     this.written += writes;
-    if (this.written >= this.startAfter) this.start();
+    if (this.written >= (this.options.startAfter ?? 1000)) this.start();
   }
 
   /** Once per checkpointer: a thread that failed is not started again. */

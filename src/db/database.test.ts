@@ -282,7 +282,7 @@ describe('checkpoints on a thread of their own', () => {
     })();
     // Everything is in the log; the database file holds none of the rows yet.
     expect(statSync(file).size).toBeLessThan(100 * 4096);
-    const checkpointer = new Checkpointer(file, { startAfter: 10, busyMs: 1, idleMs: 20 });
+    const checkpointer = new Checkpointer(file, undefined, { startAfter: 10, busyMs: 1, idleMs: 20 });
     checkpointer.committed(9);
     expect(checkpointer.running).toBe(false);
     checkpointer.committed(1);
@@ -299,9 +299,9 @@ describe('checkpoints on a thread of their own', () => {
 
   it('ends and says why, once, when it cannot open the database, and is not started again', async () => {
     const failures: string[] = [];
-    const checkpointer = new Checkpointer(path.join(tempDir(), 'missing.db'), { startAfter: 1 }, (code) =>
-      failures.push(code),
-    );
+    const checkpointer = new Checkpointer(path.join(tempDir(), 'missing.db'), (code) => failures.push(code), {
+      startAfter: 1,
+    });
     checkpointer.committed(1);
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
     expect(failures[0]).toMatch(/^SQLITE_CANTOPEN|^error$/);
@@ -320,7 +320,7 @@ describe('checkpoints on a thread of their own', () => {
     made.pragma('journal_mode = WAL');
     made.close();
     const failures: string[] = [];
-    const checkpointer = new Checkpointer(file, { startAfter: 1 }, (code) => failures.push(code));
+    const checkpointer = new Checkpointer(file, (code) => failures.push(code), { startAfter: 1 });
     checkpointer.committed(1);
     expect(checkpointer.running).toBe(true);
     await checkpointer.stop();

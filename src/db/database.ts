@@ -164,7 +164,7 @@ function openSqlite(file: string, maxBatch: number, sync: 'wal-fsync' | 'full'):
   const writeDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: writer }) });
   const readDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reader }) });
   bindConnection(readDb, reader);
-  const checkpointer = new Checkpointer(file, {}, (code) =>
+  const checkpointer = new Checkpointer(file, (code) =>
     // The database has no logger; an SQLite code or `exited` carries no data.
     process.emitWarning(`the checkpoint thread stopped (${code}); the writer checkpoints by itself`, {
       code: 'MAXFIY_CHECKPOINTER',
